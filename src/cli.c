@@ -1,0 +1,268 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "datadir.h"
+
+static const struct command commands[] = {
+	{"run", "FLOW --batch", "walk a flow without a person; answers from --answer, --answers",
+	 "Walks FLOW from its first question. Each question is answered by --answer NODE=CHOICE,\n"
+	 "then by the --answers file, until a diagnosis or a question nobody answered.\n"
+	 "FLOW may be left out when the --answers file names it.\n"
+	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",
+	 true, cmd_run},
+	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,
+	 cmd_list},
+	{"explain", "[ID]", "show one diagnosis: cause, fix, snippet, how to verify",
+	 "Shows the diagnosis ID; without ID, lists every diagnosis.\n"
+	 "Exit status: 0, or 2 for an unknown ID.\n",
+	 true, cmd_explain},
+	{"lint", "[PATH...]", "validate flows, diagnoses and help pages",
+	 "Checks the given files or directories (read recursively), or else the flow set in use.\n"
+	 "References the given files do not satisfy are looked up in the built-in set.\n"
+	 "Each problem is one line FILE:LINE:COLUMN: message on stderr.\n"
+	 "Exit status: 0 clean, 2 problems found.\n",
+	 false, cmd_lint},
+	{"graph", "FLOW", "print a flow as a Graphviz DOT graph",
+	 "Writes FLOW as DOT on stdout: questions as boxes, diagnoses as notes, hand-overs to\n"
+	 "other flows as arrows. Example: meshmedic graph 503 | dot -Tsvg > 503.svg\n",
+	 true, cmd_graph},
+	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
+	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", true, cmd_help},
+	{"demo", "", "walk the bundled demo incident (no cluster needed)",
+	 "Replays the bundled demo incident, a 503 storm in a Bookinfo-like mesh, and prints the\n"
+	 "walk to its diagnosis.\n",
+	 true, cmd_demo},
+};
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *clean = sanitize(msg, false);
+	fprintf(stderr, "meshmedic: %s\n", clean);
+	free(clean);
+	free(msg);
+	return 2;
+}
+
+static const char options_help[] =
+	"Options:\n"
+	"  --set NAME=VALUE     a flow input (namespace, service, pod, host...)\n"
+	"  --answer NODE=CHOICE answer a question ahead of time (NODE or FLOW:NODE)\n"
+	"  --answers FILE       answers from a file: a saved transcript or\n"
+	"                       {\"answers\": {\"NODE\": \"CHOICE\"}, \"inputs\": {...}}\n"
+	"  --batch              never ask; stop at the first unanswered question\n"
+	"  --format FORMAT      text (default), json or markdown\n"
+	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
+	"  --no-color           no colours (also when NO_COLOR is set)\n"
+	"  --version            print the version and exit\n"
+	"  -h, --help           this help, or a command's with COMMAND --help\n";
+
+static void print_usage(FILE *fp)
+{
+	fprintf(fp, "Usage: meshmedic [OPTION]... COMMAND [ARG]...\n"
+		    "Find the cause of an Istio service mesh problem, from the symptom to the fix.\n\n"
+		    "Commands:\n");
+	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++) {
+		char *syn = xasprintf("%s %s", commands[i].name, commands[i].args);
+		fprintf(fp, "  %-20s %s\n", syn, commands[i].summary);
+		free(syn);
+	}
+	fprintf(fp, "\n%s\nExit status: 0 success, 1 undetermined or findings, 2 usage or input error.\n"
+		    "See meshmedic(1) and 'meshmedic help'.\n",
+		options_help);
+}
+
+static void command_usage(const struct command *cmd)
+{
+	printf("Usage: meshmedic %s %s\n%s\n%s\n", cmd->name, cmd->args, cmd->summary, cmd->usage);
+	printf("%s", options_help);
+}
+
+enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
+       OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{"set", required_argument, NULL, OPT_SET},
+	{"answer", required_argument, NULL, OPT_ANSWER},
+	{"answers", required_argument, NULL, OPT_ANSWERS},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"flows", required_argument, NULL, OPT_FLOWS},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"batch", no_argument, NULL, OPT_BATCH},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* NAME=VALUE with a non-empty NAME. */
+static bool is_assignment(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	return eq && eq != s;
+}
+
+/* Parse options anywhere on the line; the rest is left in argv[optind..]. Returns -1 or an exit status. */
+static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
+{
+	static const char *const formats[] = {[FMT_TEXT] = "text", [FMT_JSON] = "json",
+					      [FMT_MARKDOWN] = "markdown"};
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, permute ? "h" : "+h", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_SET:
+			if (!is_assignment(optarg))
+				return usage_error("--set takes NAME=VALUE, not '%s'", optarg);
+			sl_add(&o->sets, optarg);
+			break;
+		case OPT_ANSWER:
+			if (!is_assignment(optarg))
+				return usage_error("--answer takes NODE=CHOICE, not '%s'", optarg);
+			sl_add(&o->answer, optarg);
+			break;
+		case OPT_ANSWERS:
+			o->answers_file = optarg;
+			break;
+		case OPT_FORMAT: {
+			size_t i;
+			for (i = 0; i < MM_ARRAY_LEN(formats) && strcmp(formats[i], optarg) != 0; i++)
+				;
+			if (i == MM_ARRAY_LEN(formats))
+				return usage_error("--format is text, json or markdown, not '%s'", optarg);
+			o->format = (enum out_format)i;
+			break;
+		}
+		case OPT_FLOWS:
+			sl_add(&o->flows_dirs, optarg);
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = true;
+			break;
+		case OPT_BATCH:
+			o->batch = true;
+			break;
+		case OPT_VERSION:
+			printf("meshmedic %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			o->help = true;
+			break;
+		default:
+			if (optopt && optopt < 256)
+				return usage_error("unknown option '-%c' (see meshmedic --help)", optopt);
+			if (optopt)
+				return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("unknown option '%s' (see meshmedic --help)", argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+/* Load the flow set in use; on a problem print the first one and return false. */
+static bool load_kb(struct ctx *c)
+{
+	struct mm_errors errs = {0};
+	char *root = data_root();
+	c->kb = kb_new();
+	kb_load_root(c->kb, root, &errs);
+	free(root);
+	for (size_t i = 0; i < c->o.flows_dirs.n; i++) {
+		c->kb->layer = 1;
+		kb_load_path(c->kb, c->o.flows_dirs.v[i], &errs);
+	}
+	if (!errs.n)
+		kb_check(c->kb, &errs);
+	if (!errs.n)
+		return true;
+	errs_sort(&errs);
+	char *first = err_format(&errs.v[0]);
+	if (errs.n > 1)
+		fprintf(stderr, "%s (and %zu more problems: run meshmedic lint)\n", first, errs.n - 1);
+	else
+		fprintf(stderr, "%s\n", first);
+	free(first);
+	errs_free(&errs);
+	return false;
+}
+
+static void opts_free(struct opts *o)
+{
+	sl_free(&o->sets);
+	sl_free(&o->answer);
+	sl_free(&o->flows_dirs);
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct ctx c = {0};
+	/* getopt permutes argv; the hint for continuing a walk shows it as typed */
+	char **typed = xcalloc((size_t)argc + 1, sizeof(char *));
+	memcpy(typed, argv, (size_t)argc * sizeof(char *));
+	c.argc = argc;
+	c.argv = typed;
+	int rc = parse_opts(&c.o, argc, argv, false);
+	if (rc < 0 && optind >= argc) {
+		print_usage(c.o.help ? stdout : stderr);
+		rc = c.o.help ? 0 : 2;
+	}
+	if (rc >= 0) {
+		opts_free(&c.o);
+		free(typed);
+		return rc;
+	}
+	const char *name = argv[optind];
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		opts_free(&c.o);
+		free(typed);
+		return usage_error("unknown command '%s' (see meshmedic --help)", name);
+	}
+	/* options may also follow the command and its arguments */
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	optind = 0; /* 0 makes GNU getopt start afresh */
+	rc = parse_opts(&c.o, cargc, cargv, true);
+	if (rc < 0 && c.o.help) {
+		command_usage(cmd);
+		rc = 0;
+	}
+	if (rc < 0) {
+		const char *nc = getenv("NO_COLOR");
+		c.out.fp = stdout;
+		c.out.fmt = c.o.format;
+		c.out.color = !c.o.no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
+			      c.o.format == FMT_TEXT;
+		if (cmd->needs_kb && !load_kb(&c))
+			rc = 2;
+		else {
+			/* the command sees its own name, then its arguments */
+			int n = cargc - optind + 1;
+			char **args = xcalloc((size_t)n + 1, sizeof(char *));
+			args[0] = cargv[0];
+			for (int i = 1; i < n; i++)
+				args[i] = cargv[optind + i - 1];
+			rc = cmd->run(&c, n, args);
+			free(args);
+		}
+	}
+	kb_free(c.kb);
+	opts_free(&c.o);
+	free(typed);
+	if (fflush(stdout) != 0 && rc != 2) {
+		perror("meshmedic: stdout");
+		return 2;
+	}
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * The command line: options common to every command, the command table and
+ * dispatch. main() is one call to cli_main.
+ */
+#ifndef MM_CLI_H
+#define MM_CLI_H
+
+#include <stdbool.h>
+
+#include "kb.h"
+#include "report.h"
+#include "walk.h"
+
+struct opts {
+	enum out_format format;
+	bool no_color, batch, help;
+	struct strlist sets, answer, flows_dirs;
+	const char *answers_file;
+};
+
+struct ctx {
+	struct opts o;
+	struct mm_kb *kb;
+	struct out out;
+	int argc;     /* the whole command line, for "continue with" hints */
+	char **argv;
+};
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *summary;
+	const char *usage; /* what --help prints after the synopsis */
+	bool needs_kb;
+	int (*run)(struct ctx *c, int argc, char **argv);
+};
+
+int cli_main(int argc, char **argv);
+
+/* Print "meshmedic: message" on stderr and return 2. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_run(struct ctx *c, int argc, char **argv);
+int cmd_list(struct ctx *c, int argc, char **argv);
+int cmd_explain(struct ctx *c, int argc, char **argv);
+int cmd_lint(struct ctx *c, int argc, char **argv);
+int cmd_graph(struct ctx *c, int argc, char **argv);
+int cmd_help(struct ctx *c, int argc, char **argv);
+int cmd_demo(struct ctx *c, int argc, char **argv);
+
+#endif

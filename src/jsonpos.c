@@ -1,0 +1,225 @@
+#include "jsonpos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct jentry {
+	char *ptr;
+	int kline, kcol; /* 0 for array elements and the root */
+	int vline, vcol;
+};
+
+struct jpos {
+	struct jentry *v;
+	size_t n, cap;
+};
+
+struct scan {
+	const char *p, *end;
+	int line, col;
+	struct jpos *jp;
+	int depth;
+};
+
+static void adv(struct scan *s)
+{
+	unsigned char c = (unsigned char)*s->p++;
+	if (c == '\n') {
+		s->line++;
+		s->col = 1;
+	} else if ((c & 0xc0) != 0x80) {
+		/* columns count characters, as jansson does, not UTF-8 bytes */
+		s->col++;
+	}
+}
+
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		adv(s);
+}
+
+static void add(struct scan *s, const char *ptr, int kl, int kc, int vl, int vc)
+{
+	struct jpos *jp = s->jp;
+	if (jp->n == jp->cap) {
+		jp->cap = jp->cap ? jp->cap * 2 : 64;
+		jp->v = xrealloc(jp->v, jp->cap * sizeof(*jp->v));
+	}
+	jp->v[jp->n++] = (struct jentry){xstrdup(ptr), kl, kc, vl, vc};
+}
+
+/* Scan a string; append its decoded text, escaped for a JSON Pointer, to out if given. */
+static bool scan_string(struct scan *s, struct sbuf *out)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	adv(s);
+	while (s->p < s->end && *s->p != '"') {
+		char c = *s->p;
+		if (c == '\\') {
+			adv(s);
+			if (s->p >= s->end)
+				return false;
+			char e = *s->p;
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *k = strchr(from, e);
+			if (e == 'u') {
+				/* kept as written: only ids are looked up and they are ASCII */
+				if (out)
+					sb_add(out, "\\u");
+				adv(s);
+				continue;
+			}
+			if (!k || !e)
+				return false;
+			c = to[k - from];
+		}
+		if (out) {
+			if (c == '~')
+				sb_add(out, "~0");
+			else if (c == '/')
+				sb_add(out, "~1");
+			else
+				sb_addc(out, c);
+		}
+		adv(s);
+	}
+	if (s->p >= s->end)
+		return false;
+	adv(s);
+	return true;
+}
+
+static bool scan_value(struct scan *s, struct sbuf *ptr, int kl, int kc);
+
+static bool scan_container(struct scan *s, struct sbuf *ptr, bool object)
+{
+	char close = object ? '}' : ']';
+	adv(s);
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		adv(s);
+		return true;
+	}
+	size_t base = ptr->len;
+	for (size_t i = 0;; i++) {
+		int kl = 0, kc = 0;
+		sb_addc(ptr, '/');
+		if (object) {
+			skip_ws(s);
+			kl = s->line, kc = s->col;
+			if (!scan_string(s, ptr))
+				return false;
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return false;
+			adv(s);
+		} else {
+			sb_printf(ptr, "%zu", i);
+		}
+		skip_ws(s);
+		if (!scan_value(s, ptr, kl, kc))
+			return false;
+		ptr->len = base;
+		ptr->s[base] = '\0';
+		skip_ws(s);
+		if (s->p >= s->end)
+			return false;
+		if (*s->p == close) {
+			adv(s);
+			return true;
+		}
+		if (*s->p != ',')
+			return false;
+		adv(s);
+	}
+}
+
+static bool scan_value(struct scan *s, struct sbuf *ptr, int kl, int kc)
+{
+	if (s->p >= s->end || ++s->depth > 512)
+		return false;
+	add(s, ptr->s ? ptr->s : "", kl, kc, s->line, s->col);
+	bool ok = true;
+	switch (*s->p) {
+	case '{':
+	case '[':
+		ok = scan_container(s, ptr, *s->p == '{');
+		break;
+	case '"':
+		ok = scan_string(s, NULL);
+		break;
+	default:
+		/* numbers, true, false, null: their spelling was validated by jansson */
+		if (!strchr("-0123456789tfn", *s->p))
+			ok = false;
+		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+			adv(s);
+	}
+	s->depth--;
+	return ok;
+}
+
+struct jpos *jpos_build(const char *text, size_t len)
+{
+	struct jpos *jp = xcalloc(1, sizeof(*jp));
+	struct scan s = {text, text + len, 1, 1, jp, 0};
+	struct sbuf ptr;
+	sb_init(&ptr);
+	sb_add(&ptr, "");
+	skip_ws(&s);
+	bool ok = scan_value(&s, &ptr, 0, 0);
+	sb_free(&ptr);
+	if (!ok) {
+		jpos_free(jp);
+		return NULL;
+	}
+	return jp;
+}
+
+void jpos_free(struct jpos *jp)
+{
+	if (!jp)
+		return;
+	for (size_t i = 0; i < jp->n; i++)
+		free(jp->v[i].ptr);
+	free(jp->v);
+	free(jp);
+}
+
+bool jpos_find(const struct jpos *jp, const char *ptr, bool key, int *line, int *col)
+{
+	if (!jp)
+		return false;
+	for (size_t i = 0; i < jp->n; i++) {
+		const struct jentry *e = &jp->v[i];
+		if (strcmp(e->ptr, ptr) != 0)
+			continue;
+		if (key && e->kline) {
+			*line = e->kline, *col = e->kcol;
+		} else {
+			*line = e->vline, *col = e->vcol;
+		}
+		return true;
+	}
+	return false;
+}
+
+void jpos_nearest(const struct jpos *jp, const char *ptr, bool key, int *line, int *col)
+{
+	char *p = xstrdup(ptr);
+	*line = *col = 0;
+	for (;;) {
+		if (jpos_find(jp, p, key, line, col))
+			break;
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		key = false;
+	}
+	free(p);
+}

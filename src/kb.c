@@ -1,0 +1,716 @@
+#include "kb.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jsonpos.h"
+
+static const char *const input_types[] = {
+	[IN_NAMESPACE] = "namespace", [IN_SERVICE] = "service", [IN_POD] = "pod",
+	[IN_HOST] = "host",           [IN_PORT] = "port",       [IN_STRING] = "string",
+};
+
+const char *input_type_name(enum mm_input_type t)
+{
+	return input_types[t];
+}
+
+struct mm_kb *kb_new(void)
+{
+	return xcalloc(1, sizeof(struct mm_kb));
+}
+
+void kb_err_at(struct mm_errors *errs, const struct mm_src *src, const char *ptr, bool key,
+	       const char *fmt, ...)
+{
+	int line = 0, col = 0;
+	jpos_nearest(src->pos, ptr, key, &line, &col);
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	errs_add(errs, src->path, line, col, "%s", text);
+	free(text);
+}
+
+/* What a loader needs while it reads one file. */
+struct lctx {
+	struct mm_kb *kb;
+	const struct mm_src *src;
+	struct mm_errors *errs;
+	bool ok;
+};
+
+static void lerr(struct lctx *c, const char *ptr, bool key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void lerr(struct lctx *c, const char *ptr, bool key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	kb_err_at(c->errs, c->src, ptr, key, "%s", text);
+	free(text);
+	c->ok = false;
+}
+
+enum ftype { F_STR, F_STRS, F_ARR, F_OBJ, F_BOOL };
+
+static const char *const ftype_names[] = {
+	[F_STR] = "a string",       [F_STRS] = "an array of strings", [F_ARR] = "an array",
+	[F_OBJ] = "an object",      [F_BOOL] = "true or false",
+};
+
+struct fspec {
+	const char *name;
+	enum ftype type;
+	bool required;
+};
+
+static bool type_ok(json_t *v, enum ftype t)
+{
+	switch (t) {
+	case F_STR:
+		return json_is_string(v);
+	case F_ARR:
+		return json_is_array(v);
+	case F_OBJ:
+		return json_is_object(v);
+	case F_BOOL:
+		return json_is_boolean(v);
+	case F_STRS:
+		if (!json_is_array(v))
+			return false;
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if (!json_is_string(json_array_get(v, i)))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Check an object against its field list: unknown members, missing required
+ * ones, wrong types, empty strings. Returns false if the object is unusable.
+ */
+static bool check_fields(struct lctx *c, json_t *obj, const char *ptr, const char *what,
+			 const struct fspec *spec, size_t nspec)
+{
+	if (!json_is_object(obj)) {
+		lerr(c, ptr, false, "%s must be an object", what);
+		return false;
+	}
+	bool ok = true;
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; i < nspec && strcmp(spec[i].name, key) != 0; i++)
+			;
+		char *p = xasprintf("%s/%s", ptr, key);
+		if (i == nspec) {
+			struct sbuf known;
+			sb_init(&known);
+			for (size_t k = 0; k < nspec; k++)
+				sb_printf(&known, "%s%s", k ? ", " : "", spec[k].name);
+			lerr(c, p, true, "unknown field '%s' in %s (expected: %s)", key, what, known.s);
+			sb_free(&known);
+			ok = false;
+		} else if (!type_ok(v, spec[i].type)) {
+			lerr(c, p, false, "'%s' of %s must be %s", key, what, ftype_names[spec[i].type]);
+			ok = false;
+		} else if (spec[i].type == F_STR && json_string_length(v) == 0) {
+			lerr(c, p, false, "'%s' of %s must not be empty", key, what);
+			ok = false;
+		}
+		free(p);
+	}
+	for (size_t i = 0; i < nspec; i++)
+		if (spec[i].required && !json_object_get(obj, spec[i].name)) {
+			lerr(c, ptr, false, "%s has no '%s' field", what, spec[i].name);
+			ok = false;
+		}
+	return ok;
+}
+
+static char *dup_or_null(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+static void get_strs(json_t *obj, const char *key, struct strlist *out)
+{
+	json_t *a = json_object_get(obj, key);
+	for (size_t i = 0; i < json_array_size(a); i++)
+		sl_add(out, json_string_value(json_array_get(a, i)));
+}
+
+static void check_id(struct lctx *c, json_t *obj, const char *ptr, const char *what)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	if (id && !is_mm_id(id)) {
+		char *p = xasprintf("%s/id", ptr);
+		lerr(c, p, false,
+		     "%s id '%s' is not valid (1-64 of A-Z a-z 0-9 - _ ., starting alphanumeric)",
+		     what, id);
+		free(p);
+	}
+}
+
+static const struct fspec choice_spec[] = {
+	{"id", F_STR, true},     {"label", F_STR, true},     {"next", F_STR, false},
+	{"flow", F_STR, false},  {"diagnosis", F_STR, false},
+};
+
+static bool load_choice(struct lctx *c, json_t *j, const char *ptr, struct mm_choice *ch)
+{
+	if (!check_fields(c, j, ptr, "a choice", choice_spec, MM_ARRAY_LEN(choice_spec)))
+		return false;
+	check_id(c, j, ptr, "choice");
+	static const struct {
+		const char *field;
+		enum mm_target kind;
+	} targets[] = {
+		{"next", TARGET_NODE}, {"flow", TARGET_FLOW}, {"diagnosis", TARGET_DIAGNOSIS}};
+	int found = 0;
+	for (size_t i = 0; i < MM_ARRAY_LEN(targets); i++) {
+		const char *t = json_string_value(json_object_get(j, targets[i].field));
+		if (!t)
+			continue;
+		if (found++) {
+			char *p = xasprintf("%s/%s", ptr, targets[i].field);
+			lerr(c, p, true, "a choice leads to exactly one of 'next', 'flow' or 'diagnosis'");
+			free(p);
+			return false;
+		}
+		ch->kind = targets[i].kind;
+		ch->target = xstrdup(t);
+	}
+	if (!found) {
+		lerr(c, ptr, false, "choice has none of 'next', 'flow' or 'diagnosis'");
+		return false;
+	}
+	ch->id = dup_or_null(j, "id");
+	ch->label = dup_or_null(j, "label");
+	return true;
+}
+
+static const struct fspec node_spec[] = {
+	{"id", F_STR, true},     {"question", F_STR, true}, {"detail", F_STR, false},
+	{"help", F_STR, false},  {"probe", F_STR, false},   {"choices", F_ARR, true},
+};
+
+static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow *f)
+{
+	if (!check_fields(c, j, ptr, "a node", node_spec, MM_ARRAY_LEN(node_spec)))
+		return;
+	check_id(c, j, ptr, "node");
+	struct mm_node *n = &f->nodes[f->nnodes++];
+	n->flow = f;
+	n->ptr = xstrdup(ptr);
+	n->id = dup_or_null(j, "id");
+	n->question = dup_or_null(j, "question");
+	n->detail = dup_or_null(j, "detail");
+	n->help = dup_or_null(j, "help");
+	n->probe = dup_or_null(j, "probe");
+	json_t *choices = json_object_get(j, "choices");
+	n->choices = xcalloc(json_array_size(choices) + 1, sizeof(struct mm_choice));
+	if (json_array_size(choices) == 0) {
+		char *p = xasprintf("%s/choices", ptr);
+		lerr(c, p, false, "node '%s' has no choices", n->id);
+		free(p);
+	}
+	for (size_t i = 0; i < json_array_size(choices); i++) {
+		char *p = xasprintf("%s/choices/%zu", ptr, i);
+		struct mm_choice *ch = &n->choices[n->nchoices];
+		if (load_choice(c, json_array_get(choices, i), p, ch)) {
+			for (size_t k = 0; k < n->nchoices; k++)
+				if (strcmp(n->choices[k].id, ch->id) == 0) {
+					char *q = xasprintf("%s/id", p);
+					lerr(c, q, false, "duplicate choice id '%s' in node '%s'", ch->id,
+					     n->id);
+					free(q);
+				}
+			n->nchoices++;
+		} else {
+			free(ch->id);
+			free(ch->label);
+			free(ch->target);
+			memset(ch, 0, sizeof(*ch));
+		}
+		free(p);
+	}
+}
+
+static const struct fspec input_spec[] = {
+	{"name", F_STR, true},    {"type", F_STR, true},      {"prompt", F_STR, true},
+	{"default", F_STR, false}, {"required", F_BOOL, false},
+};
+
+static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flow *f)
+{
+	if (!check_fields(c, j, ptr, "an input", input_spec, MM_ARRAY_LEN(input_spec)))
+		return;
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *type = json_string_value(json_object_get(j, "type"));
+	char *p = xasprintf("%s/type", ptr);
+	size_t t;
+	for (t = 0; t < MM_ARRAY_LEN(input_types) && strcmp(input_types[t], type) != 0; t++)
+		;
+	if (t == MM_ARRAY_LEN(input_types))
+		lerr(c, p, false,
+		     "unknown input type '%s' (expected namespace, service, pod, host, port or string)",
+		     type);
+	free(p);
+	p = xasprintf("%s/name", ptr);
+	if (!is_mm_id(name))
+		lerr(c, p, false, "input name '%s' is not a valid id", name);
+	for (size_t i = 0; i < f->ninputs; i++)
+		if (strcmp(f->inputs[i].name, name) == 0)
+			lerr(c, p, false, "duplicate input '%s'", name);
+	free(p);
+	if (t == MM_ARRAY_LEN(input_types))
+		return;
+	struct mm_input *in = &f->inputs[f->ninputs++];
+	in->name = xstrdup(name);
+	in->type = (enum mm_input_type)t;
+	in->prompt = dup_or_null(j, "prompt");
+	in->def = dup_or_null(j, "default");
+	in->required = json_is_true(json_object_get(j, "required"));
+}
+
+static void flow_free(struct mm_flow *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct mm_node *n = &f->nodes[i];
+		for (size_t k = 0; k < n->nchoices; k++) {
+			free(n->choices[k].id);
+			free(n->choices[k].label);
+			free(n->choices[k].target);
+		}
+		free(n->choices);
+		free(n->id);
+		free(n->question);
+		free(n->detail);
+		free(n->help);
+		free(n->probe);
+		free(n->ptr);
+	}
+	free(f->nodes);
+	for (size_t i = 0; i < f->ninputs; i++) {
+		free(f->inputs[i].name);
+		free(f->inputs[i].prompt);
+		free(f->inputs[i].def);
+	}
+	free(f->inputs);
+	sl_free(&f->symptoms);
+	free(f->id);
+	free(f->title);
+	free(f->description);
+	free(f->start);
+	free(f);
+}
+
+static void diag_free(struct mm_diag *d)
+{
+	if (!d)
+		return;
+	free(d->id);
+	free(d->title);
+	free(d->summary);
+	free(d->cause);
+	sl_free(&d->fix);
+	sl_free(&d->verify);
+	sl_free(&d->help);
+	free(d->snippet_lang);
+	free(d->snippet);
+	free(d->vmin);
+	free(d->vmax);
+	free(d->vnote);
+	free(d->ptr);
+	free(d);
+}
+
+static void help_free(struct mm_help *h)
+{
+	free(h->topic);
+	free(h->title);
+	free(h->path);
+	sl_free(&h->see_also);
+	free(h);
+}
+
+/*
+ * Add an item to one of the kb's arrays. An item of a higher layer replaces
+ * one with the same id; two of the same layer are a duplicate.
+ */
+#define KB_ADD(kb, arr, n, item, idfield, freefn, c, ptr, what)                                  \
+	do {                                                                                     \
+		size_t i_;                                                                       \
+		for (i_ = 0; i_ < (n); i_++)                                                     \
+			if (strcmp((arr)[i_]->idfield, (item)->idfield) == 0)                    \
+				break;                                                           \
+		if (i_ < (n) && (arr)[i_]->layer == (item)->layer) {                             \
+			lerr((c), (ptr), false, "duplicate %s id '%s' (also in %s)", (what),     \
+			     (item)->idfield, kb_item_file((arr)[i_]->src));                      \
+			freefn(item);                                                            \
+		} else if (i_ < (n)) {                                                           \
+			freefn((arr)[i_]);                                                       \
+			(arr)[i_] = (item);                                                      \
+		} else {                                                                         \
+			(arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                     \
+			(arr)[(n)++] = (item);                                                   \
+		}                                                                                \
+	} while (0)
+
+static const char *kb_item_file(const struct mm_src *src)
+{
+	return src ? src->path : "?";
+}
+
+static const struct fspec flow_spec[] = {
+	{"id", F_STR, true},       {"title", F_STR, true},   {"description", F_STR, false},
+	{"symptoms", F_STRS, true}, {"inputs", F_ARR, false}, {"start", F_STR, true},
+	{"nodes", F_ARR, true},
+};
+
+static void load_flow(struct lctx *c, json_t *j)
+{
+	if (!check_fields(c, j, "", "a flow", flow_spec, MM_ARRAY_LEN(flow_spec)))
+		return;
+	check_id(c, j, "", "flow");
+	struct mm_flow *f = xcalloc(1, sizeof(*f));
+	f->src = c->src;
+	f->layer = c->kb->layer;
+	f->id = dup_or_null(j, "id");
+	f->title = dup_or_null(j, "title");
+	f->description = dup_or_null(j, "description");
+	f->start = dup_or_null(j, "start");
+	get_strs(j, "symptoms", &f->symptoms);
+	json_t *inputs = json_object_get(j, "inputs");
+	f->inputs = xcalloc(json_array_size(inputs) + 1, sizeof(struct mm_input));
+	for (size_t i = 0; i < json_array_size(inputs); i++) {
+		char *p = xasprintf("/inputs/%zu", i);
+		load_input(c, json_array_get(inputs, i), p, f);
+		free(p);
+	}
+	json_t *nodes = json_object_get(j, "nodes");
+	f->nodes = xcalloc(json_array_size(nodes) + 1, sizeof(struct mm_node));
+	if (json_array_size(nodes) == 0)
+		lerr(c, "/nodes", false, "flow '%s' has no nodes", f->id);
+	for (size_t i = 0; i < json_array_size(nodes); i++) {
+		char *p = xasprintf("/nodes/%zu", i);
+		size_t before = f->nnodes;
+		load_node(c, json_array_get(nodes, i), p, f);
+		if (f->nnodes > before)
+			for (size_t k = 0; k < before; k++)
+				if (strcmp(f->nodes[k].id, f->nodes[before].id) == 0) {
+					char *q = xasprintf("%s/id", p);
+					lerr(c, q, false, "duplicate node id '%s'", f->nodes[k].id);
+					free(q);
+				}
+		free(p);
+	}
+	KB_ADD(c->kb, c->kb->flows, c->kb->nflows, f, id, flow_free, c, "/id", "flow");
+}
+
+static const struct fspec diag_spec[] = {
+	{"id", F_STR, true},        {"title", F_STR, true},     {"summary", F_STR, true},
+	{"cause", F_STR, true},     {"fix", F_STRS, true},      {"snippet", F_OBJ, false},
+	{"verify", F_STRS, true},   {"versions", F_OBJ, false}, {"help", F_STRS, false},
+};
+static const struct fspec snippet_spec[] = {{"lang", F_STR, true}, {"text", F_STR, true}};
+static const struct fspec versions_spec[] = {
+	{"min", F_STR, false}, {"max", F_STR, false}, {"note", F_STR, false}};
+
+static void load_diag(struct lctx *c, json_t *j, const char *ptr)
+{
+	if (!check_fields(c, j, ptr, "a diagnosis", diag_spec, MM_ARRAY_LEN(diag_spec)))
+		return;
+	check_id(c, j, ptr, "diagnosis");
+	char *sp = xasprintf("%s/snippet", ptr), *vp = xasprintf("%s/versions", ptr);
+	json_t *snip = json_object_get(j, "snippet"), *ver = json_object_get(j, "versions");
+	bool ok = (!snip || check_fields(c, snip, sp, "a snippet", snippet_spec, 2)) &&
+		  (!ver || check_fields(c, ver, vp, "versions", versions_spec, 3));
+	free(sp);
+	free(vp);
+	if (!ok)
+		return;
+	struct mm_diag *d = xcalloc(1, sizeof(*d));
+	d->src = c->src;
+	d->ptr = xstrdup(ptr);
+	d->layer = c->kb->layer;
+	d->id = dup_or_null(j, "id");
+	d->title = dup_or_null(j, "title");
+	d->summary = dup_or_null(j, "summary");
+	d->cause = dup_or_null(j, "cause");
+	get_strs(j, "fix", &d->fix);
+	get_strs(j, "verify", &d->verify);
+	get_strs(j, "help", &d->help);
+	d->snippet_lang = dup_or_null(snip, "lang");
+	d->snippet = dup_or_null(snip, "text");
+	d->vmin = dup_or_null(ver, "min");
+	d->vmax = dup_or_null(ver, "max");
+	d->vnote = dup_or_null(ver, "note");
+	char *idp = xasprintf("%s/id", ptr);
+	KB_ADD(c->kb, c->kb->diags, c->kb->ndiags, d, id, diag_free, c, idp, "diagnosis");
+	free(idp);
+}
+
+static const struct mm_src *add_src(struct mm_kb *kb, const char *path, const char *text,
+				    size_t len)
+{
+	struct mm_src *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	s->pos = text ? jpos_build(text, len) : NULL;
+	kb->srcs = xrealloc(kb->srcs, (kb->nsrcs + 1) * sizeof(*kb->srcs));
+	kb->srcs[kb->nsrcs++] = s;
+	return s;
+}
+
+static void load_json_file(struct mm_kb *kb, const char *path, struct mm_errors *errs)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	if (!text) {
+		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		errs_add(errs, path, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
+			 "invalid JSON: %s", jerr.text);
+		free(text);
+		return;
+	}
+	struct lctx c = {kb, add_src(kb, path, text, len), errs, true};
+	free(text);
+	json_t *diags = json_is_object(j) ? json_object_get(j, "diagnoses") : NULL;
+	if (diags) {
+		static const struct fspec file_spec[] = {{"diagnoses", F_ARR, true}};
+		if (check_fields(&c, j, "", "a diagnosis file", file_spec, 1))
+			for (size_t i = 0; i < json_array_size(diags); i++) {
+				char *p = xasprintf("/diagnoses/%zu", i);
+				load_diag(&c, json_array_get(diags, i), p);
+				free(p);
+			}
+	} else {
+		load_flow(&c, j);
+	}
+	json_decref(j);
+}
+
+static void load_help_file(struct mm_kb *kb, const char *path, struct mm_errors *errs)
+{
+	char *text = read_file(path, NULL);
+	if (!text) {
+		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *topic = xstrndup(base, strlen(base) - 3);
+	if (!is_help_topic(topic)) {
+		errs_add(errs, path, 1, 1, "help topic '%s' is not lower-case kebab-case", topic);
+		free(topic);
+		free(text);
+		return;
+	}
+	struct mm_help *h = xcalloc(1, sizeof(*h));
+	h->topic = topic;
+	h->path = xstrdup(path);
+	h->layer = kb->layer;
+	size_t first = strcspn(text, "\n");
+	if (strncmp(text, "# ", 2) != 0 || first <= 2)
+		errs_add(errs, path, 1, 1, "a help page starts with a '# Title' line");
+	else
+		h->title = xstrndup(text + 2, first - 2);
+	int line = 1;
+	for (char *p = text; *p; line++) {
+		char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (strncmp(p, "See also:", 9) == 0) {
+			char *list = xstrndup(p + 9, n - 9);
+			h->see_also_line = line;
+			for (char *tok = strtok(list, ", "); tok; tok = strtok(NULL, ", "))
+				sl_add(&h->see_also, tok);
+			free(list);
+		}
+		p = nl ? nl + 1 : p + n;
+	}
+	if (!h->title)
+		h->title = xstrdup(topic);
+	free(text);
+	size_t i;
+	for (i = 0; i < kb->nhelp; i++)
+		if (strcmp(kb->help[i]->topic, h->topic) == 0)
+			break;
+	if (i < kb->nhelp && kb->help[i]->layer == h->layer) {
+		errs_add(errs, path, 1, 1, "duplicate help topic '%s' (also %s)", h->topic,
+			 kb->help[i]->path);
+		help_free(h);
+	} else if (i < kb->nhelp) {
+		help_free(kb->help[i]);
+		kb->help[i] = h;
+	} else {
+		kb->help = xrealloc(kb->help, (kb->nhelp + 1) * sizeof(*kb->help));
+		kb->help[kb->nhelp++] = h;
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (str_ends_with(path, ".md"))
+			load_help_file(kb, path, errs);
+		else
+			load_json_file(kb, path, errs);
+		return true;
+	}
+	DIR *d = opendir(path);
+	if (!d) {
+		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	struct strlist names = {0};
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			sl_add(&names, de->d_name);
+	closedir(d);
+	/* a fixed order makes duplicate reports and overrides predictable */
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *sub = xasprintf("%s/%s", path, names.v[i]);
+		if (stat(sub, &st) == 0 &&
+		    (S_ISDIR(st.st_mode) || str_ends_with(sub, ".json") || str_ends_with(sub, ".md")))
+			kb_load_path(kb, sub, errs);
+		free(sub);
+	}
+	sl_free(&names);
+	return true;
+}
+
+void kb_load_root(struct mm_kb *kb, const char *root, struct mm_errors *errs)
+{
+	static const char *const parts[] = {"flows", "help"};
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++) {
+		char *p = xasprintf("%s/%s", root, parts[i]);
+		struct stat st;
+		if (stat(p, &st) == 0)
+			kb_load_path(kb, p, errs);
+		else if (i == 0)
+			errs_add(errs, p, 0, 0, "cannot read: %s", strerror(errno));
+		free(p);
+	}
+}
+
+void kb_free(struct mm_kb *kb)
+{
+	if (!kb)
+		return;
+	for (size_t i = 0; i < kb->nflows; i++)
+		flow_free(kb->flows[i]);
+	for (size_t i = 0; i < kb->ndiags; i++)
+		diag_free(kb->diags[i]);
+	for (size_t i = 0; i < kb->nhelp; i++)
+		help_free(kb->help[i]);
+	for (size_t i = 0; i < kb->nsrcs; i++) {
+		jpos_free(kb->srcs[i]->pos);
+		free(kb->srcs[i]->path);
+		free(kb->srcs[i]);
+	}
+	free(kb->flows);
+	free(kb->diags);
+	free(kb->help);
+	free(kb->srcs);
+	free(kb);
+}
+
+const struct mm_flow *kb_flow(const struct mm_kb *kb, const char *id)
+{
+	for (; kb; kb = kb->fallback)
+		for (size_t i = 0; i < kb->nflows; i++)
+			if (strcmp(kb->flows[i]->id, id) == 0)
+				return kb->flows[i];
+	return NULL;
+}
+
+const struct mm_diag *kb_diag(const struct mm_kb *kb, const char *id)
+{
+	for (; kb; kb = kb->fallback)
+		for (size_t i = 0; i < kb->ndiags; i++)
+			if (strcmp(kb->diags[i]->id, id) == 0)
+				return kb->diags[i];
+	return NULL;
+}
+
+const struct mm_help *kb_help(const struct mm_kb *kb, const char *topic)
+{
+	for (; kb; kb = kb->fallback)
+		for (size_t i = 0; i < kb->nhelp; i++)
+			if (strcmp(kb->help[i]->topic, topic) == 0)
+				return kb->help[i];
+	return NULL;
+}
+
+const struct mm_node *flow_node(const struct mm_flow *f, const char *id)
+{
+	for (size_t i = 0; i < f->nnodes; i++)
+		if (strcmp(f->nodes[i].id, id) == 0)
+			return &f->nodes[i];
+	return NULL;
+}
+
+const struct mm_choice *node_choice(const struct mm_node *n, const char *id)
+{
+	for (size_t i = 0; i < n->nchoices; i++)
+		if (strcmp(n->choices[i].id, id) == 0)
+			return &n->choices[i];
+	return NULL;
+}
+
+const struct mm_input *flow_input(const struct mm_flow *f, const char *name)
+{
+	for (size_t i = 0; i < f->ninputs; i++)
+		if (strcmp(f->inputs[i].name, name) == 0)
+			return &f->inputs[i];
+	return NULL;
+}
+
+char *help_body(const struct mm_help *h)
+{
+	char *text = read_file(h->path, NULL);
+	if (!text)
+		return NULL;
+	char *nl = strchr(text, '\n');
+	char *body = xstrdup(nl ? nl + 1 : "");
+	free(text);
+	/* drop the blank lines between the title and the text */
+	char *p = body;
+	while (*p == '\n')
+		p++;
+	memmove(body, p, strlen(p) + 1);
+	return body;
+}

@@ -1,0 +1,133 @@
+/*
+ * The knowledge base: flows (decision trees), diagnoses and help pages, as
+ * loaded from JSON and Markdown files. Loading checks the shape of each file
+ * (fields, types, ids); kb_check then checks the set as a whole (references,
+ * reachability, cycles, placeholders, snippets). Every problem is reported
+ * into a struct mm_errors with the file, line and column it concerns.
+ *
+ * All strings belong to the kb and live until kb_free.
+ */
+#ifndef MM_KB_H
+#define MM_KB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct jpos;
+
+/* One loaded file and where its values sit, for error positions. */
+struct mm_src {
+	char *path;
+	struct jpos *pos;
+};
+
+enum mm_input_type { IN_NAMESPACE, IN_SERVICE, IN_POD, IN_HOST, IN_PORT, IN_STRING };
+
+struct mm_input {
+	char *name, *prompt, *def;
+	enum mm_input_type type;
+	bool required;
+};
+
+enum mm_target { TARGET_NODE, TARGET_FLOW, TARGET_DIAGNOSIS };
+
+struct mm_node;
+struct mm_flow;
+struct mm_diag;
+
+struct mm_choice {
+	char *id, *label;
+	enum mm_target kind;
+	char *target;
+	/* resolved by kb_check; NULL until then or when the target is missing */
+	const struct mm_node *node;
+	const struct mm_flow *flow;
+	const struct mm_diag *diag;
+};
+
+struct mm_node {
+	char *id, *question, *detail, *help, *probe;
+	struct mm_choice *choices;
+	size_t nchoices;
+	const struct mm_flow *flow;
+	char *ptr; /* JSON Pointer of this node in its file */
+};
+
+struct mm_flow {
+	char *id, *title, *description, *start;
+	struct strlist symptoms;
+	struct mm_input *inputs;
+	size_t ninputs;
+	struct mm_node *nodes;
+	size_t nnodes;
+	const struct mm_node *start_node;
+	const struct mm_src *src;
+	int layer;
+};
+
+struct mm_diag {
+	char *id, *title, *summary, *cause;
+	struct strlist fix, verify, help;
+	char *snippet_lang, *snippet;
+	char *vmin, *vmax, *vnote;
+	const struct mm_src *src;
+	char *ptr;
+	int layer;
+};
+
+struct mm_help {
+	char *topic, *title, *path;
+	struct strlist see_also;
+	int see_also_line;
+	int layer;
+};
+
+struct mm_kb {
+	struct mm_flow **flows;
+	size_t nflows;
+	struct mm_diag **diags;
+	size_t ndiags;
+	struct mm_help **help;
+	size_t nhelp;
+	struct mm_src **srcs;
+	size_t nsrcs;
+	/* lint of a few files resolves what they reference in the built-in set */
+	const struct mm_kb *fallback;
+	int layer; /* files loaded now belong to this layer; a higher layer overrides */
+};
+
+struct mm_kb *kb_new(void);
+void kb_free(struct mm_kb *kb);
+
+/*
+ * Load a file or a directory (read recursively): *.json files holding a
+ * "diagnoses" array are diagnosis files, other *.json files are flows, *.md
+ * files are help pages. Returns false if path cannot be read at all.
+ */
+bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs);
+
+/* Load a data root: ROOT/flows and ROOT/help. */
+void kb_load_root(struct mm_kb *kb, const char *root, struct mm_errors *errs);
+
+/* Check the set as a whole and resolve references. */
+void kb_check(struct mm_kb *kb, struct mm_errors *errs);
+
+const struct mm_flow *kb_flow(const struct mm_kb *kb, const char *id);
+const struct mm_diag *kb_diag(const struct mm_kb *kb, const char *id);
+const struct mm_help *kb_help(const struct mm_kb *kb, const char *topic);
+const struct mm_node *flow_node(const struct mm_flow *f, const char *id);
+const struct mm_choice *node_choice(const struct mm_node *n, const char *id);
+const struct mm_input *flow_input(const struct mm_flow *f, const char *name);
+
+const char *input_type_name(enum mm_input_type t);
+
+/* Report an error at a JSON Pointer of a loaded file (key=true: at the member's key). */
+void kb_err_at(struct mm_errors *errs, const struct mm_src *src, const char *ptr, bool key,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The help page text without its title line; NULL with errno set if unreadable. */
+char *help_body(const struct mm_help *h);
+
+#endif

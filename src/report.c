@@ -1,0 +1,477 @@
+#include "report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transcript.h"
+
+#define WIDTH 78
+
+static const char *bold(const struct out *o)
+{
+	return o->color ? "\033[1m" : "";
+}
+static const char *dim(const struct out *o)
+{
+	return o->color ? "\033[2m" : "";
+}
+static const char *green(const struct out *o)
+{
+	return o->color ? "\033[1;32m" : "";
+}
+static const char *yellow(const struct out *o)
+{
+	return o->color ? "\033[1;33m" : "";
+}
+static const char *reset(const struct out *o)
+{
+	return o->color ? "\033[0m" : "";
+}
+
+/* Print a sanitised string. */
+static void put(FILE *fp, const char *s, bool keep_nl)
+{
+	char *c = sanitize(s ? s : "", keep_nl);
+	fputs(c, fp);
+	free(c);
+}
+
+void wrap(FILE *fp, const char *text, int indent, int width)
+{
+	char *t = sanitize(text ? text : "", true);
+	for (char *para = t; para;) {
+		char *nl = strchr(para, '\n');
+		if (nl)
+			*nl = '\0';
+		int col = 0;
+		bool any = false;
+		for (char *w = strtok(para, " "); w; w = strtok(NULL, " ")) {
+			int n = (int)strlen(w);
+			if (!any) {
+				fprintf(fp, "%*s%s", indent, "", w);
+				col = indent + n;
+			} else if (col + 1 + n > width) {
+				fprintf(fp, "\n%*s%s", indent, "", w);
+				col = indent + n;
+			} else {
+				fprintf(fp, " %s", w);
+				col += 1 + n;
+			}
+			any = true;
+		}
+		fputc('\n', fp);
+		para = nl ? nl + 1 : NULL;
+	}
+	free(t);
+}
+
+char *versions_text(const struct mm_diag *d)
+{
+	char *base;
+	if (d->vmin && d->vmax && strcmp(d->vmin, d->vmax) == 0)
+		base = xasprintf("Istio %s", d->vmin);
+	else if (d->vmin && d->vmax)
+		base = xasprintf("Istio %s to %s", d->vmin, d->vmax);
+	else if (d->vmin)
+		base = xasprintf("Istio %s and later", d->vmin);
+	else if (d->vmax)
+		base = xasprintf("Istio %s and earlier", d->vmax);
+	else
+		base = xstrdup("every Istio version");
+	if (!d->vnote)
+		return base;
+	char *r = xasprintf("%s (%s)", base, d->vnote);
+	free(base);
+	return r;
+}
+
+static void print_json(const struct out *o, json_t *j)
+{
+	json_dumpf(j, o->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', o->fp);
+}
+
+static void diag_text(const struct out *o, const struct mm_diag *d)
+{
+	FILE *fp = o->fp;
+	fprintf(fp, "%sDIAGNOSIS%s  %s%s%s\n", green(o), reset(o), bold(o), d->id, reset(o));
+	wrap(fp, d->title, 2, WIDTH);
+	fprintf(fp, "\n%sWhat goes wrong%s\n", bold(o), reset(o));
+	wrap(fp, d->summary, 2, WIDTH);
+	fprintf(fp, "\n%sWhy%s\n", bold(o), reset(o));
+	wrap(fp, d->cause, 2, WIDTH);
+	fprintf(fp, "\n%sFix%s\n", bold(o), reset(o));
+	for (size_t i = 0; i < d->fix.n; i++) {
+		char *line = xasprintf("%zu. %s", i + 1, d->fix.v[i]);
+		wrap(fp, line, 2, WIDTH);
+		free(line);
+	}
+	if (d->snippet) {
+		fprintf(fp, "\n%sSnippet%s (%s)\n", bold(o), reset(o), d->snippet_lang);
+		char *s = sanitize(d->snippet, true);
+		for (char *l = s; l && *l;) {
+			char *nl = strchr(l, '\n');
+			if (nl)
+				*nl = '\0';
+			fprintf(fp, "    %s\n", l);
+			l = nl ? nl + 1 : NULL;
+		}
+		free(s);
+	}
+	fprintf(fp, "\n%sVerify%s\n", bold(o), reset(o));
+	for (size_t i = 0; i < d->verify.n; i++) {
+		char *line = xasprintf("- %s", d->verify.v[i]);
+		wrap(fp, line, 2, WIDTH);
+		free(line);
+	}
+	char *v = versions_text(d);
+	fprintf(fp, "\n%sApplies to%s\n", bold(o), reset(o));
+	wrap(fp, v, 2, WIDTH);
+	free(v);
+	if (d->help.n) {
+		fprintf(fp, "\n%sSee%s ", bold(o), reset(o));
+		for (size_t i = 0; i < d->help.n; i++)
+			fprintf(fp, "%smeshmedic help %s", i ? ", " : "", d->help.v[i]);
+		fputc('\n', fp);
+	}
+}
+
+static void md_code(FILE *fp, const char *lang, const char *text)
+{
+	fprintf(fp, "```%s\n", lang ? lang : "");
+	put(fp, text, true);
+	if (!*text || text[strlen(text) - 1] != '\n')
+		fputc('\n', fp);
+	fputs("```\n", fp);
+}
+
+static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading)
+{
+	fprintf(fp, "%s Diagnosis: `%s` — ", heading, d->id);
+	put(fp, d->title, false);
+	fprintf(fp, "\n\n**What goes wrong.** ");
+	put(fp, d->summary, false);
+	fprintf(fp, "\n\n**Why.** ");
+	put(fp, d->cause, false);
+	fprintf(fp, "\n\n**Fix**\n\n");
+	for (size_t i = 0; i < d->fix.n; i++) {
+		fprintf(fp, "%zu. ", i + 1);
+		put(fp, d->fix.v[i], false);
+		fputc('\n', fp);
+	}
+	if (d->snippet) {
+		fputc('\n', fp);
+		md_code(fp, d->snippet_lang, d->snippet);
+	}
+	fprintf(fp, "\n**Verify**\n\n");
+	for (size_t i = 0; i < d->verify.n; i++) {
+		fputs("- ", fp);
+		put(fp, d->verify.v[i], false);
+		fputc('\n', fp);
+	}
+	char *v = versions_text(d);
+	fprintf(fp, "\n**Applies to:** %s\n", v);
+	free(v);
+}
+
+void report_diag(const struct out *o, const struct mm_diag *d)
+{
+	if (o->fmt == FMT_JSON) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "id", d->id, "title", d->title,
+				      "summary", d->summary, "cause", d->cause);
+		json_t *fix = json_array(), *ver = json_array(), *help = json_array();
+		for (size_t i = 0; i < d->fix.n; i++)
+			json_array_append_new(fix, json_string(d->fix.v[i]));
+		for (size_t i = 0; i < d->verify.n; i++)
+			json_array_append_new(ver, json_string(d->verify.v[i]));
+		for (size_t i = 0; i < d->help.n; i++)
+			json_array_append_new(help, json_string(d->help.v[i]));
+		json_object_set_new(j, "fix", fix);
+		json_object_set_new(j, "verify", ver);
+		json_object_set_new(j, "help", help);
+		if (d->snippet)
+			json_object_set_new(j, "snippet", json_pack("{s:s, s:s}", "lang",
+								    d->snippet_lang, "text", d->snippet));
+		char *v = versions_text(d);
+		json_object_set_new(j, "versions", json_string(v));
+		free(v);
+		print_json(o, j);
+		json_decref(j);
+	} else if (o->fmt == FMT_MARKDOWN) {
+		diag_markdown(o->fp, d, "#");
+	} else {
+		diag_text(o, d);
+	}
+}
+
+static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
+{
+	FILE *fp = o->fp;
+	fprintf(fp, "%s%s%s: ", bold(o), w->start_flow->id, reset(o));
+	put(fp, w->start_flow->title, false);
+	fputc('\n', fp);
+	struct sbuf in;
+	sb_init(&in);
+	for (size_t i = 0; i < w->start_flow->ninputs; i++) {
+		const char *v = walk_input(w, w->start_flow->inputs[i].name);
+		if (v)
+			sb_printf(&in, "%s%s=%s", in.len ? "  " : "", w->start_flow->inputs[i].name, v);
+	}
+	if (in.len) {
+		fprintf(fp, "%sinputs:%s ", dim(o), reset(o));
+		put(fp, in.s, false);
+		fputc('\n', fp);
+	}
+	sb_free(&in);
+	fputc('\n', fp);
+	for (size_t i = 0; i < w->nsteps; i++) {
+		const struct step *s = &w->steps[i];
+		char *q = walk_text(w, s->node->question), *l = walk_text(w, s->choice->label);
+		char *line = xasprintf("%2zu. %s", i + 1, q);
+		wrap(fp, line, 0, WIDTH);
+		fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
+		put(fp, l, false);
+		fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
+		for (size_t k = 0; k < s->evidence.n; k++) {
+			fprintf(fp, "       %s|%s ", dim(o), reset(o));
+			put(fp, s->evidence.v[k], false);
+			fputc('\n', fp);
+		}
+		free(q);
+		free(l);
+		free(line);
+	}
+	if (w->nsteps)
+		fputc('\n', fp);
+	if (walk_done(w)) {
+		diag_text(o, w->diag);
+		return;
+	}
+	char *q = walk_text(w, w->node->question);
+	fprintf(fp, "%sUNDETERMINED%s  the walk stopped at %s:%s, which nobody answered\n",
+		yellow(o), reset(o), w->flow->id, w->node->id);
+	wrap(fp, q, 2, WIDTH);
+	free(q);
+	if (w->node->detail) {
+		char *d = walk_text(w, w->node->detail);
+		wrap(fp, d, 2, WIDTH);
+		free(d);
+	}
+	if (w->probe_note) {
+		fprintf(fp, "  %sprobe %s: ", dim(o), w->node->probe);
+		put(fp, w->probe_note, false);
+		fprintf(fp, "%s\n", reset(o));
+	}
+	for (size_t i = 0; i < w->node->nchoices; i++) {
+		char *l = walk_text(w, w->node->choices[i].label);
+		fprintf(fp, "    %-14s ", w->node->choices[i].id);
+		put(fp, l, false);
+		fputc('\n', fp);
+		free(l);
+	}
+	if (resume_cmd)
+		fprintf(fp, "\nContinue with: %s --answer %s=CHOICE\n", resume_cmd, w->node->id);
+}
+
+static void walk_markdown(const struct out *o, const struct walk *w)
+{
+	FILE *fp = o->fp;
+	fprintf(fp, "# meshmedic: %s — ", w->start_flow->id);
+	put(fp, w->start_flow->title, false);
+	fputs("\n\n", fp);
+	bool any = false;
+	for (size_t i = 0; i < w->start_flow->ninputs; i++) {
+		const char *v = walk_input(w, w->start_flow->inputs[i].name);
+		if (!v)
+			continue;
+		fprintf(fp, "%s`%s=", any ? ", " : "**Inputs:** ", w->start_flow->inputs[i].name);
+		put(fp, v, false);
+		fputc('`', fp);
+		any = true;
+	}
+	fprintf(fp, "%s**Status:** %s\n\n## Path\n\n", any ? "  \n" : "",
+		walk_done(w) ? "diagnosed" : "undetermined");
+	if (!w->nsteps)
+		fputs("(no question answered)\n", fp);
+	for (size_t i = 0; i < w->nsteps; i++) {
+		const struct step *s = &w->steps[i];
+		char *q = walk_text(w, s->node->question), *l = walk_text(w, s->choice->label);
+		fprintf(fp, "%zu. ", i + 1);
+		put(fp, q, false);
+		fprintf(fp, "  \n   **%s**: ", s->choice->id);
+		put(fp, l, false);
+		fprintf(fp, " *(%s)*\n", answer_by_name(s->by));
+		for (size_t k = 0; k < s->evidence.n; k++) {
+			fputs("   - evidence: ", fp);
+			put(fp, s->evidence.v[k], false);
+			fputc('\n', fp);
+		}
+		free(q);
+		free(l);
+	}
+	fputc('\n', fp);
+	if (walk_done(w)) {
+		diag_markdown(fp, w->diag, "##");
+		return;
+	}
+	char *q = walk_text(w, w->node->question);
+	fprintf(fp, "## Undetermined\n\nThe walk stopped at `%s:%s`: ", w->flow->id, w->node->id);
+	put(fp, q, false);
+	fputs("\n\n", fp);
+	free(q);
+	for (size_t i = 0; i < w->node->nchoices; i++) {
+		char *l = walk_text(w, w->node->choices[i].label);
+		fprintf(fp, "- `%s`: ", w->node->choices[i].id);
+		put(fp, l, false);
+		fputc('\n', fp);
+		free(l);
+	}
+}
+
+void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd)
+{
+	if (o->fmt == FMT_JSON) {
+		json_t *j = walk_to_json(w);
+		print_json(o, j);
+		json_decref(j);
+	} else if (o->fmt == FMT_MARKDOWN) {
+		walk_markdown(o, w);
+	} else {
+		walk_text_out(o, w, resume_cmd);
+	}
+}
+
+void report_list(const struct out *o, const struct mm_kb *kb)
+{
+	if (o->fmt == FMT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < kb->nflows; i++) {
+			const struct mm_flow *f = kb->flows[i];
+			json_t *sy = json_array();
+			for (size_t k = 0; k < f->symptoms.n; k++)
+				json_array_append_new(sy, json_string(f->symptoms.v[k]));
+			json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "id", f->id, "title",
+							   f->title, "symptoms", sy));
+		}
+		print_json(o, a);
+		json_decref(a);
+		return;
+	}
+	for (size_t i = 0; i < kb->nflows; i++) {
+		const struct mm_flow *f = kb->flows[i];
+		if (o->fmt == FMT_MARKDOWN) {
+			fprintf(o->fp, "- `%s`: ", f->id);
+			put(o->fp, f->title, false);
+			fputc('\n', o->fp);
+			continue;
+		}
+		fprintf(o->fp, "%s%-14s%s ", bold(o), f->id, reset(o));
+		put(o->fp, f->title, false);
+		fputc('\n', o->fp);
+		struct sbuf sy;
+		sb_init(&sy);
+		for (size_t k = 0; k < f->symptoms.n; k++)
+			sb_printf(&sy, "%s%s", k ? ", " : "", f->symptoms.v[k]);
+		if (sy.len) {
+			fputs(dim(o), o->fp);
+			wrap(o->fp, sy.s, 15, WIDTH);
+			fputs(reset(o), o->fp);
+		}
+		sb_free(&sy);
+	}
+}
+
+/* A DOT string literal: quotes and backslashes escaped, text sanitised. */
+static void dot_str(FILE *fp, const char *s)
+{
+	char *c = sanitize(s, true);
+	fputc('"', fp);
+	for (const char *p = c; *p; p++) {
+		if (*p == '\n') {
+			fputs("\\n", fp);
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
+			fputc('\\', fp);
+		fputc(*p == '\t' ? ' ' : *p, fp);
+	}
+	fputc('"', fp);
+	free(c);
+}
+
+void report_graph(FILE *fp, const struct mm_flow *f)
+{
+	fputs("digraph ", fp);
+	dot_str(fp, f->id);
+	fputs(" {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
+	      "  edge [fontname=\"Helvetica\", fontsize=9];\n  label=",
+	      fp);
+	dot_str(fp, f->title);
+	fputs(";\n  labelloc=t;\n", fp);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		const struct mm_node *n = &f->nodes[i];
+		char *id = xasprintf("node:%s", n->id);
+		fputs("  ", fp);
+		dot_str(fp, id);
+		fputs(" [shape=box, style=rounded", fp);
+		if (n == f->start_node)
+			fputs(", penwidth=2", fp);
+		fputs(", label=", fp);
+		char *label = n->probe ? xasprintf("%s\n[probe: %s]", n->question, n->probe)
+				       : xstrdup(n->question);
+		dot_str(fp, label);
+		fputs("];\n", fp);
+		free(label);
+		free(id);
+	}
+	/* each diagnosis and hand-over once, however many choices lead there */
+	struct strlist seen = {0};
+	for (size_t i = 0; i < f->nnodes; i++)
+		for (size_t k = 0; k < f->nodes[i].nchoices; k++) {
+			const struct mm_choice *ch = &f->nodes[i].choices[k];
+			if (ch->kind == TARGET_NODE)
+				continue;
+			char *id = xasprintf("%s:%s", ch->kind == TARGET_FLOW ? "flow" : "diagnosis",
+					     ch->target);
+			if (!sl_has(&seen, id)) {
+				sl_add(&seen, id);
+				fputs("  ", fp);
+				dot_str(fp, id);
+				if (ch->kind == TARGET_FLOW) {
+					fputs(" [shape=cds, style=filled, fillcolor=\"#dde8f7\", label=", fp);
+					char *l = xasprintf("flow %s", ch->target);
+					dot_str(fp, l);
+					free(l);
+				} else {
+					fputs(" [shape=note, style=filled, fillcolor=\"#f8d7d3\", label=", fp);
+					char *l = ch->diag ? xasprintf("%s\n%s", ch->target, ch->diag->title)
+							   : xstrdup(ch->target);
+					dot_str(fp, l);
+					free(l);
+				}
+				fputs("];\n", fp);
+			}
+			free(id);
+		}
+	sl_free(&seen);
+	for (size_t i = 0; i < f->nnodes; i++)
+		for (size_t k = 0; k < f->nodes[i].nchoices; k++) {
+			const struct mm_choice *ch = &f->nodes[i].choices[k];
+			char *from = xasprintf("node:%s", f->nodes[i].id);
+			static const char *const prefix[] = {[TARGET_NODE] = "node",
+							     [TARGET_FLOW] = "flow",
+							     [TARGET_DIAGNOSIS] = "diagnosis"};
+			char *to = xasprintf("%s:%s", prefix[ch->kind], ch->target);
+			fputs("  ", fp);
+			dot_str(fp, from);
+			fputs(" -> ", fp);
+			dot_str(fp, to);
+			fputs(" [label=", fp);
+			dot_str(fp, ch->id);
+			fputs("];\n", fp);
+			free(from);
+			free(to);
+		}
+	fputs("}\n", fp);
+}

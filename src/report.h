@@ -1,0 +1,35 @@
+/*
+ * Rendering for people and programs: a walk, a diagnosis, the flow list and
+ * a flow's graph, as text (terminal), Markdown (incident tickets) or JSON.
+ * Anything that may have come from outside is sanitised before it is shown.
+ */
+#ifndef MM_REPORT_H
+#define MM_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kb.h"
+#include "walk.h"
+
+enum out_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN };
+
+struct out {
+	FILE *fp;
+	enum out_format fmt;
+	bool color;
+};
+
+/* How to continue an undetermined walk, as a command line (NULL: do not show). */
+void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd);
+void report_diag(const struct out *o, const struct mm_diag *d);
+void report_list(const struct out *o, const struct mm_kb *kb);
+void report_graph(FILE *fp, const struct mm_flow *f);
+
+/* "Istio 1.5 to 1.6 (note)", "every Istio version", ... New string. */
+char *versions_text(const struct mm_diag *d);
+
+/* Write text wrapped at width, each line starting with indent. */
+void wrap(FILE *fp, const char *text, int indent, int width);
+
+#endif

@@ -1,0 +1,197 @@
+#include "transcript.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonpos.h"
+
+static json_t *strlist_json(const struct strlist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static json_t *diag_json(const struct mm_diag *d)
+{
+	struct sbuf fix;
+	sb_init(&fix);
+	for (size_t i = 0; i < d->fix.n; i++)
+		sb_printf(&fix, "%s%zu. %s", i ? "\n" : "", i + 1, d->fix.v[i]);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "id", d->id, "title", d->title, "fix",
+			      fix.s ? fix.s : "");
+	sb_free(&fix);
+	json_object_set_new(o, "summary", json_string(d->summary));
+	json_object_set_new(o, "cause", json_string(d->cause));
+	json_object_set_new(o, "steps", strlist_json(&d->fix));
+	json_object_set_new(o, "verify", strlist_json(&d->verify));
+	if (d->snippet)
+		json_object_set_new(o, "snippet", json_pack("{s:s, s:s}", "lang", d->snippet_lang,
+							     "text", d->snippet));
+	if (d->vmin || d->vmax || d->vnote) {
+		json_t *v = json_object();
+		if (d->vmin)
+			json_object_set_new(v, "min", json_string(d->vmin));
+		if (d->vmax)
+			json_object_set_new(v, "max", json_string(d->vmax));
+		if (d->vnote)
+			json_object_set_new(v, "note", json_string(d->vnote));
+		json_object_set_new(o, "versions", v);
+	}
+	return o;
+}
+
+json_t *walk_to_json(const struct walk *w)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "flow", json_string(w->start_flow->id));
+	json_t *inputs = json_object();
+	for (size_t i = 0; i < w->start_flow->ninputs; i++) {
+		const char *v = walk_input(w, w->start_flow->inputs[i].name);
+		if (v)
+			json_object_set_new(inputs, w->start_flow->inputs[i].name, json_string(v));
+	}
+	for (size_t i = 0; i < w->inputs.n; i++)
+		json_object_set_new(inputs, w->inputs.v[i].key, json_string(w->inputs.v[i].value));
+	json_object_set_new(root, "inputs", inputs);
+	json_object_set_new(root, "status",
+			    json_string(walk_done(w) ? "diagnosed" : "undetermined"));
+	json_t *path = json_array();
+	for (size_t i = 0; i < w->nsteps; i++) {
+		const struct step *s = &w->steps[i];
+		char *q = walk_text(w, s->node->question);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "node", s->node->id, "question", q,
+				      "answer", s->choice->id, "by", answer_by_name(s->by));
+		free(q);
+		json_object_set_new(o, "evidence", strlist_json(&s->evidence));
+		json_object_set_new(o, "flow", json_string(s->flow->id));
+		char *label = walk_text(w, s->choice->label);
+		json_object_set_new(o, "label", json_string(label));
+		free(label);
+		json_array_append_new(path, o);
+	}
+	json_object_set_new(root, "path", path);
+	json_object_set_new(root, "diagnosis", w->diag ? diag_json(w->diag) : json_null());
+	if (!walk_done(w)) {
+		char *q = walk_text(w, w->node->question);
+		json_t *choices = json_array();
+		for (size_t i = 0; i < w->node->nchoices; i++)
+			json_array_append_new(choices, json_string(w->node->choices[i].id));
+		json_t *p = json_pack("{s:s, s:s, s:o}", "node", w->node->id, "question", q,
+				      "choices", choices);
+		free(q);
+		json_object_set_new(p, "flow", json_string(w->flow->id));
+		if (w->probe_note)
+			json_object_set_new(p, "probe", json_pack("{s:s, s:o}", "reason", w->probe_note,
+								  "evidence",
+								  strlist_json(&w->probe_evidence)));
+		json_object_set_new(root, "pending", p);
+	} else {
+		json_object_set_new(root, "pending", json_null());
+	}
+	return root;
+}
+
+/* Report an error at a JSON Pointer of the answers file. */
+static bool fail(struct mm_errors *errs, const char *path, const struct jpos *jp, const char *ptr,
+		 const char *what)
+{
+	int line = 0, col = 0;
+	jpos_nearest(jp, ptr, false, &line, &col);
+	errs_add(errs, path, line, col, "%s", what);
+	return false;
+}
+
+static bool load_inputs(json_t *j, const char *path, const struct jpos *jp, struct kvlist *inputs,
+			struct mm_errors *errs)
+{
+	json_t *in = json_object_get(j, "inputs");
+	if (!in)
+		return true;
+	if (!json_is_object(in))
+		return fail(errs, path, jp, "/inputs", "'inputs' must be an object of strings");
+	const char *k;
+	json_t *v;
+	json_object_foreach(in, k, v) {
+		if (!json_is_string(v)) {
+			char *p = xasprintf("/inputs/%s", k);
+			fail(errs, path, jp, p, "an input value must be a string");
+			free(p);
+			return false;
+		}
+		kv_set(inputs, k, json_string_value(v));
+	}
+	return true;
+}
+
+bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, char **flow_id,
+		  struct mm_errors *errs)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	if (!text) {
+		errs_add(errs, path, 0, 0, "cannot read answers: %s", strerror(errno));
+		return false;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		errs_add(errs, path, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
+			 "invalid JSON: %s", jerr.text);
+		free(text);
+		return false;
+	}
+	struct jpos *jp = jpos_build(text, len);
+	free(text);
+	bool ok = true;
+	json_t *answers = json_object_get(j, "answers"), *path_a = json_object_get(j, "path");
+	if (!json_is_object(j)) {
+		ok = fail(errs, path, jp, "", "an answers file is a JSON object");
+	} else if (answers) {
+		const char *k;
+		json_t *v;
+		if (!json_is_object(answers))
+			ok = fail(errs, path, jp, "/answers", "'answers' must map NODE to CHOICE");
+		json_object_foreach(answers, k, v) {
+			if (!ok)
+				break;
+			if (!json_is_string(v)) {
+				char *p = xasprintf("/answers/%s", k);
+				ok = fail(errs, path, jp, p, "an answer must be a choice id (a string)");
+				free(p);
+			} else {
+				kv_set(&a->file, k, json_string_value(v));
+			}
+		}
+	} else if (json_is_array(path_a)) {
+		/* a transcript: the answers are the steps of its path */
+		for (size_t i = 0; ok && i < json_array_size(path_a); i++) {
+			json_t *s = json_array_get(path_a, i);
+			const char *node = json_string_value(json_object_get(s, "node"));
+			const char *ans = json_string_value(json_object_get(s, "answer"));
+			const char *fl = json_string_value(json_object_get(s, "flow"));
+			if (!node || !ans) {
+				char *p = xasprintf("/path/%zu", i);
+				ok = fail(errs, path, jp, p, "a path step needs 'node' and 'answer' strings");
+				free(p);
+				continue;
+			}
+			char *key = fl ? xasprintf("%s:%s", fl, node) : xstrdup(node);
+			kv_set(&a->file, key, ans);
+			free(key);
+		}
+	} else {
+		ok = fail(errs, path, jp, "",
+			  "an answers file has an 'answers' object or a transcript's 'path' array");
+	}
+	if (ok)
+		ok = load_inputs(j, path, jp, inputs, errs);
+	const char *fid = json_string_value(json_object_get(j, "flow"));
+	if (ok && fid && flow_id)
+		*flow_id = xstrdup(fid);
+	jpos_free(jp);
+	json_decref(j);
+	return ok;
+}

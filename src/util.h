@@ -1,0 +1,93 @@
+/*
+ * Small helpers shared by every layer: allocation that never returns NULL,
+ * a growable string buffer, string lists, and the error record that carries
+ * FILE:LINE:COLUMN and a message from where a problem is found to where it
+ * is printed.
+ *
+ * Ownership: functions that return char * return a new string the caller
+ * frees; functions taking const char * never keep the pointer.
+ */
+#ifndef MM_UTIL_H
+#define MM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define MM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Called before abort() on allocation failure, so a front end can restore the terminal. */
+extern void (*mm_fatal_hook)(void);
+
+/* A growable NUL-terminated buffer. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_init(struct sbuf *b);
+void sb_add(struct sbuf *b, const char *s);
+void sb_addn(struct sbuf *b, const char *s, size_t n);
+void sb_addc(struct sbuf *b, char c);
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_steal(struct sbuf *b); /* returns the string; the buffer is empty again */
+void sb_free(struct sbuf *b);
+
+/* A list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+void sl_add(struct strlist *l, const char *s);
+void sl_take(struct strlist *l, char *s); /* takes ownership of s */
+void sl_free(struct strlist *l);
+bool sl_has(const struct strlist *l, const char *s);
+void sl_copy(struct strlist *dst, const struct strlist *src);
+
+/* One problem found in an input: where, and what. line/col are 0 when unknown. */
+struct mm_error {
+	char *file;
+	int line, col;
+	char *text;
+};
+
+/* Every problem found while loading or checking a set of files. */
+struct mm_errors {
+	struct mm_error *v;
+	size_t n, cap;
+};
+void errs_add(struct mm_errors *e, const char *file, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void errs_print(const struct mm_errors *e, FILE *fp);
+void errs_sort(struct mm_errors *e);
+void errs_free(struct mm_errors *e);
+char *err_format(const struct mm_error *e); /* "FILE:LINE:COLUMN: text" */
+
+/* Read a whole file; NULL with errno set on failure. */
+char *read_file(const char *path, size_t *len);
+
+/*
+ * Copy s into a buffer fit for a terminal: control characters, escape
+ * sequences and invalid UTF-8 become '?' so nothing read from a cluster can
+ * drive the terminal. Newlines are kept when keep_nl is true.
+ */
+char *sanitize(const char *s, bool keep_nl);
+
+/* Names as Kubernetes accepts them. */
+bool is_dns1123_label(const char *s);     /* namespace, service: [a-z0-9-], max 63 */
+bool is_dns1123_subdomain(const char *s); /* pod and most object names, max 253 */
+bool is_dns_host(const char *s);          /* host names, "*." prefix allowed */
+bool is_mm_id(const char *s);             /* flow/node/choice/diagnosis ids */
+bool is_help_topic(const char *s);        /* lower-case kebab-case */
+
+bool str_ends_with(const char *s, const char *suffix);
+
+#endif

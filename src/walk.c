@@ -1,0 +1,372 @@
+#include "walk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const by_names[] = {[BY_USER] = "user", [BY_PROBE] = "probe",
+				       [BY_ANSWERS] = "answers"};
+
+const char *answer_by_name(enum answer_by by)
+{
+	return by_names[by];
+}
+
+void kv_set(struct kvlist *l, const char *key, const char *value)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0) {
+			free(l->v[i].value);
+			l->v[i].value = xstrdup(value);
+			return;
+		}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct kv){xstrdup(key), xstrdup(value)};
+}
+
+const char *kv_get(const struct kvlist *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return l->v[i].value;
+	return NULL;
+}
+
+void kv_free(struct kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow)
+{
+	memset(w, 0, sizeof(*w));
+	w->kb = kb;
+	w->start_flow = w->flow = flow;
+	w->node = flow->start_node;
+}
+
+static void clear_probe_note(struct walk *w)
+{
+	free(w->probe_note);
+	w->probe_note = NULL;
+	sl_free(&w->probe_evidence);
+}
+
+void walk_free(struct walk *w)
+{
+	for (size_t i = 0; i < w->nsteps; i++)
+		sl_free(&w->steps[i].evidence);
+	free(w->steps);
+	kv_free(&w->inputs);
+	clear_probe_note(w);
+	memset(w, 0, sizeof(*w));
+}
+
+char *input_value_error(enum mm_input_type type, const char *value)
+{
+	switch (type) {
+	case IN_NAMESPACE:
+	case IN_SERVICE:
+		if (!is_dns1123_label(value))
+			return xstrdup("must be a DNS-1123 label: lower-case letters, digits and '-', "
+				       "at most 63");
+		break;
+	case IN_POD:
+		if (!is_dns1123_subdomain(value))
+			return xstrdup("must be a DNS-1123 name: lower-case letters, digits, '-' and "
+				       "'.', at most 253");
+		break;
+	case IN_HOST:
+		if (!is_dns_host(value))
+			return xstrdup("must be a DNS host name (a leading '*.' is allowed)");
+		break;
+	case IN_PORT: {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (!*value || *end || v < 1 || v > 65535)
+			return xstrdup("must be a port number from 1 to 65535");
+		break;
+	}
+	case IN_STRING:
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				return xstrdup("must not contain control characters");
+		break;
+	}
+	return NULL;
+}
+
+/* The input declared by f or by a flow it hands over to. */
+static const struct mm_input *flow_input_reachable(const struct mm_flow *f, const char *name,
+						   int depth)
+{
+	const struct mm_input *in = flow_input(f, name);
+	for (size_t i = 0; !in && depth < 16 && i < f->nnodes; i++)
+		for (size_t k = 0; !in && k < f->nodes[i].nchoices; k++)
+			if (f->nodes[i].choices[k].flow)
+				in = flow_input_reachable(f->nodes[i].choices[k].flow, name, depth + 1);
+	return in;
+}
+
+bool walk_set_input(struct walk *w, const char *name, const char *value, char **err)
+{
+	const struct mm_input *in = flow_input_reachable(w->start_flow, name, 0);
+	if (!in) {
+		struct sbuf b;
+		sb_init(&b);
+		for (size_t i = 0; i < w->start_flow->ninputs; i++)
+			sb_printf(&b, "%s%s", i ? ", " : "", w->start_flow->inputs[i].name);
+		*err = xasprintf("flow '%s' has no input '%s' (inputs: %s)", w->start_flow->id, name,
+				 b.len ? b.s : "none");
+		sb_free(&b);
+		return false;
+	}
+	char *why = input_value_error(in->type, value);
+	if (why) {
+		char *shown = sanitize(value, false);
+		*err = xasprintf("input %s='%s' %s", name, shown, why);
+		free(shown);
+		free(why);
+		return false;
+	}
+	kv_set(&w->inputs, name, value);
+	return true;
+}
+
+const char *walk_input(const struct walk *w, const char *name)
+{
+	const char *v = kv_get(&w->inputs, name);
+	if (v)
+		return v;
+	const struct mm_input *a = flow_input(w->start_flow, name), *b = flow_input(w->flow, name);
+	if (a && a->def)
+		return a->def;
+	return b ? b->def : NULL;
+}
+
+bool walk_answer(struct walk *w, const char *choice, enum answer_by by,
+		 const struct strlist *evidence, char **err)
+{
+	if (!w->node) {
+		*err = xstrdup("the walk has already reached a diagnosis");
+		return false;
+	}
+	const struct mm_choice *ch = node_choice(w->node, choice);
+	if (!ch) {
+		struct sbuf b;
+		sb_init(&b);
+		for (size_t i = 0; i < w->node->nchoices; i++)
+			sb_printf(&b, "%s%s", i ? ", " : "", w->node->choices[i].id);
+		char *shown = sanitize(choice, false);
+		*err = xasprintf("'%s' is not a choice of node '%s:%s' (choices: %s)", shown,
+				 w->flow->id, w->node->id, b.s);
+		free(shown);
+		sb_free(&b);
+		return false;
+	}
+	if (w->nsteps == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->steps = xrealloc(w->steps, w->cap * sizeof(*w->steps));
+	}
+	struct step *s = &w->steps[w->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->flow = w->flow;
+	s->node = w->node;
+	s->choice = ch;
+	s->by = by;
+	if (evidence)
+		sl_copy(&s->evidence, evidence);
+	clear_probe_note(w);
+	switch (ch->kind) {
+	case TARGET_NODE:
+		w->node = ch->node;
+		break;
+	case TARGET_FLOW:
+		w->flow = ch->flow;
+		w->node = ch->flow->start_node;
+		break;
+	case TARGET_DIAGNOSIS:
+		w->node = NULL;
+		w->diag = ch->diag;
+		break;
+	}
+	return true;
+}
+
+void walk_back(struct walk *w, size_t i)
+{
+	if (i >= w->nsteps)
+		return;
+	w->flow = w->steps[i].flow;
+	w->node = w->steps[i].node;
+	w->diag = NULL;
+	for (size_t k = i; k < w->nsteps; k++)
+		sl_free(&w->steps[k].evidence);
+	w->nsteps = i;
+	clear_probe_note(w);
+}
+
+bool walk_done(const struct walk *w)
+{
+	return w->node == NULL;
+}
+
+char *walk_text(const struct walk *w, const char *text)
+{
+	struct sbuf b;
+	sb_init(&b);
+	const char *p = text ? text : "";
+	while (*p) {
+		const char *open = strchr(p, '{');
+		const char *close = open ? strchr(open, '}') : NULL;
+		if (!close) {
+			sb_add(&b, p);
+			break;
+		}
+		sb_addn(&b, p, (size_t)(open - p));
+		char *name = xstrndup(open + 1, (size_t)(close - open - 1));
+		const char *v = is_mm_id(name) ? walk_input(w, name) : NULL;
+		if (v)
+			sb_add(&b, v);
+		else if (is_mm_id(name))
+			sb_printf(&b, "<%s>", name);
+		else
+			sb_addn(&b, open, (size_t)(close - open + 1));
+		free(name);
+		p = close + 1;
+	}
+	return sb_steal(&b);
+}
+
+void answers_free(struct answers *a)
+{
+	kv_free(&a->user);
+	kv_free(&a->file);
+}
+
+/* The node a key (NODE or FLOW:NODE) names; with a bare NODE, the first flow that has it. */
+static const struct mm_node *answer_node(const struct mm_kb *kb, const char *key)
+{
+	const char *colon = strchr(key, ':');
+	if (colon) {
+		char *fid = xstrndup(key, (size_t)(colon - key));
+		const struct mm_flow *f = kb_flow(kb, fid);
+		free(fid);
+		return f ? flow_node(f, colon + 1) : NULL;
+	}
+	for (size_t i = 0; i < kb->nflows; i++) {
+		const struct mm_node *n = flow_node(kb->flows[i], key);
+		if (n)
+			return n;
+	}
+	return NULL;
+}
+
+/* 0 if some node the key names has the choice, 1 if no node matches, 2 if none has it. */
+static int answer_fits(const struct mm_kb *kb, const char *key, const char *choice)
+{
+	int r = 1;
+	if (strchr(key, ':')) {
+		const struct mm_node *n = answer_node(kb, key);
+		return !n ? 1 : node_choice(n, choice) ? 0 : 2;
+	}
+	/* a bare NODE may exist in several flows; the choice must fit one of them */
+	for (size_t k = 0; k < kb->nflows; k++) {
+		const struct mm_node *n = flow_node(kb->flows[k], key);
+		if (n && node_choice(n, choice))
+			return 0;
+		if (n)
+			r = 2;
+	}
+	return r;
+}
+
+static bool answers_check_list(const struct kvlist *l, const struct mm_kb *kb, char **err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int r = answer_fits(kb, l->v[i].key, l->v[i].value);
+		if (r == 0)
+			continue;
+		char *key = sanitize(l->v[i].key, false), *val = sanitize(l->v[i].value, false);
+		if (r == 1)
+			*err = xasprintf("no node '%s' in any flow", key);
+		else
+			*err = xasprintf("'%s' is not a choice of node '%s'", val, key);
+		free(key);
+		free(val);
+		return false;
+	}
+	return true;
+}
+
+bool answers_check(const struct answers *a, const struct mm_kb *kb, char **err)
+{
+	return answers_check_list(&a->user, kb, err) && answers_check_list(&a->file, kb, err);
+}
+
+/* A prepared answer for the current node: FLOW:NODE first, then NODE. */
+static const char *prepared(const struct kvlist *l, const struct walk *w)
+{
+	char *key = xasprintf("%s:%s", w->flow->id, w->node->id);
+	const char *v = kv_get(l, key);
+	free(key);
+	if (!v)
+		v = kv_get(l, w->node->id);
+	return v && node_choice(w->node, v) ? v : NULL;
+}
+
+static const char *probe_input(void *ctx, const char *name)
+{
+	return walk_input(ctx, name);
+}
+
+bool walk_probe(struct walk *w, const struct cluster *cluster)
+{
+	clear_probe_note(w);
+	if (!w->node || !w->node->probe)
+		return false;
+	const struct probe *p = probe_find(w->node->probe);
+	if (!p) {
+		w->probe_note = xasprintf("no probe '%s' in this build", w->node->probe);
+		return false;
+	}
+	if (!cluster) {
+		w->probe_note = xstrdup("no cluster state loaded (use --snapshot or --live)");
+		return false;
+	}
+	struct probe_ctx ctx = {cluster, probe_input, w};
+	struct probe_result r = {0};
+	p->run(&ctx, &r);
+	bool taken = false;
+	char *err = NULL;
+	if (r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err)) {
+		taken = true;
+	} else {
+		w->probe_note = err ? err : xstrdup(r.reason ? r.reason : "the probe could not tell");
+		sl_copy(&w->probe_evidence, &r.evidence);
+	}
+	probe_result_free(&r);
+	return taken;
+}
+
+void walk_auto(struct walk *w, const struct answers *a, const struct cluster *cluster)
+{
+	while (!walk_done(w)) {
+		char *err = NULL;
+		const char *v;
+		if (a && (v = prepared(&a->user, w)))
+			walk_answer(w, v, BY_USER, NULL, &err);
+		else if (a && (v = prepared(&a->file, w)))
+			walk_answer(w, v, BY_ANSWERS, NULL, &err);
+		else if (!walk_probe(w, cluster))
+			return;
+		free(err);
+	}
+}

@@ -1,0 +1,101 @@
+/*
+ * The walk: a state machine over a flow. It holds the current node, the
+ * steps taken so far (each with its answer, who gave it and the evidence),
+ * and the flow inputs. Every front end (batch, line, TUI) drives the same
+ * walk; a transcript is this state serialised (see transcript.h).
+ *
+ * The walk borrows the kb, which must outlive it.
+ */
+#ifndef MM_WALK_H
+#define MM_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kb.h"
+#include "probe.h"
+#include "util.h"
+
+enum answer_by { BY_USER, BY_PROBE, BY_ANSWERS };
+const char *answer_by_name(enum answer_by by);
+
+struct step {
+	const struct mm_flow *flow;
+	const struct mm_node *node;
+	const struct mm_choice *choice;
+	enum answer_by by;
+	struct strlist evidence;
+};
+
+struct kv {
+	char *key, *value;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n, cap;
+};
+void kv_set(struct kvlist *l, const char *key, const char *value);
+const char *kv_get(const struct kvlist *l, const char *key);
+void kv_free(struct kvlist *l);
+
+struct walk {
+	const struct mm_kb *kb;
+	const struct mm_flow *start_flow;
+	const struct mm_flow *flow;  /* the flow of the current node */
+	const struct mm_node *node;  /* NULL once a diagnosis is reached */
+	const struct mm_diag *diag;
+	struct step *steps;
+	size_t nsteps, cap;
+	struct kvlist inputs;
+	/* what the last probe said about the current node when it could not decide */
+	char *probe_note;
+	struct strlist probe_evidence;
+};
+
+void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow);
+void walk_free(struct walk *w);
+
+/* Set an input after checking the value against its declared type. */
+bool walk_set_input(struct walk *w, const char *name, const char *value, char **err);
+
+/* The input's value, its default, or NULL. */
+const char *walk_input(const struct walk *w, const char *name);
+
+/* Take a choice at the current node; false with *err if it is not one. */
+bool walk_answer(struct walk *w, const char *choice, enum answer_by by,
+		 const struct strlist *evidence, char **err);
+
+/* Go back so that step i (0-based) is asked again; later steps are dropped. */
+void walk_back(struct walk *w, size_t i);
+
+bool walk_done(const struct walk *w);
+
+/* text with every {input} replaced by its value, or <input> when unset. */
+char *walk_text(const struct walk *w, const char *text);
+
+/* Check an input value against a type; NULL if fine, else why not. */
+char *input_value_error(enum mm_input_type type, const char *value);
+
+/*
+ * Answers given ahead of time: by the person on the command line (--answer)
+ * or from a file (--answers). Keys are NODE or FLOW:NODE.
+ */
+struct answers {
+	struct kvlist user, file;
+};
+void answers_free(struct answers *a);
+
+/* Check that every key names a node of some flow and every value one of its choices. */
+bool answers_check(const struct answers *a, const struct mm_kb *kb, char **err);
+
+/*
+ * Advance without a person: take prepared answers, then probes (when a
+ * cluster is loaded), until a diagnosis or a question nobody can answer.
+ */
+void walk_auto(struct walk *w, const struct answers *a, const struct cluster *cluster);
+
+/* Ask the current node's probe; true if it chose (the choice is taken). */
+bool walk_probe(struct walk *w, const struct cluster *cluster);
+
+#endif
