@@ -10,10 +10,11 @@
 #include "datadir.h"
 
 static const struct command commands[] = {
-	{"run", "FLOW --batch", "walk a flow without a person; answers from --answer, --answers",
+	{"run", "[FLOW] [--batch]", "walk a flow without a person; answers from --answer, --answers",
 	 "Walks FLOW from its first question. Each question is answered by --answer NODE=CHOICE,\n"
 	 "then by the --answers file, until a diagnosis or a question nobody answered.\n"
-	 "FLOW may be left out when the --answers file names it.\n"
+	 "FLOW may be left out when the --answers file names it. run never asks: --batch is\n"
+	 "accepted for scripts that spell it out.\n"
 	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",
 	 true, cmd_run},
 	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,

@@ -1,5 +1,6 @@
 /* Commands that show the knowledge base: list, explain, graph, help. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,16 @@ int cmd_explain(struct ctx *c, int argc, char **argv)
 		if (!d)
 			return usage_error("no diagnosis '%s' (meshmedic explain lists them)", argv[1]);
 		report_diag(&c->out, d);
+		return 0;
+	}
+	if (c->out.fmt == FMT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < c->kb->ndiags; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "id", c->kb->diags[i]->id,
+							   "title", c->kb->diags[i]->title));
+		json_dumpf(a, c->out.fp, JSON_INDENT(2));
+		fputc('\n', c->out.fp);
+		json_decref(a);
 		return 0;
 	}
 	for (size_t i = 0; i < c->kb->ndiags; i++) {
@@ -52,6 +63,16 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 2)
 		return usage_error("help takes one TOPIC, not '%s' as well", argv[2]);
+	if (argc < 2 && c->out.fmt == FMT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < c->kb->nhelp; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "topic", c->kb->help[i]->topic,
+							   "title", c->kb->help[i]->title));
+		json_dumpf(a, c->out.fp, JSON_INDENT(2));
+		fputc('\n', c->out.fp);
+		json_decref(a);
+		return 0;
+	}
 	if (argc < 2) {
 		for (size_t i = 0; i < c->kb->nhelp; i++) {
 			char *t = sanitize(c->kb->help[i]->title, false);
@@ -66,6 +87,15 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 	char *body = help_body(h);
 	if (!body)
 		return usage_error("%s: cannot read: %s", h->path, strerror(errno));
+	if (c->out.fmt == FMT_JSON) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "topic", h->topic, "title", h->title, "text",
+				      body);
+		json_dumpf(j, c->out.fp, JSON_INDENT(2));
+		fputc('\n', c->out.fp);
+		json_decref(j);
+		free(body);
+		return 0;
+	}
 	char *t = sanitize(h->title, false), *b = sanitize(body, true);
 	fprintf(c->out.fp, "%s%s%s\n\n%s", c->out.color ? "\033[1m" : "", t,
 		c->out.color ? "\033[0m" : "", b);

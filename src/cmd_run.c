@@ -60,6 +60,10 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 			goto out;
 		}
 	}
+	if (flow_id && file_flow && strcmp(flow_id, file_flow) != 0) {
+		rc = usage_error("%s is a walk of flow '%s', not '%s'", answers_file, file_flow, flow_id);
+		goto out;
+	}
 	if (!flow_id)
 		flow_id = file_flow;
 	if (!flow_id) {
@@ -94,9 +98,12 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		kv_set(&a.user, name, value);
 		free(name);
 	}
-	if (!answers_check(&a, c->kb, &err)) {
-		rc = answers_file && !c->o.answer.n ? usage_error("%s: %s", answers_file, err)
-						    : usage_error("%s", err);
+	if (!answers_check(&a.user, c->kb, &err)) {
+		rc = usage_error("--answer: %s", err);
+		goto out;
+	}
+	if (!answers_check(&a.file, c->kb, &err)) {
+		rc = usage_error("%s: %s", answers_file, err);
 		goto out;
 	}
 	/* required inputs must be known before the walk can mean anything */

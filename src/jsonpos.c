@@ -223,3 +223,62 @@ void jpos_nearest(const struct jpos *jp, const char *ptr, bool key, int *line, i
 	}
 	free(p);
 }
+
+/* Line and column (in characters) of byte offset off. */
+static void offset_pos(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1, *col = 1;
+	for (size_t i = 0; i < off; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\n')
+			(*line)++, *col = 1;
+		else if ((c & 0xc0) != 0x80)
+			(*col)++;
+	}
+}
+
+json_t *json_parse_text(const char *path, const char *text, size_t len, struct mm_errors *errs)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j)
+		return j;
+	size_t end = jerr.position > 0 && (size_t)jerr.position <= len ? (size_t)jerr.position : 0;
+	size_t start = end ? end - 1 : 0;
+	if (end && text[start] == '"') {
+		/* back to the opening quote of the string that ends here */
+		while (start > 0) {
+			start--;
+			if (text[start] == '"' && (start == 0 || text[start - 1] != '\\'))
+				break;
+		}
+	} else {
+		while (start > 0 && strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.",
+					   text[start - 1]) && text[start - 1])
+			start--;
+	}
+	int line, col;
+	if (end)
+		offset_pos(text, start, &line, &col);
+	else
+		line = jerr.line > 0 ? jerr.line : 1, col = jerr.column > 0 ? jerr.column : 1;
+	errs_add(errs, path, line, col, "invalid JSON: %s", jerr.text);
+	return NULL;
+}
+
+char *jptr_join(const char *ptr, const char *key)
+{
+	struct sbuf b;
+	sb_init(&b);
+	sb_add(&b, ptr);
+	sb_addc(&b, '/');
+	for (const char *p = key; *p; p++) {
+		if (*p == '~')
+			sb_add(&b, "~0");
+		else if (*p == '/')
+			sb_add(&b, "~1");
+		else
+			sb_addc(&b, *p);
+	}
+	return sb_steal(&b);
+}

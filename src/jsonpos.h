@@ -10,6 +10,7 @@
 #define MM_JSONPOS_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 
 struct jpos;
@@ -26,5 +27,16 @@ bool jpos_find(const struct jpos *jp, const char *ptr, bool key, int *line, int 
  * ancestor, so an error about a missing field points at the object.
  */
 void jpos_nearest(const struct jpos *jp, const char *ptr, bool key, int *line, int *col);
+
+/*
+ * Parse a JSON text with jansson (duplicate keys refused). On a syntax error
+ * add one error to errs, at the start of the token jansson stopped at
+ * (jansson itself points at the token's last character), and return NULL.
+ */
+struct mm_errors;
+json_t *json_parse_text(const char *path, const char *text, size_t len, struct mm_errors *errs);
+
+/* ptr + "/" + key, with the key escaped as RFC 6901 wants. New string. */
+char *jptr_join(const char *ptr, const char *key);
 
 #endif

@@ -113,7 +113,7 @@ static bool check_fields(struct lctx *c, json_t *obj, const char *ptr, const cha
 		size_t i;
 		for (i = 0; i < nspec && strcmp(spec[i].name, key) != 0; i++)
 			;
-		char *p = xasprintf("%s/%s", ptr, key);
+		char *p = jptr_join(ptr, key);
 		if (i == nspec) {
 			struct sbuf known;
 			sb_init(&known);
@@ -123,7 +123,14 @@ static bool check_fields(struct lctx *c, json_t *obj, const char *ptr, const cha
 			sb_free(&known);
 			ok = false;
 		} else if (!type_ok(v, spec[i].type)) {
-			lerr(c, p, false, "'%s' of %s must be %s", key, what, ftype_names[spec[i].type]);
+			/* point at the first element that is not a string, if that is the problem */
+			size_t bad = 0;
+			while (json_is_array(v) && bad < json_array_size(v) &&
+			       json_is_string(json_array_get(v, bad)))
+				bad++;
+			char *ep = json_is_array(v) ? xasprintf("%s/%zu", p, bad) : xstrdup(p);
+			lerr(c, ep, false, "'%s' of %s must be %s", key, what, ftype_names[spec[i].type]);
+			free(ep);
 			ok = false;
 		} else if (spec[i].type == F_STR && json_string_length(v) == 0) {
 			lerr(c, p, false, "'%s' of %s must not be empty", key, what);
@@ -186,7 +193,10 @@ static bool load_choice(struct lctx *c, json_t *j, const char *ptr, struct mm_ch
 			continue;
 		if (found++) {
 			char *p = xasprintf("%s/%s", ptr, targets[i].field);
-			lerr(c, p, true, "a choice leads to exactly one of 'next', 'flow' or 'diagnosis'");
+			lerr(c, p, true,
+			     "a choice leads to exactly one of 'next', 'flow' or 'diagnosis'; this one has "
+			     "'%s' and '%s'",
+			     ch->kind == TARGET_NODE ? "next" : "flow", targets[i].field);
 			free(p);
 			return false;
 		}
@@ -200,6 +210,23 @@ static bool load_choice(struct lctx *c, json_t *j, const char *ptr, struct mm_ch
 	ch->id = dup_or_null(j, "id");
 	ch->label = dup_or_null(j, "label");
 	return true;
+}
+
+static void node_clear(struct mm_node *n)
+{
+	for (size_t k = 0; k < n->nchoices; k++) {
+		free(n->choices[k].id);
+		free(n->choices[k].label);
+		free(n->choices[k].target);
+	}
+	free(n->choices);
+	free(n->id);
+	free(n->question);
+	free(n->detail);
+	free(n->help);
+	free(n->probe);
+	free(n->ptr);
+	memset(n, 0, sizeof(*n));
 }
 
 static const struct fspec node_spec[] = {
@@ -290,21 +317,8 @@ static void flow_free(struct mm_flow *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->nnodes; i++) {
-		struct mm_node *n = &f->nodes[i];
-		for (size_t k = 0; k < n->nchoices; k++) {
-			free(n->choices[k].id);
-			free(n->choices[k].label);
-			free(n->choices[k].target);
-		}
-		free(n->choices);
-		free(n->id);
-		free(n->question);
-		free(n->detail);
-		free(n->help);
-		free(n->probe);
-		free(n->ptr);
-	}
+	for (size_t i = 0; i < f->nnodes; i++)
+		node_clear(&f->nodes[i]);
 	free(f->nodes);
 	for (size_t i = 0; i < f->ninputs; i++) {
 		free(f->inputs[i].name);
@@ -346,6 +360,7 @@ static void help_free(struct mm_help *h)
 	free(h->title);
 	free(h->path);
 	sl_free(&h->see_also);
+	free(h->see_also_pos);
 	free(h);
 }
 
@@ -411,13 +426,15 @@ static void load_flow(struct lctx *c, json_t *j)
 		char *p = xasprintf("/nodes/%zu", i);
 		size_t before = f->nnodes;
 		load_node(c, json_array_get(nodes, i), p, f);
-		if (f->nnodes > before)
-			for (size_t k = 0; k < before; k++)
-				if (strcmp(f->nodes[k].id, f->nodes[before].id) == 0) {
-					char *q = xasprintf("%s/id", p);
-					lerr(c, q, false, "duplicate node id '%s'", f->nodes[k].id);
-					free(q);
-				}
+		for (size_t k = 0; f->nnodes > before && k < before; k++)
+			if (strcmp(f->nodes[k].id, f->nodes[before].id) == 0) {
+				char *q = xasprintf("%s/id", p);
+				lerr(c, q, false, "duplicate node id '%s'", f->nodes[k].id);
+				free(q);
+				/* keep the first: the second would only be reported unreachable */
+				node_clear(&f->nodes[before]);
+				f->nnodes--;
+			}
 		free(p);
 	}
 	KB_ADD(c->kb, c->kb->flows, c->kb->nflows, f, id, flow_free, c, "/id", "flow");
@@ -466,7 +483,7 @@ static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 	free(idp);
 }
 
-static const struct mm_src *add_src(struct mm_kb *kb, const char *path, const char *text,
+static struct mm_src *add_src(struct mm_kb *kb, const char *path, const char *text,
 				    size_t len)
 {
 	struct mm_src *s = xcalloc(1, sizeof(*s));
@@ -485,15 +502,13 @@ static void load_json_file(struct mm_kb *kb, const char *path, struct mm_errors 
 		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
 		return;
 	}
-	json_error_t jerr;
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *j = json_parse_text(path, text, len, errs);
 	if (!j) {
-		errs_add(errs, path, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
-			 "invalid JSON: %s", jerr.text);
 		free(text);
 		return;
 	}
-	struct lctx c = {kb, add_src(kb, path, text, len), errs, true};
+	struct mm_src *src = add_src(kb, path, text, len);
+	struct lctx c = {kb, src, errs, true};
 	free(text);
 	json_t *diags = json_is_object(j) ? json_object_get(j, "diagnoses") : NULL;
 	if (diags) {
@@ -507,6 +522,8 @@ static void load_json_file(struct mm_kb *kb, const char *path, struct mm_errors 
 	} else {
 		load_flow(&c, j);
 	}
+	/* a file with load errors gets no whole-set checks: they would only echo those errors */
+	src->broken = !c.ok;
 	json_decref(j);
 }
 
@@ -540,10 +557,13 @@ static void load_help_file(struct mm_kb *kb, const char *path, struct mm_errors 
 		char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		if (strncmp(p, "See also:", 9) == 0) {
-			char *list = xstrndup(p + 9, n - 9);
-			h->see_also_line = line;
-			for (char *tok = strtok(list, ", "); tok; tok = strtok(NULL, ", "))
+			char *list = xstrndup(p, n);
+			for (char *tok = strtok(list + 9, ", "); tok; tok = strtok(NULL, ", ")) {
 				sl_add(&h->see_also, tok);
+				h->see_also_pos = xrealloc(h->see_also_pos,
+							   h->see_also.n * sizeof(*h->see_also_pos));
+				h->see_also_pos[h->see_also.n - 1] = (struct mm_pos){line, (int)(tok - list) + 1};
+			}
 			free(list);
 		}
 		p = nl ? nl + 1 : p + n;
@@ -556,7 +576,7 @@ static void load_help_file(struct mm_kb *kb, const char *path, struct mm_errors 
 		if (strcmp(kb->help[i]->topic, h->topic) == 0)
 			break;
 	if (i < kb->nhelp && kb->help[i]->layer == h->layer) {
-		errs_add(errs, path, 1, 1, "duplicate help topic '%s' (also %s)", h->topic,
+		errs_add(errs, path, 1, 1, "duplicate help topic '%s' (also in %s)", h->topic,
 			 kb->help[i]->path);
 		help_free(h);
 	} else if (i < kb->nhelp) {

@@ -21,6 +21,11 @@ struct jpos;
 struct mm_src {
 	char *path;
 	struct jpos *pos;
+	bool broken; /* it had load errors: whole-set checks skip what it defines */
+};
+
+struct mm_pos {
+	int line, col;
 };
 
 enum mm_input_type { IN_NAMESPACE, IN_SERVICE, IN_POD, IN_HOST, IN_PORT, IN_STRING };
@@ -80,7 +85,7 @@ struct mm_diag {
 struct mm_help {
 	char *topic, *title, *path;
 	struct strlist see_also;
-	int see_also_line;
+	struct mm_pos *see_also_pos; /* where each See also entry stands */
 	int layer;
 };
 

@@ -116,6 +116,9 @@ static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct m
 	}
 	p = xasprintf("%s/question", n->ptr);
 	check_placeholders(f, n->question, p, errs);
+	if (n->question[strlen(n->question) - 1] != '?')
+		kb_err_at(errs, f->src, p, false, "the question of node '%s' does not end with '?'",
+			  n->id);
 	free(p);
 	p = xasprintf("%s/detail", n->ptr);
 	check_placeholders(f, n->detail, p, errs);
@@ -172,31 +175,36 @@ static void check_graph(const struct mm_flow *f, struct mm_errors *errs)
 	free(color);
 }
 
-/* Flow hand-overs must not loop, or a batch walk could go round for ever. */
-static bool flow_cycle(const struct mm_kb *kb, const struct mm_flow *f, const struct mm_flow **stack,
-		       size_t depth, struct mm_errors *errs)
+/* Whether flow from can reach flow target through hand-overs. */
+static bool reaches(const struct mm_flow *from, const struct mm_flow *target, int depth)
 {
-	for (size_t i = 0; i < depth; i++)
-		if (stack[i] == f)
-			return true;
-	if (depth >= 64)
+	if (from == target)
+		return true;
+	if (depth > 32)
 		return false;
-	stack[depth] = f;
+	for (size_t i = 0; i < from->nnodes; i++)
+		for (size_t k = 0; k < from->nodes[i].nchoices; k++) {
+			const struct mm_flow *to = from->nodes[i].choices[k].flow;
+			if (to && to != from && reaches(to, target, depth + 1))
+				return true;
+		}
+	return false;
+}
+
+/* Flow hand-overs must not loop, or a batch walk could go round for ever. */
+static void check_handovers(const struct mm_flow *f, struct mm_errors *errs)
+{
 	for (size_t i = 0; i < f->nnodes; i++)
 		for (size_t k = 0; k < f->nodes[i].nchoices; k++) {
 			const struct mm_choice *ch = &f->nodes[i].choices[k];
-			if (ch->flow && ch->flow != f && flow_cycle(kb, ch->flow, stack, depth + 1, errs)) {
-				if (depth == 0) {
-					char *p = xasprintf("%s/choices/%zu/flow", f->nodes[i].ptr, k);
-					kb_err_at(errs, f->src, p, false,
-						  "cycle: hand-over to flow '%s' leads back to flow '%s'",
-						  ch->flow->id, f->id);
-					free(p);
-				}
-				return true;
-			}
+			if (!ch->flow || ch->flow == f || !reaches(ch->flow, f, 0))
+				continue;
+			char *p = xasprintf("%s/choices/%zu/flow", f->nodes[i].ptr, k);
+			kb_err_at(errs, f->src, p, false,
+				  "cycle: hand-over to flow '%s' leads back to flow '%s'", ch->flow->id,
+				  f->id);
+			free(p);
 		}
-	return false;
 }
 
 static bool version_ok(const char *v)
@@ -257,6 +265,12 @@ static void check_diag(const struct mm_kb *kb, const struct mm_diag *d, struct m
 				  "version '%s' is not of the form 1, 1.9 or 1.9.2", vs[i]);
 			free(p);
 		}
+	if (d->vmin && d->vmax && version_ok(d->vmin) && version_ok(d->vmax) &&
+	    version_cmp(d->vmin, d->vmax) > 0) {
+		p = xasprintf("%s/versions/max", d->ptr);
+		kb_err_at(errs, d->src, p, false, "versions: max %s is before min %s", d->vmax, d->vmin);
+		free(p);
+	}
 	if (!d->snippet_lang)
 		return;
 	static const char *const langs[] = {"yaml", "shell", "text"};
@@ -285,6 +299,14 @@ void kb_check(struct mm_kb *kb, struct mm_errors *errs)
 	for (size_t i = 0; i < kb->nflows; i++) {
 		struct mm_flow *f = kb->flows[i];
 		f->start_node = flow_node(f, f->start);
+		if (f->src->broken) {
+			/* resolve what can be, report nothing that the load errors explain */
+			struct mm_errors quiet = {0};
+			for (size_t k = 0; k < f->nnodes; k++)
+				check_node(kb, f, &f->nodes[k], &quiet);
+			errs_free(&quiet);
+			continue;
+		}
 		if (!f->start_node)
 			kb_err_at(errs, f->src, "/start", false, "start node '%s' is not a node of flow '%s'",
 				  f->start, f->id);
@@ -294,17 +316,16 @@ void kb_check(struct mm_kb *kb, struct mm_errors *errs)
 			check_node(kb, f, &f->nodes[k], errs);
 		check_graph(f, errs);
 	}
-	for (size_t i = 0; i < kb->nflows; i++) {
-		const struct mm_flow *stack[65];
-		flow_cycle(kb, kb->flows[i], stack, 0, errs);
-	}
+	for (size_t i = 0; i < kb->nflows; i++)
+		if (!kb->flows[i]->src->broken)
+			check_handovers(kb->flows[i], errs);
 	for (size_t i = 0; i < kb->ndiags; i++)
 		check_diag(kb, kb->diags[i], errs);
 	for (size_t i = 0; i < kb->nhelp; i++) {
 		const struct mm_help *h = kb->help[i];
 		for (size_t k = 0; k < h->see_also.n; k++)
 			if (!kb_help(kb, h->see_also.v[k]))
-				errs_add(errs, h->path, h->see_also_line, 1,
+				errs_add(errs, h->path, h->see_also_pos[k].line, h->see_also_pos[k].col,
 					 "'See also' names help topic '%s', which does not exist",
 					 h->see_also.v[k]);
 	}

@@ -37,7 +37,27 @@ static void put(FILE *fp, const char *s, bool keep_nl)
 	free(c);
 }
 
+/* Print a sanitised string into Markdown prose, where <name> would be read as HTML. */
+static void put_md(FILE *fp, const char *s)
+{
+	char *c = sanitize(s ? s : "", false);
+	for (const char *p = c; *p; p++) {
+		if (*p == '<')
+			fputs("&lt;", fp);
+		else if (*p == '>')
+			fputs("&gt;", fp);
+		else
+			fputc(*p, fp);
+	}
+	free(c);
+}
+
 void wrap(FILE *fp, const char *text, int indent, int width)
+{
+	wrap_hang(fp, text, indent, indent, width);
+}
+
+void wrap_hang(FILE *fp, const char *text, int indent, int hang, int width)
 {
 	char *t = sanitize(text ? text : "", true);
 	for (char *para = t; para;) {
@@ -52,8 +72,8 @@ void wrap(FILE *fp, const char *text, int indent, int width)
 				fprintf(fp, "%*s%s", indent, "", w);
 				col = indent + n;
 			} else if (col + 1 + n > width) {
-				fprintf(fp, "\n%*s%s", indent, "", w);
-				col = indent + n;
+				fprintf(fp, "\n%*s%s", hang, "", w);
+				col = hang + n;
 			} else {
 				fprintf(fp, " %s", w);
 				col += 1 + n;
@@ -104,7 +124,7 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 	fprintf(fp, "\n%sFix%s\n", bold(o), reset(o));
 	for (size_t i = 0; i < d->fix.n; i++) {
 		char *line = xasprintf("%zu. %s", i + 1, d->fix.v[i]);
-		wrap(fp, line, 2, WIDTH);
+		wrap_hang(fp, line, 2, 5, WIDTH);
 		free(line);
 	}
 	if (d->snippet) {
@@ -122,7 +142,7 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 	fprintf(fp, "\n%sVerify%s\n", bold(o), reset(o));
 	for (size_t i = 0; i < d->verify.n; i++) {
 		char *line = xasprintf("- %s", d->verify.v[i]);
-		wrap(fp, line, 2, WIDTH);
+		wrap_hang(fp, line, 2, 4, WIDTH);
 		free(line);
 	}
 	char *v = versions_text(d);
@@ -149,15 +169,15 @@ static void md_code(FILE *fp, const char *lang, const char *text)
 static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading)
 {
 	fprintf(fp, "%s Diagnosis: `%s` — ", heading, d->id);
-	put(fp, d->title, false);
+	put_md(fp, d->title);
 	fprintf(fp, "\n\n**What goes wrong.** ");
-	put(fp, d->summary, false);
+	put_md(fp, d->summary);
 	fprintf(fp, "\n\n**Why.** ");
-	put(fp, d->cause, false);
+	put_md(fp, d->cause);
 	fprintf(fp, "\n\n**Fix**\n\n");
 	for (size_t i = 0; i < d->fix.n; i++) {
 		fprintf(fp, "%zu. ", i + 1);
-		put(fp, d->fix.v[i], false);
+		put_md(fp, d->fix.v[i]);
 		fputc('\n', fp);
 	}
 	if (d->snippet) {
@@ -167,35 +187,22 @@ static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading
 	fprintf(fp, "\n**Verify**\n\n");
 	for (size_t i = 0; i < d->verify.n; i++) {
 		fputs("- ", fp);
-		put(fp, d->verify.v[i], false);
+		put_md(fp, d->verify.v[i]);
 		fputc('\n', fp);
 	}
 	char *v = versions_text(d);
 	fprintf(fp, "\n**Applies to:** %s\n", v);
 	free(v);
+	for (size_t i = 0; i < d->help.n; i++)
+		fprintf(fp, "%s`meshmedic help %s`", i ? ", " : "\n**See:** ", d->help.v[i]);
+	if (d->help.n)
+		fputc('\n', fp);
 }
 
 void report_diag(const struct out *o, const struct mm_diag *d)
 {
 	if (o->fmt == FMT_JSON) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "id", d->id, "title", d->title,
-				      "summary", d->summary, "cause", d->cause);
-		json_t *fix = json_array(), *ver = json_array(), *help = json_array();
-		for (size_t i = 0; i < d->fix.n; i++)
-			json_array_append_new(fix, json_string(d->fix.v[i]));
-		for (size_t i = 0; i < d->verify.n; i++)
-			json_array_append_new(ver, json_string(d->verify.v[i]));
-		for (size_t i = 0; i < d->help.n; i++)
-			json_array_append_new(help, json_string(d->help.v[i]));
-		json_object_set_new(j, "fix", fix);
-		json_object_set_new(j, "verify", ver);
-		json_object_set_new(j, "help", help);
-		if (d->snippet)
-			json_object_set_new(j, "snippet", json_pack("{s:s, s:s}", "lang",
-								    d->snippet_lang, "text", d->snippet));
-		char *v = versions_text(d);
-		json_object_set_new(j, "versions", json_string(v));
-		free(v);
+		json_t *j = diag_json(d);
 		print_json(o, j);
 		json_decref(j);
 	} else if (o->fmt == FMT_MARKDOWN) {
@@ -228,14 +235,19 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	for (size_t i = 0; i < w->nsteps; i++) {
 		const struct step *s = &w->steps[i];
 		char *q = walk_text(w, s->node->question), *l = walk_text(w, s->choice->label);
-		char *line = xasprintf("%2zu. %s", i + 1, q);
-		wrap(fp, line, 0, WIDTH);
+		char *line = xasprintf("%zu. %s", i + 1, q);
+		wrap_hang(fp, line, i + 1 < 10 ? 1 : 0, 4, WIDTH);
 		fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
 		put(fp, l, false);
 		fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
 		for (size_t k = 0; k < s->evidence.n; k++) {
 			fprintf(fp, "       %s|%s ", dim(o), reset(o));
 			put(fp, s->evidence.v[k], false);
+			fputc('\n', fp);
+		}
+		if (s->choice->kind == TARGET_FLOW) {
+			fprintf(fp, "    %s=> flow %s:%s ", dim(o), s->choice->flow->id, reset(o));
+			put(fp, s->choice->flow->title, false);
 			fputc('\n', fp);
 		}
 		free(q);
@@ -278,7 +290,7 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 {
 	FILE *fp = o->fp;
 	fprintf(fp, "# meshmedic: %s — ", w->start_flow->id);
-	put(fp, w->start_flow->title, false);
+	put_md(fp, w->start_flow->title);
 	fputs("\n\n", fp);
 	bool any = false;
 	for (size_t i = 0; i < w->start_flow->ninputs; i++) {
@@ -286,7 +298,7 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		if (!v)
 			continue;
 		fprintf(fp, "%s`%s=", any ? ", " : "**Inputs:** ", w->start_flow->inputs[i].name);
-		put(fp, v, false);
+		put_md(fp, v);
 		fputc('`', fp);
 		any = true;
 	}
@@ -298,13 +310,15 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		const struct step *s = &w->steps[i];
 		char *q = walk_text(w, s->node->question), *l = walk_text(w, s->choice->label);
 		fprintf(fp, "%zu. ", i + 1);
-		put(fp, q, false);
+		put_md(fp, q);
 		fprintf(fp, "  \n   **%s**: ", s->choice->id);
-		put(fp, l, false);
+		put_md(fp, l);
 		fprintf(fp, " *(%s)*\n", answer_by_name(s->by));
+		if (s->choice->kind == TARGET_FLOW)
+			fprintf(fp, "   - hands over to flow `%s`\n", s->choice->flow->id);
 		for (size_t k = 0; k < s->evidence.n; k++) {
 			fputs("   - evidence: ", fp);
-			put(fp, s->evidence.v[k], false);
+			put_md(fp, s->evidence.v[k]);
 			fputc('\n', fp);
 		}
 		free(q);
@@ -317,13 +331,13 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 	}
 	char *q = walk_text(w, w->node->question);
 	fprintf(fp, "## Undetermined\n\nThe walk stopped at `%s:%s`: ", w->flow->id, w->node->id);
-	put(fp, q, false);
+	put_md(fp, q);
 	fputs("\n\n", fp);
 	free(q);
 	for (size_t i = 0; i < w->node->nchoices; i++) {
 		char *l = walk_text(w, w->node->choices[i].label);
 		fprintf(fp, "- `%s`: ", w->node->choices[i].id);
-		put(fp, l, false);
+		put_md(fp, l);
 		fputc('\n', fp);
 		free(l);
 	}

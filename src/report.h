@@ -31,5 +31,7 @@ char *versions_text(const struct mm_diag *d);
 
 /* Write text wrapped at width, each line starting with indent. */
 void wrap(FILE *fp, const char *text, int indent, int width);
+/* The same, with continuation lines indented by hang instead. */
+void wrap_hang(FILE *fp, const char *text, int indent, int hang, int width);
 
 #endif

@@ -14,7 +14,7 @@ static json_t *strlist_json(const struct strlist *l)
 	return a;
 }
 
-static json_t *diag_json(const struct mm_diag *d)
+json_t *diag_json(const struct mm_diag *d)
 {
 	struct sbuf fix;
 	sb_init(&fix);
@@ -30,6 +30,7 @@ static json_t *diag_json(const struct mm_diag *d)
 	if (d->snippet)
 		json_object_set_new(o, "snippet", json_pack("{s:s, s:s}", "lang", d->snippet_lang,
 							     "text", d->snippet));
+	json_object_set_new(o, "help", strlist_json(&d->help));
 	if (d->vmin || d->vmax || d->vnote) {
 		json_t *v = json_object();
 		if (d->vmin)
@@ -135,11 +136,8 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 		errs_add(errs, path, 0, 0, "cannot read answers: %s", strerror(errno));
 		return false;
 	}
-	json_error_t jerr;
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *j = json_parse_text(path, text, len, errs);
 	if (!j) {
-		errs_add(errs, path, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
-			 "invalid JSON: %s", jerr.text);
 		free(text);
 		return false;
 	}

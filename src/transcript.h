@@ -15,6 +15,13 @@
 json_t *walk_to_json(const struct walk *w);
 
 /*
+ * A diagnosis as JSON: id, title, fix (the steps as one numbered string, as
+ * DESIGN.md has it), summary, cause, steps, verify, help, snippet, versions.
+ * The same shape for `run` and `explain`. New reference.
+ */
+json_t *diag_json(const struct mm_diag *d);
+
+/*
  * Read an answers file (or "-" for stdin) into answers->file and inputs.
  * On failure returns false and adds one error naming the file and line.
  */

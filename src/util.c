@@ -396,3 +396,17 @@ bool str_ends_with(const char *s, const char *suffix)
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
+
+int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea, *eb;
+		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		/* past a dot to the next part; anything else ends the version */
+		a = *ea == '.' ? ea + 1 : "";
+		b = *eb == '.' ? eb + 1 : "";
+	}
+	return 0;
+}

@@ -88,6 +88,9 @@ bool is_dns_host(const char *s);          /* host names, "*." prefix allowed */
 bool is_mm_id(const char *s);             /* flow/node/choice/diagnosis ids */
 bool is_help_topic(const char *s);        /* lower-case kebab-case */
 
+/* Compare versions "1.9.2" and "1.10" part by part: <0, 0, >0. Missing parts count as 0. */
+int version_cmp(const char *a, const char *b);
+
 bool str_ends_with(const char *s, const char *suffix);
 
 #endif

@@ -76,12 +76,12 @@ char *input_value_error(enum mm_input_type type, const char *value)
 	case IN_SERVICE:
 		if (!is_dns1123_label(value))
 			return xstrdup("must be a DNS-1123 label: lower-case letters, digits and '-', "
-				       "at most 63");
+				       "at most 63 characters");
 		break;
 	case IN_POD:
 		if (!is_dns1123_subdomain(value))
 			return xstrdup("must be a DNS-1123 name: lower-case letters, digits, '-' and "
-				       "'.', at most 253");
+				       "'.', at most 253 characters");
 		break;
 	case IN_HOST:
 		if (!is_dns_host(value))
@@ -166,7 +166,7 @@ bool walk_answer(struct walk *w, const char *choice, enum answer_by by,
 			sb_printf(&b, "%s%s", i ? ", " : "", w->node->choices[i].id);
 		char *shown = sanitize(choice, false);
 		*err = xasprintf("'%s' is not a choice of node '%s:%s' (choices: %s)", shown,
-				 w->flow->id, w->node->id, b.s);
+				 w->flow->id, w->node->id, b.s ? b.s : "");
 		free(shown);
 		sb_free(&b);
 		return false;
@@ -251,64 +251,64 @@ void answers_free(struct answers *a)
 	kv_free(&a->file);
 }
 
-/* The node a key (NODE or FLOW:NODE) names; with a bare NODE, the first flow that has it. */
-static const struct mm_node *answer_node(const struct mm_kb *kb, const char *key)
+
+/* The choices of a node, "a, b, c". New string. */
+static char *choice_list(const struct mm_node *n)
 {
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t i = 0; i < n->nchoices; i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", n->choices[i].id);
+	return sb_steal(&b);
+}
+
+/* NULL if some node the key names has the choice; else what is wrong. New string. */
+static char *answer_problem(const struct mm_kb *kb, const char *key, const char *choice)
+{
+	const struct mm_node *seen = NULL;
 	const char *colon = strchr(key, ':');
 	if (colon) {
 		char *fid = xstrndup(key, (size_t)(colon - key));
 		const struct mm_flow *f = kb_flow(kb, fid);
+		char *r = NULL;
+		if (!f)
+			r = xasprintf("no flow '%s' (in '%s')", fid, key);
+		else if (!(seen = flow_node(f, colon + 1)))
+			r = xasprintf("flow '%s' has no node '%s'", fid, colon + 1);
 		free(fid);
-		return f ? flow_node(f, colon + 1) : NULL;
+		if (r)
+			return r;
+		if (node_choice(seen, choice))
+			return NULL;
+	} else {
+		/* a bare NODE may exist in several flows; the choice must fit one of them */
+		for (size_t k = 0; k < kb->nflows; k++) {
+			const struct mm_node *n = flow_node(kb->flows[k], key);
+			if (n && node_choice(n, choice))
+				return NULL;
+			if (n && !seen)
+				seen = n;
+		}
+		if (!seen)
+			return xasprintf("no node '%s' in any flow", key);
 	}
-	for (size_t i = 0; i < kb->nflows; i++) {
-		const struct mm_node *n = flow_node(kb->flows[i], key);
-		if (n)
-			return n;
-	}
-	return NULL;
-}
-
-/* 0 if some node the key names has the choice, 1 if no node matches, 2 if none has it. */
-static int answer_fits(const struct mm_kb *kb, const char *key, const char *choice)
-{
-	int r = 1;
-	if (strchr(key, ':')) {
-		const struct mm_node *n = answer_node(kb, key);
-		return !n ? 1 : node_choice(n, choice) ? 0 : 2;
-	}
-	/* a bare NODE may exist in several flows; the choice must fit one of them */
-	for (size_t k = 0; k < kb->nflows; k++) {
-		const struct mm_node *n = flow_node(kb->flows[k], key);
-		if (n && node_choice(n, choice))
-			return 0;
-		if (n)
-			r = 2;
-	}
+	char *choices = choice_list(seen);
+	char *r = xasprintf("'%s' is not a choice of node '%s' (choices: %s)", choice, key, choices);
+	free(choices);
 	return r;
 }
 
-static bool answers_check_list(const struct kvlist *l, const struct mm_kb *kb, char **err)
+bool answers_check(const struct kvlist *l, const struct mm_kb *kb, char **err)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		int r = answer_fits(kb, l->v[i].key, l->v[i].value);
-		if (r == 0)
-			continue;
-		char *key = sanitize(l->v[i].key, false), *val = sanitize(l->v[i].value, false);
-		if (r == 1)
-			*err = xasprintf("no node '%s' in any flow", key);
-		else
-			*err = xasprintf("'%s' is not a choice of node '%s'", val, key);
-		free(key);
-		free(val);
-		return false;
+		char *why = answer_problem(kb, l->v[i].key, l->v[i].value);
+		if (why) {
+			*err = sanitize(why, false);
+			free(why);
+			return false;
+		}
 	}
 	return true;
-}
-
-bool answers_check(const struct answers *a, const struct mm_kb *kb, char **err)
-{
-	return answers_check_list(&a->user, kb, err) && answers_check_list(&a->file, kb, err);
 }
 
 /* A prepared answer for the current node: FLOW:NODE first, then NODE. */

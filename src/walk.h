@@ -87,7 +87,7 @@ struct answers {
 void answers_free(struct answers *a);
 
 /* Check that every key names a node of some flow and every value one of its choices. */
-bool answers_check(const struct answers *a, const struct mm_kb *kb, char **err);
+bool answers_check(const struct kvlist *answers, const struct mm_kb *kb, char **err);
 
 /*
  * Advance without a person: take prepared answers, then probes (when a

@@ -110,14 +110,21 @@ int main(void)
 	ok(walk_done(&r) && strcmp(r.diag->id, "wrong-key") == 0 && r.steps[0].by == BY_USER,
 	   "a command-line answer overrides the file");
 	walk_free(&r);
-	ok(answers_check(&a, kb, &err), "known nodes and choices pass the check");
+	ok(answers_check(&a.user, kb, &err) && answers_check(&a.file, kb, &err),
+	   "known nodes and choices pass the check");
 	kv_set(&a.user, "hinge", "squeaky");
-	ok(!answers_check(&a, kb, &err) && strstr(err, "'squeaky' is not a choice of node 'hinge'"),
+	ok(!answers_check(&a.user, kb, &err) &&
+		   strstr(err, "'squeaky' is not a choice of node 'hinge' (choices: yes, no)"),
 	   "an unknown choice is caught before walking");
 	free(err), err = NULL;
 	kv_free(&a.user);
 	kv_set(&a.user, "door:nope", "yes");
-	ok(!answers_check(&a, kb, &err) && strstr(err, "no node 'door:nope'"), "an unknown node too");
+	ok(!answers_check(&a.user, kb, &err) && strstr(err, "flow 'door' has no node 'nope'"),
+	   "an unknown node too");
+	free(err), err = NULL;
+	kv_free(&a.user);
+	kv_set(&a.user, "attic:locked", "yes");
+	ok(!answers_check(&a.user, kb, &err) && strstr(err, "no flow 'attic'"), "and an unknown flow");
 	free(err), err = NULL;
 	answers_free(&a);
 	kv_free(&inputs);

@@ -1,0 +1,118 @@
+/*
+ * The cluster model: what probes and detectors know of a cluster. Sources
+ * fill it (snapshot files, or kubectl/istioctl for a live cluster); probes
+ * and detectors only read it and never start a process.
+ *
+ * Objects are indexed by kind, namespace and name. A kind that could not be
+ * read (Forbidden, not in the snapshot) is marked unavailable with the
+ * reason, so a check can say why it was skipped instead of finding nothing.
+ *
+ * Ownership: the cluster owns every object, string and json_t it holds;
+ * lookups return borrowed pointers valid until cluster_free.
+ */
+#ifndef MM_CLUSTER_H
+#define MM_CLUSTER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* One Kubernetes object. */
+struct kobj {
+	const char *kind; /* "Pod", "VirtualService", ... */
+	const char *ns;   /* "" for cluster-scoped objects */
+	const char *name;
+	json_t *j;        /* the whole object */
+	const char *file; /* where it was read from, for messages (may be "") */
+	int line;
+};
+
+struct kobj_list {
+	const struct kobj **v;
+	size_t n, cap;
+};
+
+/* One row of istioctl proxy-status. */
+struct proxy_status {
+	char *pod, *ns;         /* from "NAME.NAMESPACE" */
+	char *cds, *lds, *eds, *rds, *ecds; /* "SYNCED", "STALE", "NOT SENT", "ERROR", "IGNORED", or NULL */
+	char *istiod, *version;
+};
+
+/* A source that can read more on demand (the live one); NULL for snapshots. */
+struct cluster_source {
+	void *ctx;
+	/* Fill every object of kind (all namespaces); false with *reason on failure. */
+	bool (*load_kind)(void *ctx, struct cluster *c, const char *kind, char **reason);
+	/* A container's log, current or previous; NULL with *reason on failure. */
+	char *(*read_log)(void *ctx, const char *ns, const char *pod, const char *container,
+			  bool previous, char **reason);
+	bool (*load_proxy_status)(void *ctx, struct cluster *c, char **reason);
+	void (*free)(void *ctx);
+};
+
+struct cluster;
+
+struct cluster *cluster_new(void);
+void cluster_free(struct cluster *c);
+
+/* Add an object (the cluster takes the reference). Returns false if it has no kind/name. */
+bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line);
+
+/* Say that a kind has been read (so an empty list means none, not unknown). */
+void cluster_mark_loaded(struct cluster *c, const char *kind);
+/* Say that a kind could not be read, and why. */
+void cluster_mark_unavailable(struct cluster *c, const char *kind, const char *reason);
+
+/*
+ * Whether a kind can be relied on: true if loaded (reading it through the
+ * source on first use); false with *reason (borrowed) if not.
+ */
+bool cluster_has_kind(struct cluster *c, const char *kind, const char **reason);
+
+/* One object, or NULL. */
+const struct kobj *cluster_get(struct cluster *c, const char *kind, const char *ns,
+			       const char *name);
+
+/* Every object of a kind, in one namespace or all (ns NULL). Borrowed list. */
+const struct kobj_list *cluster_list(struct cluster *c, const char *kind, const char *ns);
+
+/* Objects of kind in ns whose labels match the selector (a map of labels). Caller frees .v. */
+struct kobj_list cluster_select(struct cluster *c, const char *kind, const char *ns,
+				json_t *match_labels);
+
+/* Every namespace name seen (from Namespace objects, or from any object). */
+const struct strlist *cluster_namespaces(struct cluster *c);
+
+void cluster_set_source(struct cluster *c, const struct cluster_source *src);
+void cluster_set_snapshot_dir(struct cluster *c, const char *dir);
+const char *cluster_snapshot_dir(const struct cluster *c);
+
+/* A container log (current, or the previous one after a restart). New string, or NULL with *reason. */
+char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char *container,
+		  bool previous, char **reason);
+
+/* proxy-status rows; false with *reason if unknown. */
+bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, size_t *n,
+			  const char **reason);
+void cluster_add_proxy_status(struct cluster *c, const struct proxy_status *row);
+void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason);
+
+/* meshConfig: the YAML of ConfigMap istio (data.mesh) in the control-plane namespace, as JSON. */
+json_t *cluster_mesh_config(struct cluster *c);
+
+/* The Istio version ("1.22.3"), from meta, istiod's image tag or istioctl; NULL if unknown. */
+const char *cluster_istio_version(struct cluster *c);
+void cluster_set_istio_version(struct cluster *c, const char *version);
+
+/* The namespace istiod runs in ("istio-system" unless found elsewhere). */
+const char *cluster_control_namespace(struct cluster *c);
+
+/* Helpers over JSON objects. */
+json_t *jpath(json_t *j, const char *dotted); /* "spec.trafficPolicy.tls.mode"; borrowed */
+const char *jstr(json_t *j, const char *dotted);
+bool labels_match(json_t *selector, json_t *labels); /* every selector pair is in labels */
+
+#endif
