@@ -6,6 +6,14 @@
 
 #include "cli.h"
 
+/* Print a JSON value (taking the reference) and a newline. */
+static void dump_json(struct ctx *c, json_t *j)
+{
+	json_dumpf(j, c->out.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', c->out.fp);
+	json_decref(j);
+}
+
 int cmd_list(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
@@ -30,9 +38,7 @@ int cmd_explain(struct ctx *c, int argc, char **argv)
 		for (size_t i = 0; i < c->kb->ndiags; i++)
 			json_array_append_new(a, json_pack("{s:s, s:s}", "id", c->kb->diags[i]->id,
 							   "title", c->kb->diags[i]->title));
-		json_dumpf(a, c->out.fp, JSON_INDENT(2));
-		fputc('\n', c->out.fp);
-		json_decref(a);
+		dump_json(c, a);
 		return 0;
 	}
 	for (size_t i = 0; i < c->kb->ndiags; i++) {
@@ -68,9 +74,7 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 		for (size_t i = 0; i < c->kb->nhelp; i++)
 			json_array_append_new(a, json_pack("{s:s, s:s}", "topic", c->kb->help[i]->topic,
 							   "title", c->kb->help[i]->title));
-		json_dumpf(a, c->out.fp, JSON_INDENT(2));
-		fputc('\n', c->out.fp);
-		json_decref(a);
+		dump_json(c, a);
 		return 0;
 	}
 	if (argc < 2) {
@@ -90,9 +94,7 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 	if (c->out.fmt == FMT_JSON) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "topic", h->topic, "title", h->title, "text",
 				      body);
-		json_dumpf(j, c->out.fp, JSON_INDENT(2));
-		fputc('\n', c->out.fp);
-		json_decref(j);
+		dump_json(c, j);
 		free(body);
 		return 0;
 	}
