@@ -35,6 +35,12 @@ static const struct command commands[] = {
 	 true, cmd_graph},
 	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
 	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", true, cmd_help},
+	{"check", "[-n NAMESPACE]", "find every cause the cluster state shows",
+	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
+	 "finding on its resource with the evidence; checks that could not run are listed as\n"
+	 "skipped with the reason. -n limits it to one namespace.\n"
+	 "Exit status: 0 nothing found, 1 findings, 2 error.\n",
+	 true, cmd_check},
 	{"demo", "", "walk the bundled demo incident (no cluster needed)",
 	 "Replays the bundled demo incident, a 503 storm in a Bookinfo-like mesh, and prints the\n"
 	 "walk to its diagnosis.\n",
@@ -61,6 +67,9 @@ static const char options_help[] =
 	"  --answers FILE       answers from a file: a saved transcript or\n"
 	"                       {\"answers\": {\"NODE\": \"CHOICE\"}, \"inputs\": {...}}\n"
 	"  --batch              never ask; stop at the first unanswered question\n"
+	"  --snapshot PATH      read the cluster state from a snapshot directory, a kubectl\n"
+	"                       -o json List or object, or YAML manifests (file or directory)\n"
+	"  -n, --namespace NS   the namespace to look at (check), or the flow input namespace\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -89,7 +98,7 @@ static void command_usage(const struct command *cmd)
 }
 
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
-       OPT_VERSION };
+       OPT_VERSION, OPT_SNAPSHOT };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -100,6 +109,8 @@ static const struct option long_opts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"batch", no_argument, NULL, OPT_BATCH},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
+	{"namespace", required_argument, NULL, 'n'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -118,7 +129,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 					      [FMT_MARKDOWN] = "markdown"};
 	opterr = 0;
 	int ch;
-	while ((ch = getopt_long(argc, argv, permute ? "h" : "+h", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, permute ? "hn:" : "+hn:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_SET:
 			if (!is_assignment(optarg))
@@ -150,6 +161,15 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case OPT_BATCH:
 			o->batch = true;
+			break;
+		case OPT_SNAPSHOT:
+			o->snapshot = optarg;
+			break;
+		case 'n':
+			if (!is_dns1123_label(optarg))
+				return usage_error("-n: '%s' is not a namespace name (DNS-1123 label)",
+						   optarg);
+			o->ns = optarg;
 			break;
 		case OPT_VERSION:
 			printf("meshmedic %s\n", PACKAGE_VERSION);
@@ -184,13 +204,7 @@ static bool load_kb(struct ctx *c)
 		kb_check(c->kb, &errs);
 	if (!errs.n)
 		return true;
-	errs_sort(&errs);
-	char *first = err_format(&errs.v[0]);
-	if (errs.n > 1)
-		fprintf(stderr, "%s (and %zu more problems: run meshmedic lint)\n", first, errs.n - 1);
-	else
-		fprintf(stderr, "%s\n", first);
-	free(first);
+	errs_print_first(&errs, stderr, "run meshmedic lint");
 	errs_free(&errs);
 	return false;
 }

@@ -16,6 +16,9 @@ struct opts {
 	bool no_color, batch, help;
 	struct strlist sets, answer, flows_dirs;
 	const char *answers_file;
+	const char *snapshot, *ns, *context, *kubeconfig, *output;
+	bool live;
+	int timeout_s;
 };
 
 struct ctx {
@@ -47,5 +50,15 @@ int cmd_lint(struct ctx *c, int argc, char **argv);
 int cmd_graph(struct ctx *c, int argc, char **argv);
 int cmd_help(struct ctx *c, int argc, char **argv);
 int cmd_demo(struct ctx *c, int argc, char **argv);
+int cmd_check(struct ctx *c, int argc, char **argv);
+
+struct cluster;
+/*
+ * The cluster state the options name (--snapshot PATH or --live), or NULL
+ * when there is none; on an error prints it and sets *failed.
+ */
+struct cluster *open_cluster_opt(struct ctx *c, bool *failed);
+/* The same where a cluster is required: NULL (after printing why) means exit 2. */
+struct cluster *open_cluster(struct ctx *c);
 
 #endif

@@ -41,6 +41,8 @@ struct proxy_status {
 	char *istiod, *version;
 };
 
+struct cluster;
+
 /* A source that can read more on demand (the live one); NULL for snapshots. */
 struct cluster_source {
 	void *ctx;
@@ -52,8 +54,6 @@ struct cluster_source {
 	bool (*load_proxy_status)(void *ctx, struct cluster *c, char **reason);
 	void (*free)(void *ctx);
 };
-
-struct cluster;
 
 struct cluster *cluster_new(void);
 void cluster_free(struct cluster *c);

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "datadir.h"
+#include "cluster.h"
 #include "transcript.h"
 
 /* Split NAME=VALUE into a new NAME and a pointer to VALUE. */
@@ -50,6 +51,7 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 	struct kvlist file_inputs = {0};
 	char *file_flow = NULL, *err = NULL;
 	struct walk w;
+	struct cluster *cluster = NULL;
 	int rc = 2;
 	bool walking = false;
 	if (answers_file) {
@@ -82,6 +84,11 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 			rc = usage_error("%s: %s", answers_file, err);
 			goto out;
 		}
+	/* -n is the namespace input, unless --set says otherwise */
+	if (c->o.ns && flow_input(f, "namespace") && !walk_set_input(&w, "namespace", c->o.ns, &err)) {
+		rc = usage_error("-n: %s", err);
+		goto out;
+	}
 	for (size_t i = 0; i < c->o.sets.n; i++) {
 		const char *value;
 		char *name = split_kv(c->o.sets.v[i], &value);
@@ -113,7 +120,11 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 					 f->inputs[i].prompt);
 			goto out;
 		}
-	walk_auto(&w, &a, NULL);
+	bool failed;
+	cluster = open_cluster_opt(c, &failed);
+	if (failed)
+		goto out;
+	walk_auto(&w, &a, cluster);
 	char *cmdline = command_line(c);
 	report_walk(&c->out, &w, cmdline);
 	free(cmdline);
@@ -121,6 +132,7 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 out:
 	if (walking)
 		walk_free(&w);
+	cluster_free(cluster);
 	free(err);
 	free(file_flow);
 	kv_free(&file_inputs);
@@ -141,9 +153,14 @@ int cmd_demo(struct ctx *c, int argc, char **argv)
 		return usage_error("demo takes no arguments, not '%s'", argv[1]);
 	char *root = data_root();
 	char *path = xasprintf("%s/demo/incident.json", root);
+	char *snap = xasprintf("%s/demo/snapshot", root);
 	free(root);
+	/* the probes answer from the bundled snapshot; the incident gives what only logs show */
+	if (!c->o.snapshot)
+		c->o.snapshot = snap;
 	int rc = batch_walk(c, NULL, path);
 	free(path);
+	free(snap);
 	/* the demo is a showcase: an undetermined end is not a failure of the command */
 	return rc == 2 ? 2 : 0;
 }

@@ -1,6 +1,5 @@
 #include "kb.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -588,11 +587,6 @@ static void load_help_file(struct mm_kb *kb, const char *path, struct mm_errors 
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs)
 {
 	struct stat st;
@@ -607,20 +601,11 @@ bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs)
 			load_json_file(kb, path, errs);
 		return true;
 	}
-	DIR *d = opendir(path);
-	if (!d) {
+	struct strlist names = {0};
+	if (!list_dir(path, &names)) {
 		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
 		return false;
 	}
-	struct strlist names = {0};
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			sl_add(&names, de->d_name);
-	closedir(d);
-	/* a fixed order makes duplicate reports and overrides predictable */
-	if (names.n)
-		qsort(names.v, names.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		char *sub = xasprintf("%s/%s", path, names.v[i]);
 		if (stat(sub, &st) == 0 &&

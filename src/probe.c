@@ -3,8 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every probe family adds its entries here; flows name them by .name. */
+extern const struct probe probe_control_plane, probe_service_headless_p, probe_server_sidecar,
+	probe_dr_tls, probe_auto_mtls, probe_peer_auth, probe_version_headless, probe_version_mixer,
+	probe_subset_ref, probe_subset_defined, probe_subset_pods, probe_endpoints_ready,
+	probe_proxy_sync, probe_mixer_running, probe_pod_state, probe_host_network_p, probe_opt_out,
+	probe_ns_label, probe_webhook, probe_pod_age;
+
+/* Every probe; a family adds its entries here, and flows name them by .name. */
 static const struct probe *const probes[] = {
+	&probe_control_plane,  &probe_service_headless_p, &probe_server_sidecar, &probe_dr_tls,
+	&probe_auto_mtls,      &probe_peer_auth,          &probe_version_headless,
+	&probe_version_mixer,  &probe_subset_ref,         &probe_subset_defined,
+	&probe_subset_pods,    &probe_endpoints_ready,    &probe_proxy_sync,
+	&probe_mixer_running,  &probe_pod_state,          &probe_host_network_p,
+	&probe_opt_out,        &probe_ns_label,           &probe_webhook,
+	&probe_pod_age,
 	NULL,
 };
 

@@ -18,7 +18,7 @@ struct cluster;
 typedef const char *(*input_fn)(void *ctx, const char *name);
 
 struct probe_ctx {
-	const struct cluster *cluster;
+	struct cluster *cluster;
 	input_fn input;
 	void *input_ctx;
 };

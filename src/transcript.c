@@ -178,6 +178,15 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 			}
 			char *key = fl ? xasprintf("%s:%s", fl, node) : xstrdup(node);
 			kv_set(&a->file, key, ans);
+			/* the evidence travels with the answer, so a replay keeps the record */
+			json_t *ev = json_object_get(s, "evidence");
+			struct strlist lines = {0};
+			for (size_t k = 0; k < json_array_size(ev); k++)
+				if (json_is_string(json_array_get(ev, k)))
+					sl_add(&lines, json_string_value(json_array_get(ev, k)));
+			if (lines.n)
+				answers_add_evidence(a, key, &lines);
+			sl_free(&lines);
 			free(key);
 		}
 	} else {

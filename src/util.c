@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,4 +410,39 @@ int version_cmp(const char *a, const char *b)
 		b = *eb == '.' ? eb + 1 : "";
 	}
 	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool list_dir(const char *dir, struct strlist *names)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			sl_add(names, de->d_name);
+	closedir(d);
+	/* a fixed order makes reports and overrides the same on every machine */
+	if (names->n)
+		qsort(names->v, names->n, sizeof(char *), cmp_str);
+	return true;
+}
+
+void errs_print_first(struct mm_errors *e, FILE *fp, const char *more_hint)
+{
+	if (!e->n)
+		return;
+	errs_sort(e);
+	char *first = err_format(&e->v[0]);
+	if (e->n > 1)
+		fprintf(fp, "%s (and %zu more problems%s%s)\n", first, e->n - 1, more_hint ? ": " : "",
+			more_hint ? more_hint : "");
+	else
+		fprintf(fp, "%s\n", first);
+	free(first);
 }

@@ -68,8 +68,13 @@ void errs_add(struct mm_errors *e, const char *file, int line, int col, const ch
 	__attribute__((format(printf, 5, 6)));
 void errs_print(const struct mm_errors *e, FILE *fp);
 void errs_sort(struct mm_errors *e);
+/* Print the first error (after sorting) as one line, noting how many more there are. */
+void errs_print_first(struct mm_errors *e, FILE *fp, const char *more_hint);
 void errs_free(struct mm_errors *e);
 char *err_format(const struct mm_error *e); /* "FILE:LINE:COLUMN: text" */
+
+/* The names in a directory, without dot files, sorted; false with errno set on failure. */
+bool list_dir(const char *dir, struct strlist *names);
 
 /* Read a whole file; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);

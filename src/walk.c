@@ -249,6 +249,34 @@ void answers_free(struct answers *a)
 {
 	kv_free(&a->user);
 	kv_free(&a->file);
+	for (size_t i = 0; i < a->nevidence; i++) {
+		free(a->evidence[i].key);
+		sl_free(&a->evidence[i].lines);
+	}
+	free(a->evidence);
+	a->evidence = NULL;
+	a->nevidence = 0;
+}
+
+void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines)
+{
+	a->evidence = xrealloc(a->evidence, (a->nevidence + 1) * sizeof(*a->evidence));
+	struct recorded_evidence *e = &a->evidence[a->nevidence++];
+	e->key = xstrdup(key);
+	memset(&e->lines, 0, sizeof(e->lines));
+	sl_copy(&e->lines, lines);
+}
+
+/* What the file recorded as evidence for the current node, or NULL. */
+static const struct strlist *recorded(const struct answers *a, const struct walk *w)
+{
+	char *key = xasprintf("%s:%s", w->flow->id, w->node->id);
+	const struct strlist *r = NULL;
+	for (size_t i = 0; i < a->nevidence && !r; i++)
+		if (strcmp(a->evidence[i].key, key) == 0 || strcmp(a->evidence[i].key, w->node->id) == 0)
+			r = &a->evidence[i].lines;
+	free(key);
+	return r;
 }
 
 
@@ -327,7 +355,7 @@ static const char *probe_input(void *ctx, const char *name)
 	return walk_input(ctx, name);
 }
 
-bool walk_probe(struct walk *w, const struct cluster *cluster)
+bool walk_probe(struct walk *w, struct cluster *cluster)
 {
 	clear_probe_note(w);
 	if (!w->node || !w->node->probe)
@@ -356,7 +384,7 @@ bool walk_probe(struct walk *w, const struct cluster *cluster)
 	return taken;
 }
 
-void walk_auto(struct walk *w, const struct answers *a, const struct cluster *cluster)
+void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 {
 	while (!walk_done(w)) {
 		char *err = NULL;
@@ -364,7 +392,7 @@ void walk_auto(struct walk *w, const struct answers *a, const struct cluster *cl
 		if (a && (v = prepared(&a->user, w)))
 			walk_answer(w, v, BY_USER, NULL, &err);
 		else if (a && (v = prepared(&a->file, w)))
-			walk_answer(w, v, BY_ANSWERS, NULL, &err);
+			walk_answer(w, v, BY_ANSWERS, recorded(a, w), &err);
 		else if (!walk_probe(w, cluster))
 			return;
 		free(err);

@@ -81,9 +81,18 @@ char *input_value_error(enum mm_input_type type, const char *value);
  * Answers given ahead of time: by the person on the command line (--answer)
  * or from a file (--answers). Keys are NODE or FLOW:NODE.
  */
+struct recorded_evidence {
+	char *key;
+	struct strlist lines;
+};
+
 struct answers {
 	struct kvlist user, file;
+	/* the evidence a replayed transcript recorded for its answers, by the same keys */
+	struct recorded_evidence *evidence;
+	size_t nevidence;
 };
+void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines);
 void answers_free(struct answers *a);
 
 /* Check that every key names a node of some flow and every value one of its choices. */
@@ -93,9 +102,9 @@ bool answers_check(const struct kvlist *answers, const struct mm_kb *kb, char **
  * Advance without a person: take prepared answers, then probes (when a
  * cluster is loaded), until a diagnosis or a question nobody can answer.
  */
-void walk_auto(struct walk *w, const struct answers *a, const struct cluster *cluster);
+void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster);
 
 /* Ask the current node's probe; true if it chose (the choice is taken). */
-bool walk_probe(struct walk *w, const struct cluster *cluster);
+bool walk_probe(struct walk *w, struct cluster *cluster);
 
 #endif

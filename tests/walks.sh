@@ -2,6 +2,7 @@
 # Batch walks of the shipped flows, from tests/walks (one per line):
 #   FLOW EXPECTED [--set NAME=VALUE | --answer NODE=CHOICE]...
 # EXPECTED is the diagnosis id the walk must reach, or "undetermined".
+# @TOP@ stands for the source tree (for --snapshot fixtures).
 # Each walk is run, checked, saved as a transcript and replayed with
 # --answers, which must reach the same end. Last, every diagnosis that a
 # listed flow can reach must be reached by some walk.
@@ -11,6 +12,7 @@
 
 while read -r flow expect rest; do
 	case $flow in '' | '#'*) continue ;; esac
+	rest=${rest//@TOP@/$TOP_SRCDIR}
 	# shellcheck disable=SC2086 # the rest of the line is a list of options
 	set -- $rest
 	echo "$flow" >>"$SCRATCH/flows"

@@ -1,7 +1,9 @@
 /* Loading and checking flow sets: the test set loads clean, problems carry positions. */
 #include <unistd.h>
 
+#include "detect.h"
 #include "kb.h"
+#include "probe.h"
 #include "tap.h"
 
 static char scratch[] = "/tmp/meshmedic-kb.XXXXXX";
@@ -136,6 +138,26 @@ int main(void)
 	ok(got && strncmp(got, "f.json:2:", 9) == 0 && strstr(got, "duplicate object key"),
 	   "duplicate keys are invalid JSON with a position");
 	free(got);
+	/* every detector proves a diagnosis the shipped set explains; every probe is used */
+	struct mm_kb *real = kb_new();
+	char *root = xasprintf("%s", top_srcdir());
+	kb_load_root(real, root, &errs);
+	kb_check(real, &errs);
+	ok(errs.n == 0, "the shipped set loads clean");
+	for (const struct detector *const *d = detector_all(); *d; d++)
+		ok(kb_diag(real, (*d)->diagnosis) != NULL, "detector %s: diagnosis %s exists", (*d)->name,
+		   (*d)->diagnosis);
+	for (const struct probe *const *p = probe_all(); *p; p++) {
+		bool used = false;
+		for (size_t i = 0; i < real->nflows && !used; i++)
+			for (size_t k = 0; k < real->flows[i]->nnodes && !used; k++)
+				used = real->flows[i]->nodes[k].probe &&
+				       strcmp(real->flows[i]->nodes[k].probe, (*p)->name) == 0;
+		ok(used, "probe %s is used by a flow", (*p)->name);
+	}
+	errs_free(&errs);
+	free(root);
+	kb_free(real);
 	rmdir(scratch);
 	return done_testing();
 }

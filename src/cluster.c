@@ -1,0 +1,463 @@
+#include "cluster.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "proxystatus.h"
+#include "yamljson.h"
+
+/* A string-keyed hash map with open addressing; the map owns its keys. */
+struct hmap {
+	char **keys;
+	void **vals;
+	size_t cap, n;
+};
+
+static size_t hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void **hmap_slot(struct hmap *m, const char *key, bool create);
+
+static void hmap_grow(struct hmap *m)
+{
+	struct hmap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof(char *));
+	m->vals = xcalloc(m->cap, sizeof(void *));
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i]) {
+			*hmap_slot(m, old.keys[i], true) = old.vals[i];
+			free(old.keys[i]);
+		}
+	free(old.keys);
+	free(old.vals);
+}
+
+/* The value slot of key; NULL if absent and !create. */
+static void **hmap_slot(struct hmap *m, const char *key, bool create)
+{
+	if (create && (m->n + 1) * 2 > m->cap)
+		hmap_grow(m);
+	if (!m->cap)
+		return NULL;
+	for (size_t i = hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i]) {
+			if (!create)
+				return NULL;
+			m->keys[i] = xstrdup(key);
+			m->n++;
+			return &m->vals[i];
+		}
+		if (strcmp(m->keys[i], key) == 0)
+			return &m->vals[i];
+	}
+}
+
+static void hmap_free(struct hmap *m, void (*free_val)(void *))
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i]) {
+			free(m->keys[i]);
+			if (free_val)
+				free_val(m->vals[i]);
+		}
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+struct cluster {
+	struct kobj **objs;
+	size_t nobjs, cap;
+	struct hmap by_id;    /* "kind/ns/name" -> struct kobj * */
+	struct hmap lists;    /* "kind/ns", and "kind/" + "*" for all, -> struct kobj_list * */
+	struct hmap unavail;  /* kind -> reason */
+	struct strlist loaded, files, namespaces;
+	struct proxy_status *ps;
+	size_t nps;
+	bool ps_known;
+	char *ps_reason;
+	json_t *mesh;
+	bool mesh_done;
+	char *version;
+	bool version_done;
+	char *snapshot_dir;
+	const struct cluster_source *src;
+};
+
+struct cluster *cluster_new(void)
+{
+	return xcalloc(1, sizeof(struct cluster));
+}
+
+static void list_free(void *p)
+{
+	struct kobj_list *l = p;
+	free(l->v);
+	free(l);
+}
+
+void cluster_free(struct cluster *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nobjs; i++) {
+		json_decref(c->objs[i]->j);
+		free(c->objs[i]);
+	}
+	free(c->objs);
+	hmap_free(&c->by_id, NULL);
+	hmap_free(&c->lists, list_free);
+	hmap_free(&c->unavail, free);
+	sl_free(&c->loaded);
+	sl_free(&c->files);
+	sl_free(&c->namespaces);
+	proxy_status_rows_free(c->ps, c->nps);
+	free(c->ps_reason);
+	json_decref(c->mesh);
+	free(c->version);
+	free(c->snapshot_dir);
+	if (c->src && c->src->free)
+		c->src->free(c->src->ctx);
+	free(c);
+}
+
+static void list_add(struct cluster *c, const char *key, const struct kobj *o)
+{
+	void **slot = hmap_slot(&c->lists, key, true);
+	if (!*slot)
+		*slot = xcalloc(1, sizeof(struct kobj_list));
+	struct kobj_list *l = *slot;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = o;
+}
+
+/* Interned file names, so that objects can point at them. */
+static const char *intern_file(struct cluster *c, const char *file)
+{
+	if (!file)
+		return "";
+	if (c->files.n && strcmp(c->files.v[c->files.n - 1], file) == 0)
+		return c->files.v[c->files.n - 1];
+	sl_add(&c->files, file);
+	return c->files.v[c->files.n - 1];
+}
+
+bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
+{
+	const char *kind = jstr(obj, "kind"), *name = jstr(obj, "metadata.name");
+	if (!kind || !name || !*kind || !*name) {
+		json_decref(obj);
+		return false;
+	}
+	const char *ns = jstr(obj, "metadata.namespace");
+	if (!ns)
+		ns = "";
+	char *id = xasprintf("%s/%s/%s", kind, ns, name);
+	void **slot = hmap_slot(&c->by_id, id, true);
+	struct kobj *o;
+	bool fresh = !*slot;
+	if (!fresh) {
+		/* the same object twice (two manifests): the later one wins */
+		o = *slot;
+		json_decref(o->j);
+	} else {
+		o = xcalloc(1, sizeof(*o));
+		*slot = o;
+		if (c->nobjs == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 256;
+			c->objs = xrealloc(c->objs, c->cap * sizeof(*c->objs));
+		}
+		c->objs[c->nobjs++] = o;
+	}
+	o->j = obj;
+	o->kind = jstr(obj, "kind");
+	o->name = jstr(obj, "metadata.name");
+	o->ns = jstr(obj, "metadata.namespace");
+	if (!o->ns)
+		o->ns = "";
+	o->file = intern_file(c, file);
+	o->line = line;
+	if (fresh) {
+		char *k = xasprintf("%s/%s", kind, ns), *all = xasprintf("%s/*", kind);
+		list_add(c, k, o);
+		list_add(c, all, o);
+		free(k);
+		free(all);
+	}
+	if (*ns && !sl_has(&c->namespaces, ns))
+		sl_add(&c->namespaces, ns);
+	if (strcmp(kind, "Namespace") == 0 && !sl_has(&c->namespaces, o->name))
+		sl_add(&c->namespaces, o->name);
+	free(id);
+	return true;
+}
+
+void cluster_mark_loaded(struct cluster *c, const char *kind)
+{
+	if (!sl_has(&c->loaded, kind))
+		sl_add(&c->loaded, kind);
+}
+
+void cluster_mark_unavailable(struct cluster *c, const char *kind, const char *reason)
+{
+	void **slot = hmap_slot(&c->unavail, kind, true);
+	free(*slot);
+	*slot = xstrdup(reason);
+}
+
+bool cluster_has_kind(struct cluster *c, const char *kind, const char **reason)
+{
+	if (sl_has(&c->loaded, kind))
+		return true;
+	void **slot = hmap_slot(&c->unavail, kind, false);
+	if (!slot && c->src && c->src->load_kind) {
+		char *why = NULL;
+		if (c->src->load_kind(c->src->ctx, c, kind, &why)) {
+			cluster_mark_loaded(c, kind);
+			free(why);
+			return true;
+		}
+		cluster_mark_unavailable(c, kind, why ? why : "could not be read");
+		free(why);
+		slot = hmap_slot(&c->unavail, kind, false);
+	}
+	if (reason)
+		*reason = slot ? *slot : "not recorded";
+	return false;
+}
+
+const struct kobj *cluster_get(struct cluster *c, const char *kind, const char *ns,
+			       const char *name)
+{
+	cluster_has_kind(c, kind, NULL);
+	char *id = xasprintf("%s/%s/%s", kind, ns ? ns : "", name);
+	void **slot = hmap_slot(&c->by_id, id, false);
+	free(id);
+	return slot ? *slot : NULL;
+}
+
+const struct kobj_list *cluster_list(struct cluster *c, const char *kind, const char *ns)
+{
+	static const struct kobj_list empty;
+	cluster_has_kind(c, kind, NULL);
+	char *key = xasprintf("%s/%s", kind, ns ? ns : "*");
+	void **slot = hmap_slot(&c->lists, key, false);
+	free(key);
+	return slot ? *slot : &empty;
+}
+
+struct kobj_list cluster_select(struct cluster *c, const char *kind, const char *ns,
+				json_t *match_labels)
+{
+	struct kobj_list out = {0};
+	const struct kobj_list *all = cluster_list(c, kind, ns);
+	for (size_t i = 0; i < all->n; i++)
+		if (labels_match(match_labels, jpath(all->v[i]->j, "metadata.labels"))) {
+			if (out.n == out.cap) {
+				out.cap = out.cap ? out.cap * 2 : 8;
+				out.v = xrealloc(out.v, out.cap * sizeof(*out.v));
+			}
+			out.v[out.n++] = all->v[i];
+		}
+	return out;
+}
+
+const struct strlist *cluster_namespaces(struct cluster *c)
+{
+	cluster_has_kind(c, "Namespace", NULL);
+	return &c->namespaces;
+}
+
+void cluster_set_source(struct cluster *c, const struct cluster_source *src)
+{
+	c->src = src;
+}
+
+void cluster_set_snapshot_dir(struct cluster *c, const char *dir)
+{
+	free(c->snapshot_dir);
+	c->snapshot_dir = dir ? xstrdup(dir) : NULL;
+}
+
+const char *cluster_snapshot_dir(const struct cluster *c)
+{
+	return c->snapshot_dir;
+}
+
+char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char *container,
+		  bool previous, char **reason)
+{
+	if (c->src && c->src->read_log)
+		return c->src->read_log(c->src->ctx, ns, pod, container, previous, reason);
+	if (!c->snapshot_dir) {
+		*reason = xstrdup("no container logs in this snapshot (manifests only)");
+		return NULL;
+	}
+	char *path = xasprintf("%s/logs/%s/%s/%s%s.log", c->snapshot_dir, ns, pod, container,
+			       previous ? ".previous" : "");
+	char *text = read_file(path, NULL);
+	if (!text)
+		*reason = xasprintf("no %slog of %s/%s container %s in the snapshot (%s)",
+				    previous ? "previous " : "", ns, pod, container, strerror(errno));
+	free(path);
+	return text;
+}
+
+bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, size_t *n,
+			  const char **reason)
+{
+	if (!c->ps_known && !c->ps_reason && c->src && c->src->load_proxy_status) {
+		char *why = NULL;
+		if (c->src->load_proxy_status(c->src->ctx, c, &why))
+			c->ps_known = true;
+		else
+			c->ps_reason = why ? why : xstrdup("istioctl proxy-status failed");
+	}
+	if (!c->ps_known) {
+		if (reason)
+			*reason = c->ps_reason ? c->ps_reason : "no proxy-status in this snapshot";
+		return false;
+	}
+	*rows = c->ps;
+	*n = c->nps;
+	return true;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void cluster_add_proxy_status(struct cluster *c, const struct proxy_status *row)
+{
+	c->ps = xrealloc(c->ps, (c->nps + 1) * sizeof(*c->ps));
+	c->ps[c->nps++] = (struct proxy_status){
+		dup_opt(row->pod), dup_opt(row->ns),     dup_opt(row->cds),    dup_opt(row->lds),
+		dup_opt(row->eds), dup_opt(row->rds),    dup_opt(row->ecds),   dup_opt(row->istiod),
+		dup_opt(row->version)};
+	c->ps_known = true;
+}
+
+void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason)
+{
+	if (!unavailable_reason) {
+		c->ps_known = true;
+		return;
+	}
+	free(c->ps_reason);
+	c->ps_reason = xstrdup(unavailable_reason);
+}
+
+const char *cluster_control_namespace(struct cluster *c)
+{
+	static const char *const sel[][2] = {{"app", "istiod"}, {"istio", "pilot"}};
+	const struct kobj_list *deps = cluster_list(c, "Deployment", NULL);
+	for (size_t i = 0; i < deps->n; i++)
+		for (size_t k = 0; k < MM_ARRAY_LEN(sel); k++) {
+			json_t *labels = jpath(deps->v[i]->j, "metadata.labels");
+			const char *v = json_string_value(json_object_get(labels, sel[k][0]));
+			if (v && strcmp(v, sel[k][1]) == 0)
+				return deps->v[i]->ns;
+		}
+	return "istio-system";
+}
+
+json_t *cluster_mesh_config(struct cluster *c)
+{
+	if (c->mesh_done)
+		return c->mesh;
+	c->mesh_done = true;
+	const struct kobj *cm = cluster_get(c, "ConfigMap", cluster_control_namespace(c), "istio");
+	const char *mesh = cm ? jstr(cm->j, "data.mesh") : NULL;
+	c->mesh = mesh ? yaml_first_doc(mesh) : NULL;
+	if (c->mesh && !json_is_object(c->mesh)) {
+		json_decref(c->mesh);
+		c->mesh = NULL;
+	}
+	return c->mesh;
+}
+
+void cluster_set_istio_version(struct cluster *c, const char *version)
+{
+	free(c->version);
+	c->version = dup_opt(version);
+	c->version_done = true;
+}
+
+/* "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3". New string or NULL. */
+static char *image_version(const char *image)
+{
+	const char *colon = image ? strrchr(image, ':') : NULL;
+	if (!colon || colon[1] < '0' || colon[1] > '9')
+		return NULL;
+	size_t n = strspn(colon + 1, "0123456789.");
+	return xstrndup(colon + 1, n);
+}
+
+const char *cluster_istio_version(struct cluster *c)
+{
+	if (c->version_done)
+		return c->version;
+	c->version_done = true;
+	const struct kobj_list *deps = cluster_list(c, "Deployment", cluster_control_namespace(c));
+	for (size_t i = 0; i < deps->n && !c->version; i++) {
+		json_t *containers = jpath(deps->v[i]->j, "spec.template.spec.containers");
+		for (size_t k = 0; k < json_array_size(containers) && !c->version; k++) {
+			const char *image = jstr(json_array_get(containers, k), "image");
+			if (image && (strstr(image, "/pilot:") || strstr(image, "pilot:") == image))
+				c->version = image_version(image);
+		}
+	}
+	return c->version;
+}
+
+json_t *jpath(json_t *j, const char *dotted)
+{
+	const char *p = dotted;
+	while (j && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (json_is_array(j)) {
+			char *end;
+			char *part = xstrndup(p, n);
+			unsigned long idx = strtoul(part, &end, 10);
+			j = *end ? NULL : json_array_get(j, idx);
+			free(part);
+		} else {
+			j = json_object_getn(j, p, n);
+		}
+		p = dot ? dot + 1 : p + n;
+	}
+	return j;
+}
+
+const char *jstr(json_t *j, const char *dotted)
+{
+	return json_string_value(jpath(j, dotted));
+}
+
+bool labels_match(json_t *selector, json_t *labels)
+{
+	if (!json_is_object(selector) || json_object_size(selector) == 0)
+		return json_is_object(selector); /* an empty selector selects everything */
+	const char *k;
+	json_t *v;
+	json_object_foreach(selector, k, v) {
+		const char *have = json_string_value(json_object_get(labels, k));
+		if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)) != 0)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,134 @@
+#include "detect.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh.h"
+
+extern const struct detector det_control_plane, det_proxy_stale, det_proxy_not_connected,
+	det_dr_tls_conflict, det_subset_undefined, det_subset_no_pods, det_headless_no_sidecar,
+	det_cb_no_pending, det_ns_not_labeled, det_revision_mismatch, det_pod_opt_out,
+	det_pod_predates, det_host_network, det_injector_unavailable;
+
+/* Every detector; a new family adds its entries here. */
+static const struct detector *const detectors[] = {
+	&det_control_plane,    &det_proxy_stale,        &det_proxy_not_connected,
+	&det_dr_tls_conflict,  &det_subset_undefined,   &det_subset_no_pods,
+	&det_headless_no_sidecar, &det_cb_no_pending,   &det_ns_not_labeled,
+	&det_revision_mismatch, &det_pod_opt_out,       &det_pod_predates,
+	&det_host_network,     &det_injector_unavailable, NULL,
+};
+
+const struct detector *const *detector_all(void)
+{
+	return detectors;
+}
+
+const struct detector *detector_for(const char *diagnosis)
+{
+	for (const struct detector *const *d = detectors; *d; d++)
+		if (strcmp((*d)->diagnosis, diagnosis) == 0)
+			return *d;
+	return NULL;
+}
+
+void detect_run(struct cluster *c, const struct scope *s, const char *diagnosis,
+		struct findings *out)
+{
+	for (const struct detector *const *d = detectors; *d; d++)
+		if (!diagnosis || strcmp((*d)->diagnosis, diagnosis) == 0)
+			(*d)->run(c, s, out);
+}
+
+static void add_v(struct findings *f, const char *diagnosis, char *resource,
+		  struct strlist *evidence, const char *fmt, va_list ap)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+	}
+	struct finding *x = &f->v[f->n++];
+	memset(x, 0, sizeof(*x));
+	x->diagnosis = xstrdup(diagnosis);
+	x->resource = resource;
+	x->message = xvasprintf(fmt, ap);
+	if (evidence) {
+		x->evidence = *evidence;
+		memset(evidence, 0, sizeof(*evidence));
+	}
+}
+
+void findings_add(struct findings *f, const char *diagnosis, const struct kobj *on,
+		  struct strlist *evidence, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(f, diagnosis, kobj_ref(on), evidence, fmt, ap);
+	va_end(ap);
+}
+
+void findings_add_at(struct findings *f, const char *diagnosis, const char *resource,
+		     struct strlist *evidence, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(f, diagnosis, xstrdup(resource), evidence, fmt, ap);
+	va_end(ap);
+}
+
+void findings_skip(struct findings *f, const char *check, const char *reason)
+{
+	for (size_t i = 0; i < f->nskipped; i++)
+		if (strcmp(f->skipped[i].check, check) == 0)
+			return;
+	f->skipped = xrealloc(f->skipped, (f->nskipped + 1) * sizeof(*f->skipped));
+	f->skipped[f->nskipped++] = (struct skipped){xstrdup(check), xstrdup(reason)};
+}
+
+void findings_free(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].diagnosis);
+		free(f->v[i].resource);
+		free(f->v[i].message);
+		sl_free(&f->v[i].evidence);
+	}
+	free(f->v);
+	for (size_t i = 0; i < f->nskipped; i++) {
+		free(f->skipped[i].check);
+		free(f->skipped[i].reason);
+	}
+	free(f->skipped);
+	memset(f, 0, sizeof(*f));
+}
+
+bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind)
+{
+	const char *why;
+	if (cluster_has_kind(c, kind, &why))
+		return true;
+	char *r = xasprintf("%s: %s", kind, why);
+	findings_skip(f, check, r);
+	free(r);
+	return false;
+}
+
+bool in_scope(const struct scope *s, const struct kobj *o)
+{
+	if (s->ns && *o->ns && strcmp(s->ns, o->ns) != 0)
+		return false;
+	if (s->ns && !*o->ns && strcmp(o->kind, "Namespace") == 0 && strcmp(o->name, s->ns) != 0)
+		return false;
+	return true;
+}
+
+bool namespace_exempt(struct cluster *c, const char *ns)
+{
+	static const char *const fixed[] = {"kube-system", "kube-public", "kube-node-lease",
+					    "local-path-storage"};
+	for (size_t i = 0; i < MM_ARRAY_LEN(fixed); i++)
+		if (strcmp(ns, fixed[i]) == 0)
+			return true;
+	return strcmp(ns, cluster_control_namespace(c)) == 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * Istio semantics over the cluster model, shared by probes and detectors:
+ * which pods a Service selects, whether a pod has a sidecar, how a host name
+ * resolves, which DestinationRule and PeerAuthentication apply, and what
+ * TLS a client sends.
+ */
+#ifndef MM_MESH_H
+#define MM_MESH_H
+
+#include "cluster.h"
+
+/* Pods the Service selects (same namespace). Caller frees .v. */
+struct kobj_list service_pods(struct cluster *c, const struct kobj *svc);
+
+bool pod_has_sidecar(const struct kobj *pod);
+bool pod_ready(const struct kobj *pod);
+bool pod_running(const struct kobj *pod);
+bool service_headless(const struct kobj *svc);
+
+/* "reviews" in ns "default" -> "reviews.default.svc.cluster.local". New string. */
+char *host_fqdn(const char *host, const char *ns);
+
+/* Whether a (possibly wildcard) host pattern covers an FQDN. */
+bool host_matches(const char *pattern, const char *fqdn);
+
+/*
+ * The DestinationRule that applies to traffic from client_ns to fqdn, as
+ * Istio picks it: the client's namespace, then the host's, then the root
+ * namespace; exact hosts before wildcards; exportTo respected. NULL if none.
+ */
+const struct kobj *dr_for_host(struct cluster *c, const char *fqdn, const char *client_ns);
+
+/* The TLS mode a DestinationRule sets for a port (port-level first); NULL if unset. */
+const char *dr_tls_mode(const struct kobj *dr, long port);
+
+/* enableAutoMtls from meshConfig (true by default since Istio 1.5). */
+bool mesh_auto_mtls(struct cluster *c);
+
+/* The root namespace (meshConfig rootNamespace, else the control-plane namespace). */
+const char *mesh_root_namespace(struct cluster *c);
+
+/*
+ * The mutual TLS mode a pod's sidecar enforces on a port: workload policy,
+ * then namespace, then root namespace, then PERMISSIVE; port-level settings
+ * override. *why (borrowed) names the policy that decided, or NULL.
+ */
+const char *peer_auth_mode(struct cluster *c, const struct kobj *pod, long port,
+			   const struct kobj **why);
+
+/* The first object's "Kind/ns/name" (or "Kind/name"). New string. */
+char *kobj_ref(const struct kobj *o);
+
+/* The value of the injection label of a namespace: "enabled", "disabled", "rev:NAME" or NULL. */
+char *namespace_injection(const struct kobj *ns);
+
+#endif
