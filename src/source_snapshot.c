@@ -22,16 +22,29 @@ struct loader {
 	struct cluster *c;
 	struct mm_errors *errs;
 	const char *path;
-	const struct jpos *pos;
-	size_t nerr_before;
+	/* a JSON text, indexed for positions only when an error needs one */
+	const char *text;
+	size_t len;
+	struct jpos *pos;
 };
+
+/* Where ptr sits in a JSON file (building the index on first use); line stays for YAML. */
+static void where(struct loader *l, const char *ptr, int *line, int *col)
+{
+	*col = 1;
+	if (!l->text)
+		return;
+	if (!l->pos)
+		l->pos = jpos_build(l->text, l->len);
+	jpos_nearest(l->pos, ptr, false, line, col);
+}
 
 /* Add one object, or each item of a List; ptr is its JSON Pointer (for lines). */
 static void add_object(struct loader *l, json_t *o, const char *ptr, int line)
 {
 	int col = 1;
-	if (l->pos)
-		jpos_nearest(l->pos, ptr, false, &line, &col);
+	if (!json_is_object(o) || !jstr(o, "kind") || !jstr(o, "metadata.name"))
+		where(l, ptr, &line, &col);
 	if (!json_is_object(o)) {
 		errs_add(l->errs, l->path, line, col, "a Kubernetes object must be a JSON/YAML mapping");
 		return;
@@ -75,13 +88,13 @@ static void load_manifest(struct cluster *c, const char *path, struct mm_errors 
 		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
 		return;
 	}
-	struct loader l = {c, errs, path, NULL, errs->n};
+	struct loader l = {c, errs, path, NULL, 0, NULL};
 	size_t skip = strspn(text, " \t\r\n");
 	if (text[skip] == '{' || text[skip] == '[') {
 		json_t *j = json_parse_text(path, text, len, errs);
 		if (j) {
-			struct jpos *pos = jpos_build(text, len);
-			l.pos = pos;
+			l.text = text;
+			l.len = len;
 			if (json_is_array(j)) {
 				for (size_t i = 0; i < json_array_size(j); i++) {
 					char *p = xasprintf("/%zu", i);
@@ -92,7 +105,7 @@ static void load_manifest(struct cluster *c, const char *path, struct mm_errors 
 			} else {
 				add_object(&l, j, "", 1);
 			}
-			jpos_free(pos);
+			jpos_free(l.pos);
 		}
 	} else {
 		yaml_to_json(path, text, len, yaml_doc, &l, errs);
