@@ -41,6 +41,13 @@ static const struct command commands[] = {
 	 "skipped with the reason. -n limits it to one namespace.\n"
 	 "Exit status: 0 nothing found, 1 findings, 2 error.\n",
 	 true, cmd_check},
+	{"snapshot", "-o DIR [-n NAMESPACE]", "record the live cluster's state for offline use",
+	 "Reads the live cluster (kubectl and istioctl, read-only, never Secrets) and writes\n"
+	 "DIR/resources.json, proxy-status.txt, logs/ and meta.json, one progress line per\n"
+	 "step on stderr. Use the result with --snapshot DIR. A step that fails is recorded in\n"
+	 "meta.json and reported, not fatal.\n"
+	 "Exit status: 0 written, 2 nothing could be read or DIR cannot be written.\n",
+	 false, cmd_snapshot},
 	{"demo", "", "walk the bundled demo incident (no cluster needed)",
 	 "Replays the bundled demo incident, a 503 storm in a Bookinfo-like mesh, and prints the\n"
 	 "walk to its diagnosis.\n",
@@ -69,7 +76,12 @@ static const char options_help[] =
 	"  --batch              never ask; stop at the first unanswered question\n"
 	"  --snapshot PATH      read the cluster state from a snapshot directory, a kubectl\n"
 	"                       -o json List or object, or YAML manifests (file or directory)\n"
-	"  -n, --namespace NS   the namespace to look at (check), or the flow input namespace\n"
+	"  -n, --namespace NS   the namespace to look at (check, snapshot), or the flow input\n"
+	"  --live               read the cluster through kubectl and istioctl (read-only)\n"
+	"  --context NAME       kubeconfig context for --live and snapshot\n"
+	"  --kubeconfig FILE    kubeconfig file for --live and snapshot\n"
+	"  --timeout SECONDS    per kubectl/istioctl call (default 10)\n"
+	"  -o, --output DIR     where snapshot writes\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -98,7 +110,7 @@ static void command_usage(const struct command *cmd)
 }
 
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
-       OPT_VERSION, OPT_SNAPSHOT };
+       OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -111,6 +123,11 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 	{"namespace", required_argument, NULL, 'n'},
+	{"live", no_argument, NULL, OPT_LIVE},
+	{"context", required_argument, NULL, OPT_CONTEXT},
+	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -129,7 +146,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 					      [FMT_MARKDOWN] = "markdown"};
 	opterr = 0;
 	int ch;
-	while ((ch = getopt_long(argc, argv, permute ? "hn:" : "+hn:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, permute ? "hn:o:" : "+hn:o:", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_SET:
 			if (!is_assignment(optarg))
@@ -171,6 +188,27 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 						   optarg);
 			o->ns = optarg;
 			break;
+		case OPT_LIVE:
+			o->live = true;
+			break;
+		case OPT_CONTEXT:
+			o->context = optarg;
+			break;
+		case OPT_KUBECONFIG:
+			o->kubeconfig = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+			if (*end || t < 1 || t > 3600)
+				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'",
+						   optarg);
+			o->timeout_s = (int)t;
+			break;
+		}
 		case OPT_VERSION:
 			printf("meshmedic %s\n", PACKAGE_VERSION);
 			return 0;

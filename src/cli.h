@@ -51,6 +51,7 @@ int cmd_graph(struct ctx *c, int argc, char **argv);
 int cmd_help(struct ctx *c, int argc, char **argv);
 int cmd_demo(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
+int cmd_snapshot(struct ctx *c, int argc, char **argv);
 
 struct cluster;
 /*

@@ -1,0 +1,79 @@
+/*
+ * Running kubectl and istioctl, and nothing else.
+ *
+ * Every command goes through exec_run or exec_run_many, which first check
+ * it against the allow-list of read-only verbs (exec_allowed) and refuse
+ * anything else without starting a process. A command is an argv array
+ * (never a shell) looked up on PATH; stdin is /dev/null; stdout and stderr
+ * are captured through pipes read with one poll() loop. Each child runs in
+ * a session and process group of its own (setsid: no controlling terminal),
+ * so a timeout (SIGTERM, then SIGKILL after a short grace) or the output cap
+ * ends it together with anything it started, and every child is waited
+ * for: nothing is left running or unreaped.
+ *
+ * Ownership: exec_result's strings belong to it until exec_result_free.
+ */
+#ifndef MM_EXEC_H
+#define MM_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* How a command ended. */
+struct exec_result {
+	int status;       /* exit code, or -1 (did not run, or ended by a signal) */
+	int signal;       /* the signal that ended it, or 0 */
+	bool timed_out;   /* killed at the timeout */
+	bool truncated;   /* stdout went beyond the cap: kept up to it, the child killed */
+	bool not_found;   /* the program is not on PATH */
+	bool refused;     /* not on the allow-list: never started */
+	char *out, *err;  /* stdout and stderr, NUL-terminated (never NULL after a run) */
+	size_t out_len;
+	char *error;      /* why it did not run (refused, not found, cannot execute), or NULL */
+};
+
+/* How many commands exec_run_many runs at once. */
+#define EXEC_PARALLEL 8
+/* Between SIGTERM and SIGKILL. */
+#define EXEC_GRACE_MS 500
+/* stderr beyond this is dropped (the child keeps running). */
+#define EXEC_ERR_CAP (64 * 1024)
+
+/*
+ * Whether argv is allowed: kubectl get|logs|version|port-forward|auth can-i,
+ * istioctl proxy-status|proxy-config|analyze|version|x describe, with the
+ * verb right after the program name; never Secrets, never --raw or
+ * impersonation. false with *why (new string) if not.
+ */
+bool exec_allowed(const char *const argv[], char **why);
+
+/*
+ * Run one command (NULL-terminated argv) with a timeout (ms, > 0) and a cap
+ * on its stdout (bytes; 0 for none). True if it ran and exited 0 within
+ * both; otherwise the result says what happened (exec_explain puts it in
+ * words). The result is always filled; free it with exec_result_free.
+ */
+bool exec_run(const char *const argv[], int timeout_ms, size_t out_cap, struct exec_result *r);
+
+/*
+ * Run n commands concurrently (EXEC_PARALLEL at a time, each timed from its
+ * start) in one poll loop; results[i] is for argvs[i]. Returns how many
+ * succeeded as exec_run counts success.
+ */
+size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms, size_t out_cap,
+		     struct exec_result results[]);
+
+void exec_result_free(struct exec_result *r);
+
+/*
+ * Why a command failed, in one line (new string): not installed, refused,
+ * forbidden (naming the verb and resource the credentials lack), cluster
+ * unreachable, not found, timed out, killed by a signal, output too large,
+ * or the command's own first line of error. NULL if it succeeded.
+ */
+char *exec_explain(const char *const argv[], const struct exec_result *r, int timeout_ms);
+
+/* "kubectl get pods": the program and its words up to the first flag (new string). */
+char *exec_describe(const char *const argv[]);
+
+#endif
