@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "source_live.h"
 
 static void check_json(const struct out *o, const struct findings *f)
 {
@@ -76,6 +77,9 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	struct cluster *cl = open_cluster(c);
 	if (!cl)
 		return 2;
+	/* every detector reads most kinds: fetch them all at once rather than one by one */
+	if (c->o.live)
+		live_prefetch(cl, live_kinds());
 	struct findings f = {0};
 	struct scope s = {c->o.ns, NULL, NULL};
 	detect_run(cl, &s, NULL, &f);

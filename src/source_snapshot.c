@@ -15,7 +15,7 @@ static const char *const known_kinds[] = {
 	"Deployment",     "StatefulSet",   "DaemonSet",     "ConfigMap",
 	"MutatingWebhookConfiguration",    "Event",         "VirtualService",
 	"DestinationRule", "Gateway",      "PeerAuthentication", "ServiceEntry",
-	"Sidecar",        "EnvoyFilter",   "AuthorizationPolicy",
+	"Sidecar",        "EnvoyFilter",   "AuthorizationPolicy", "RequestAuthentication",
 };
 
 struct loader {
@@ -169,8 +169,11 @@ static void load_meta(struct cluster *c, const char *dir, struct mm_errors *errs
 			cluster_set_istio_version(c, v);
 		const char *k;
 		json_t *why;
+		/* "proxy-status" there says why proxy-status.txt is missing; the rest are kinds */
 		json_object_foreach(json_object_get(m, "unavailable"), k, why)
-			if (json_is_string(why))
+			if (json_is_string(why) && strcmp(k, "proxy-status") == 0)
+				cluster_mark_proxy_status(c, json_string_value(why));
+			else if (json_is_string(why))
 				cluster_mark_unavailable(c, k, json_string_value(why));
 		json_decref(m);
 	}
@@ -192,7 +195,6 @@ struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 		/* a snapshot directory */
 		cluster_set_snapshot_dir(c, path);
 		load_manifest(c, resources, errs);
-		load_meta(c, path, errs);
 		char *ps = xasprintf("%s/proxy-status.txt", path);
 		char *text = read_file(ps, NULL);
 		if (!text)
@@ -201,6 +203,8 @@ struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 			snapshot_add_proxy_status(c, ps, text, errs);
 		free(text);
 		free(ps);
+		/* after proxy-status: a reason meta.json recorded replaces the generic one */
+		load_meta(c, path, errs);
 	} else if (S_ISDIR(st.st_mode)) {
 		load_dir(c, path, errs, 0);
 		cluster_mark_proxy_status(c, "manifests only: no proxy-status");
