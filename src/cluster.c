@@ -86,6 +86,7 @@ struct cluster {
 	bool ps_known;
 	char *ps_reason;
 	json_t *mesh;
+	const char *control_ns; /* found once: every detector and probe asks */
 	bool mesh_done;
 	char *version;
 	bool version_done;
@@ -363,15 +364,19 @@ void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason
 const char *cluster_control_namespace(struct cluster *c)
 {
 	static const char *const sel[][2] = {{"app", "istiod"}, {"istio", "pilot"}};
+	if (c->control_ns)
+		return c->control_ns;
 	const struct kobj_list *deps = cluster_list(c, "Deployment", NULL);
-	for (size_t i = 0; i < deps->n; i++)
-		for (size_t k = 0; k < MM_ARRAY_LEN(sel); k++) {
+	for (size_t i = 0; i < deps->n && !c->control_ns; i++)
+		for (size_t k = 0; k < MM_ARRAY_LEN(sel) && !c->control_ns; k++) {
 			json_t *labels = jpath(deps->v[i]->j, "metadata.labels");
 			const char *v = json_string_value(json_object_get(labels, sel[k][0]));
 			if (v && strcmp(v, sel[k][1]) == 0)
-				return deps->v[i]->ns;
+				c->control_ns = deps->v[i]->ns;
 		}
-	return "istio-system";
+	if (!c->control_ns)
+		c->control_ns = "istio-system";
+	return c->control_ns;
 }
 
 json_t *cluster_mesh_config(struct cluster *c)

@@ -27,13 +27,6 @@ static void check_json(const struct out *o, const struct findings *f)
 	json_decref(j);
 }
 
-static void put_clean(FILE *fp, const char *s)
-{
-	char *c = sanitize(s, false);
-	fputs(c, fp);
-	free(c);
-}
-
 static void check_text(const struct out *o, const struct findings *f, bool md)
 {
 	FILE *fp = o->fp;
@@ -43,19 +36,19 @@ static void check_text(const struct out *o, const struct findings *f, bool md)
 		const struct finding *x = &f->v[i];
 		if (md) {
 			fprintf(fp, "- **%s** on `", x->diagnosis);
-			put_clean(fp, x->resource);
+			fput_clean(fp, x->resource, false);
 			fputs("`: ", fp);
 		} else {
 			fprintf(fp, "%s%s%s  ", o->color ? "\033[1;31m" : "", x->diagnosis,
 				o->color ? "\033[0m" : "");
-			put_clean(fp, x->resource);
+			fput_clean(fp, x->resource, false);
 			fputs("\n  ", fp);
 		}
-		put_clean(fp, x->message);
+		fput_clean(fp, x->message, false);
 		fputc('\n', fp);
 		for (size_t k = 0; k < x->evidence.n; k++) {
 			fputs(md ? "  - " : "    | ", fp);
-			put_clean(fp, x->evidence.v[k]);
+			fput_clean(fp, x->evidence.v[k], false);
 			fputc('\n', fp);
 		}
 	}
@@ -63,7 +56,7 @@ static void check_text(const struct out *o, const struct findings *f, bool md)
 		fprintf(fp, "%sskipped:\n", f->n ? "\n" : "");
 	for (size_t i = 0; i < f->nskipped; i++) {
 		fprintf(fp, "%s%s: ", md ? "- " : "  ", f->skipped[i].check);
-		put_clean(fp, f->skipped[i].reason);
+		fput_clean(fp, f->skipped[i].reason, false);
 		fputc('\n', fp);
 	}
 	fprintf(fp, "%s%zu finding%s%s\n", f->n || f->nskipped ? "\n" : "", f->n, f->n == 1 ? "" : "s",

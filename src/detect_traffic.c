@@ -51,10 +51,7 @@ static const char *client_mode(struct cluster *c, const struct kobj *dr, long po
 }
 
 /* Decide for one DR and Service port; adds a finding if they clash. Returns whether it did. */
-bool tls_conflict(struct cluster *c, const struct kobj *dr, const struct kobj *svc, json_t *port,
-		  struct findings *f);
-
-bool tls_conflict(struct cluster *c, const struct kobj *dr, const struct kobj *svc, json_t *port,
+static bool tls_conflict(struct cluster *c, const struct kobj *dr, const struct kobj *svc, json_t *port,
 		  struct findings *f)
 {
 	long number = (long)json_integer_value(json_object_get(port, "port"));

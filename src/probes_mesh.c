@@ -37,20 +37,28 @@ static void unknown(struct probe_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Whether a kind can be read; if not, the probe's reason says why, under label. */
+static bool readable(const struct probe_ctx *x, struct probe_result *r, const char *kind,
+		     const char *label)
+{
+	const char *why;
+	if (cluster_has_kind(x->cluster, kind, &why))
+		return true;
+	unknown(r, "%s: %s", label, why);
+	return false;
+}
+
 /* The object of kind named by input (in the namespace input), or NULL with the reason set. */
 static const struct kobj *the_object(const struct probe_ctx *x, struct probe_result *r,
 				     const char *kind, const char *input)
 {
 	const char *ns = in(x, "namespace"), *name = in(x, input);
-	const char *why;
 	if (!name) {
 		unknown(r, "no %s given (--set %s=NAME)", input, input);
 		return NULL;
 	}
-	if (!cluster_has_kind(x->cluster, kind, &why)) {
-		unknown(r, "%s: %s", kind, why);
+	if (!readable(x, r, kind, kind))
 		return NULL;
-	}
 	const struct kobj *o = cluster_get(x->cluster, kind, ns, name);
 	if (!o)
 		unknown(r, "no %s %s in namespace %s", kind, name, ns);
@@ -134,13 +142,10 @@ static long first_port(const struct kobj *svc)
 static void dr_tls(const struct probe_ctx *x, struct probe_result *r)
 {
 	const struct kobj *svc = the_service(x, r);
-	const char *why;
 	if (!svc)
 		return;
-	if (!cluster_has_kind(x->cluster, "DestinationRule", &why)) {
-		unknown(r, "DestinationRules: %s", why);
+	if (!readable(x, r, "DestinationRule", "DestinationRules"))
 		return;
-	}
 	char *fqdn = host_fqdn(svc->name, svc->ns);
 	const char *client_ns = in(x, "namespace");
 	const struct kobj *dr = dr_for_host(x->cluster, fqdn, client_ns);
@@ -165,13 +170,10 @@ static void auto_mtls(const struct probe_ctx *x, struct probe_result *r)
 static void peer_auth(const struct probe_ctx *x, struct probe_result *r)
 {
 	const struct kobj *svc = the_service(x, r);
-	const char *why;
 	if (!svc)
 		return;
-	if (!cluster_has_kind(x->cluster, "PeerAuthentication", &why)) {
-		unknown(r, "PeerAuthentications: %s", why);
+	if (!readable(x, r, "PeerAuthentication", "PeerAuthentications"))
 		return;
-	}
 	struct kobj_list pods = service_pods(x->cluster, svc);
 	for (size_t i = 0; i < pods.n && !r->choice; i++) {
 		const struct kobj *pa = NULL;
@@ -241,13 +243,10 @@ static const char *routed_subset(struct cluster *c, const struct kobj *svc, cons
 static void subset_ref(const struct probe_ctx *x, struct probe_result *r)
 {
 	const struct kobj *svc = the_service(x, r), *vs = NULL;
-	const char *why;
 	if (!svc)
 		return;
-	if (!cluster_has_kind(x->cluster, "VirtualService", &why)) {
-		unknown(r, "VirtualServices: %s", why);
+	if (!readable(x, r, "VirtualService", "VirtualServices"))
 		return;
-	}
 	const char *sub = routed_subset(x->cluster, svc, &vs);
 	if (sub)
 		answer(r, "yes", "VirtualService %s/%s routes %s to subset %s", vs->ns, vs->name,
@@ -396,11 +395,9 @@ static void opt_out(const struct probe_ctx *x, struct probe_result *r)
 
 static void ns_label(const struct probe_ctx *x, struct probe_result *r)
 {
-	const char *name = in(x, "namespace"), *why;
-	if (!cluster_has_kind(x->cluster, "Namespace", &why)) {
-		unknown(r, "Namespaces: %s", why);
+	const char *name = in(x, "namespace");
+	if (!readable(x, r, "Namespace", "Namespaces"))
 		return;
-	}
 	const struct kobj *ns = cluster_get(x->cluster, "Namespace", "", name);
 	if (!ns) {
 		unknown(r, "no namespace %s", name);

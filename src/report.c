@@ -29,14 +29,6 @@ static const char *reset(const struct out *o)
 	return o->color ? "\033[0m" : "";
 }
 
-/* Print a sanitised string. */
-static void put(FILE *fp, const char *s, bool keep_nl)
-{
-	char *c = sanitize(s ? s : "", keep_nl);
-	fputs(c, fp);
-	free(c);
-}
-
 /* Print a sanitised string into Markdown prose, where <name> would be read as HTML. */
 static void put_md(FILE *fp, const char *s)
 {
@@ -160,7 +152,7 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 static void md_code(FILE *fp, const char *lang, const char *text)
 {
 	fprintf(fp, "```%s\n", lang ? lang : "");
-	put(fp, text, true);
+	fput_clean(fp, text, true);
 	if (!*text || text[strlen(text) - 1] != '\n')
 		fputc('\n', fp);
 	fputs("```\n", fp);
@@ -216,7 +208,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 {
 	FILE *fp = o->fp;
 	fprintf(fp, "%s%s%s: ", bold(o), w->start_flow->id, reset(o));
-	put(fp, w->start_flow->title, false);
+	fput_clean(fp, w->start_flow->title, false);
 	fputc('\n', fp);
 	struct sbuf in;
 	sb_init(&in);
@@ -227,7 +219,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	}
 	if (in.len) {
 		fprintf(fp, "%sinputs:%s ", dim(o), reset(o));
-		put(fp, in.s, false);
+		fput_clean(fp, in.s, false);
 		fputc('\n', fp);
 	}
 	sb_free(&in);
@@ -238,16 +230,16 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 		char *line = xasprintf("%zu. %s", i + 1, q);
 		wrap_hang(fp, line, i + 1 < 10 ? 1 : 0, 4, WIDTH);
 		fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
-		put(fp, l, false);
+		fput_clean(fp, l, false);
 		fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
 		for (size_t k = 0; k < s->evidence.n; k++) {
 			fprintf(fp, "       %s|%s ", dim(o), reset(o));
-			put(fp, s->evidence.v[k], false);
+			fput_clean(fp, s->evidence.v[k], false);
 			fputc('\n', fp);
 		}
 		if (s->choice->kind == TARGET_FLOW) {
 			fprintf(fp, "    %s=> flow %s:%s ", dim(o), s->choice->flow->id, reset(o));
-			put(fp, s->choice->flow->title, false);
+			fput_clean(fp, s->choice->flow->title, false);
 			fputc('\n', fp);
 		}
 		free(q);
@@ -272,13 +264,13 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	}
 	if (w->probe_note) {
 		fprintf(fp, "  %sprobe %s: ", dim(o), w->node->probe);
-		put(fp, w->probe_note, false);
+		fput_clean(fp, w->probe_note, false);
 		fprintf(fp, "%s\n", reset(o));
 	}
 	for (size_t i = 0; i < w->node->nchoices; i++) {
 		char *l = walk_text(w, w->node->choices[i].label);
 		fprintf(fp, "    %-14s ", w->node->choices[i].id);
-		put(fp, l, false);
+		fput_clean(fp, l, false);
 		fputc('\n', fp);
 		free(l);
 	}
@@ -376,12 +368,12 @@ void report_list(const struct out *o, const struct mm_kb *kb)
 		const struct mm_flow *f = kb->flows[i];
 		if (o->fmt == FMT_MARKDOWN) {
 			fprintf(o->fp, "- `%s`: ", f->id);
-			put(o->fp, f->title, false);
+			fput_clean(o->fp, f->title, false);
 			fputc('\n', o->fp);
 			continue;
 		}
 		fprintf(o->fp, "%s%-14s%s ", bold(o), f->id, reset(o));
-		put(o->fp, f->title, false);
+		fput_clean(o->fp, f->title, false);
 		fputc('\n', o->fp);
 		struct sbuf sy;
 		sb_init(&sy);

@@ -322,6 +322,13 @@ char *sanitize(const char *s, bool keep_nl)
 	return sb_steal(&b);
 }
 
+void fput_clean(FILE *fp, const char *s, bool keep_nl)
+{
+	char *c = sanitize(s ? s : "", keep_nl);
+	fputs(c, fp);
+	free(c);
+}
+
 static bool is_label_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';

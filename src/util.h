@@ -86,6 +86,9 @@ char *read_file(const char *path, size_t *len);
  */
 char *sanitize(const char *s, bool keep_nl);
 
+/* Print s sanitised (NULL prints nothing). */
+void fput_clean(FILE *fp, const char *s, bool keep_nl);
+
 /* Names as Kubernetes accepts them. */
 bool is_dns1123_label(const char *s);     /* namespace, service: [a-z0-9-], max 63 */
 bool is_dns1123_subdomain(const char *s); /* pod and most object names, max 253 */

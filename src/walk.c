@@ -151,6 +151,16 @@ const char *walk_input(const struct walk *w, const char *name)
 	return b ? b->def : NULL;
 }
 
+/* The choices of a node, "a, b, c". New string. */
+static char *choice_list(const struct mm_node *n)
+{
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t i = 0; i < n->nchoices; i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", n->choices[i].id);
+	return sb_steal(&b);
+}
+
 bool walk_answer(struct walk *w, const char *choice, enum answer_by by,
 		 const struct strlist *evidence, char **err)
 {
@@ -160,15 +170,11 @@ bool walk_answer(struct walk *w, const char *choice, enum answer_by by,
 	}
 	const struct mm_choice *ch = node_choice(w->node, choice);
 	if (!ch) {
-		struct sbuf b;
-		sb_init(&b);
-		for (size_t i = 0; i < w->node->nchoices; i++)
-			sb_printf(&b, "%s%s", i ? ", " : "", w->node->choices[i].id);
-		char *shown = sanitize(choice, false);
+		char *shown = sanitize(choice, false), *choices = choice_list(w->node);
 		*err = xasprintf("'%s' is not a choice of node '%s:%s' (choices: %s)", shown,
-				 w->flow->id, w->node->id, b.s ? b.s : "");
+				 w->flow->id, w->node->id, choices);
 		free(shown);
-		sb_free(&b);
+		free(choices);
 		return false;
 	}
 	if (w->nsteps == w->cap) {
@@ -279,16 +285,6 @@ static const struct strlist *recorded(const struct answers *a, const struct walk
 	return r;
 }
 
-
-/* The choices of a node, "a, b, c". New string. */
-static char *choice_list(const struct mm_node *n)
-{
-	struct sbuf b;
-	sb_init(&b);
-	for (size_t i = 0; i < n->nchoices; i++)
-		sb_printf(&b, "%s%s", i ? ", " : "", n->choices[i].id);
-	return sb_steal(&b);
-}
 
 /* NULL if some node the key names has the choice; else what is wrong. New string. */
 static char *answer_problem(const struct mm_kb *kb, const char *key, const char *choice)
