@@ -11,8 +11,8 @@ extern const struct detector det_control_plane, det_proxy_stale, det_proxy_not_c
 	det_cb_no_pending, det_ns_not_labeled, det_revision_mismatch, det_pod_opt_out,
 	det_pod_predates, det_host_network, det_injector_unavailable;
 
-/* Every detector; a new family adds its entries here. */
-static const struct detector *const detectors[] = {
+/* The detectors of the 503 and injection flows. */
+static const struct detector *const detectors_core[] = {
 	&det_control_plane,    &det_proxy_stale,        &det_proxy_not_connected,
 	&det_dr_tls_conflict,  &det_subset_undefined,   &det_subset_no_pods,
 	&det_headless_no_sidecar, &det_cb_no_pending,   &det_ns_not_labeled,
@@ -20,14 +20,33 @@ static const struct detector *const detectors[] = {
 	&det_host_network,     &det_injector_unavailable, NULL,
 };
 
+/* Each later family file exports one NULL-terminated array of its detectors. */
+extern const struct detector *const detectors_gateway[], *const detectors_routing[],
+	*const detectors_workload[], *const detectors_protocol[];
+
+static const struct detector *const *const families[] = {
+	detectors_core, detectors_gateway, detectors_routing, detectors_workload, detectors_protocol,
+};
+
+#define MAX_DETECTORS 128
+
 const struct detector *const *detector_all(void)
 {
-	return detectors;
+	static const struct detector *all[MAX_DETECTORS + 1];
+	if (all[0])
+		return all;
+	size_t n = 0;
+	for (size_t f = 0; f < MM_ARRAY_LEN(families); f++)
+		for (const struct detector *const *d = families[f]; *d; d++)
+			if (n < MAX_DETECTORS)
+				all[n++] = *d;
+	all[n] = NULL;
+	return all;
 }
 
 const struct detector *detector_for(const char *diagnosis)
 {
-	for (const struct detector *const *d = detectors; *d; d++)
+	for (const struct detector *const *d = detector_all(); *d; d++)
 		if (strcmp((*d)->diagnosis, diagnosis) == 0)
 			return *d;
 	return NULL;
@@ -36,7 +55,7 @@ const struct detector *detector_for(const char *diagnosis)
 void detect_run(struct cluster *c, const struct scope *s, const char *diagnosis,
 		struct findings *out)
 {
-	for (const struct detector *const *d = detectors; *d; d++)
+	for (const struct detector *const *d = detector_all(); *d; d++)
 		if (!diagnosis || strcmp((*d)->diagnosis, diagnosis) == 0)
 			(*d)->run(c, s, out);
 }

@@ -113,6 +113,24 @@ static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct m
 					  "probe '%s' reads input '%s', which flow '%s' does not declare",
 					  n->probe, pr->inputs[i], f->id);
 		free(p);
+		for (size_t i = 0; pr && strcmp(n->probe, "istio-version") == 0 && i < n->nchoices; i++)
+			if (!probe_version_choice_valid(n->choices[i].id)) {
+				p = xasprintf("%s/choices/%zu/id", n->ptr, i);
+				kb_err_at(errs, f->src, p, false,
+					  "choice '%s' of an istio-version question must be "
+					  "lt-VERSION, ge-VERSION or any",
+					  n->choices[i].id);
+				free(p);
+			}
+		for (size_t i = 0; pr && strcmp(n->probe, "findings") == 0 && i < n->nchoices; i++)
+			if (!probe_findings_choice_valid(n->choices[i].id)) {
+				p = xasprintf("%s/choices/%zu/id", n->ptr, i);
+				kb_err_at(errs, f->src, p, false,
+					  "choice '%s' of a findings question must be a diagnosis id "
+					  "with a detector, or none",
+					  n->choices[i].id);
+				free(p);
+			}
 	}
 	p = xasprintf("%s/question", n->ptr);
 	check_placeholders(f, n->question, p, errs);

@@ -13,6 +13,8 @@
 #include "util.h"
 
 struct cluster;
+struct kobj;
+struct scope;
 
 /* Looks up the value of a flow input by name; NULL when unset. */
 typedef const char *(*input_fn)(void *ctx, const char *name);
@@ -21,6 +23,8 @@ struct probe_ctx {
 	struct cluster *cluster;
 	input_fn input;
 	void *input_ctx;
+	const char *const *choices; /* the node's choice ids, in order */
+	size_t nchoices;
 };
 
 struct probe_result {
@@ -36,9 +40,53 @@ struct probe {
 	void (*run)(const struct probe_ctx *ctx, struct probe_result *out);
 };
 
+/*
+ * Every probe, in families: each probes_*.c file exports one NULL-terminated
+ * array, listed in probe.c. Returns a NULL-terminated list (built once).
+ */
 const struct probe *probe_find(const char *name);
 const struct probe *const *probe_all(void);
 
 void probe_result_free(struct probe_result *r);
+
+/* What probe functions share. */
+
+/* A flow input by name; NULL when unset. */
+const char *probe_in(const struct probe_ctx *x, const char *name);
+/* Pick a choice, with one evidence line. */
+void probe_answer(struct probe_result *r, const char *choice, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Cannot tell, and why (the last reason wins). */
+void probe_unknown(struct probe_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether a kind can be read; if not, the reason says why, under label. */
+bool probe_readable(const struct probe_ctx *x, struct probe_result *r, const char *kind,
+		    const char *label);
+/* The object of kind named by an input (in the "namespace" input), or NULL with the reason set. */
+const struct kobj *probe_object(const struct probe_ctx *x, struct probe_result *r,
+				const char *kind, const char *input);
+/*
+ * Run the detector of one diagnosis over scope and answer if_found (with
+ * the findings' evidence) or if_not (with the line clean); unknown when the
+ * check was skipped.
+ */
+void probe_by_detector(const struct probe_ctx *x, struct probe_result *r, const struct scope *s,
+		       const char *diagnosis, const char *if_found, const char *if_not,
+		       const char *clean);
+/* Whether the node offers a choice id. */
+bool probe_has_choice(const struct probe_ctx *x, const char *id);
+
+/*
+ * The generic "istio-version" probe: the node's choices are tried in order;
+ * "lt-X" is taken when the Istio version is below X, "ge-X" when it is X or
+ * later, and "any" always. Lint checks that the ids have this form.
+ */
+bool probe_version_choice_valid(const char *id);
+
+/*
+ * The generic "findings" probe: its choices are diagnosis ids that have a
+ * detector (tried in order over the namespace/service/pod inputs) and "none".
+ */
+bool probe_findings_choice_valid(const char *id);
 
 #endif

@@ -11,59 +11,11 @@
 #include "mesh.h"
 #include "probe.h"
 
-static const char *in(const struct probe_ctx *x, const char *name)
-{
-	return x->input(x->input_ctx, name);
-}
-
-static void answer(struct probe_result *r, const char *choice, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void answer(struct probe_result *r, const char *choice, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sl_take(&r->evidence, xvasprintf(fmt, ap));
-	va_end(ap);
-	r->choice = xstrdup(choice);
-}
-
-static void unknown(struct probe_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void unknown(struct probe_result *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	free(r->reason);
-	r->reason = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-/* Whether a kind can be read; if not, the probe's reason says why, under label. */
-static bool readable(const struct probe_ctx *x, struct probe_result *r, const char *kind,
-		     const char *label)
-{
-	const char *why;
-	if (cluster_has_kind(x->cluster, kind, &why))
-		return true;
-	unknown(r, "%s: %s", label, why);
-	return false;
-}
-
-/* The object of kind named by input (in the namespace input), or NULL with the reason set. */
-static const struct kobj *the_object(const struct probe_ctx *x, struct probe_result *r,
-				     const char *kind, const char *input)
-{
-	const char *ns = in(x, "namespace"), *name = in(x, input);
-	if (!name) {
-		unknown(r, "no %s given (--set %s=NAME)", input, input);
-		return NULL;
-	}
-	if (!readable(x, r, kind, kind))
-		return NULL;
-	const struct kobj *o = cluster_get(x->cluster, kind, ns, name);
-	if (!o)
-		unknown(r, "no %s %s in namespace %s", kind, name, ns);
-	return o;
-}
+#define in probe_in
+#define answer probe_answer
+#define unknown probe_unknown
+#define readable probe_readable
+#define the_object probe_object
 
 static const struct kobj *the_service(const struct probe_ctx *x, struct probe_result *r)
 {
@@ -190,30 +142,6 @@ static void peer_auth(const struct probe_ctx *x, struct probe_result *r)
 	free(pods.v);
 }
 
-/* The Istio version as the headless questions group it. */
-static void version_headless(const struct probe_ctx *x, struct probe_result *r)
-{
-	const char *v = cluster_istio_version(x->cluster);
-	if (!v) {
-		unknown(r, "the Istio version is unknown (no istiod image tag, no meta.json)");
-		return;
-	}
-	const char *c = version_cmp(v, "1.5") < 0 ? "old" : version_cmp(v, "1.6") < 0 ? "v1-5"
-						 : version_cmp(v, "1.7") < 0 ? "v1-6" : "new";
-	answer(r, c, "Istio %s", v);
-}
-
-static void version_mixer(const struct probe_ctx *x, struct probe_result *r)
-{
-	const char *v = cluster_istio_version(x->cluster);
-	if (!v) {
-		unknown(r, "the Istio version is unknown (no istiod image tag, no meta.json)");
-		return;
-	}
-	const char *c = version_cmp(v, "1.5") < 0 ? "old" : version_cmp(v, "1.8") < 0 ? "mid" : "new";
-	answer(r, c, "Istio %s", v);
-}
-
 /* Whether some VirtualService routes the service's host to a subset; the first one found. */
 static const char *routed_subset(struct cluster *c, const struct kobj *svc, const struct kobj **vs)
 {
@@ -262,19 +190,8 @@ static void by_detector(const struct probe_ctx *x, struct probe_result *r, const
 	const struct kobj *svc = the_service(x, r);
 	if (!svc)
 		return;
-	struct findings f = {0};
 	struct scope s = {svc->ns, svc->name, NULL};
-	detect_run(x->cluster, &s, diagnosis, &f);
-	if (f.nskipped && !f.n) {
-		unknown(r, "%s", f.skipped[0].reason);
-	} else if (f.n) {
-		r->choice = xstrdup(if_found);
-		for (size_t i = 0; i < f.n; i++)
-			sl_copy(&r->evidence, &f.v[i].evidence);
-	} else {
-		answer(r, if_not, "%s", clean);
-	}
-	findings_free(&f);
+	probe_by_detector(x, r, &s, diagnosis, if_found, if_not, clean);
 }
 
 static void subset_defined(const struct probe_ctx *x, struct probe_result *r)
@@ -454,15 +371,13 @@ static void pod_age(const struct probe_ctx *x, struct probe_result *r)
 			   "labelled after it started is not recorded");
 }
 
-#define PROBE(id, fn, ...) const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
+#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("control-plane", control_plane, NULL);
 PROBE("service-headless", service_headless_p, "namespace", "service", NULL);
 PROBE("server-sidecar", server_sidecar, "namespace", "service", NULL);
 PROBE("dr-tls-mode", dr_tls, "namespace", "service", NULL);
 PROBE("auto-mtls", auto_mtls, NULL);
 PROBE("peer-auth-strict", peer_auth, "namespace", "service", NULL);
-PROBE("istio-version-headless", version_headless, NULL);
-PROBE("istio-version-mixer", version_mixer, NULL);
 PROBE("vs-subset-ref", subset_ref, "namespace", "service", NULL);
 PROBE("subset-defined", subset_defined, "namespace", "service", NULL);
 PROBE("subset-pods", subset_pods, "namespace", "service", NULL);
@@ -475,3 +390,25 @@ PROBE("pod-opt-out", opt_out, "namespace", "pod", NULL);
 PROBE("namespace-injection", ns_label, "namespace", NULL);
 PROBE("injection-webhook", webhook, "namespace", NULL);
 PROBE("pod-age", pod_age, "namespace", "pod", NULL);
+
+const struct probe *const probes_mesh[] = {
+	&probe_control_plane,
+	&probe_service_headless_p,
+	&probe_server_sidecar,
+	&probe_dr_tls,
+	&probe_auto_mtls,
+	&probe_peer_auth,
+	&probe_subset_ref,
+	&probe_subset_defined,
+	&probe_subset_pods,
+	&probe_endpoints_ready,
+	&probe_proxy_sync,
+	&probe_mixer_running,
+	&probe_pod_state,
+	&probe_host_network_p,
+	&probe_opt_out,
+	&probe_ns_label,
+	&probe_webhook,
+	&probe_pod_age,
+	NULL,
+};

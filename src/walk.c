@@ -365,9 +365,13 @@ bool walk_probe(struct walk *w, struct cluster *cluster)
 		w->probe_note = xstrdup("no cluster state loaded (use --snapshot or --live)");
 		return false;
 	}
-	struct probe_ctx ctx = {cluster, probe_input, w};
+	const char **ids = xmalloc((w->node->nchoices + 1) * sizeof *ids);
+	for (size_t i = 0; i < w->node->nchoices; i++)
+		ids[i] = w->node->choices[i].id;
+	struct probe_ctx ctx = {cluster, probe_input, w, ids, w->node->nchoices};
 	struct probe_result r = {0};
 	p->run(&ctx, &r);
+	free(ids);
 	bool taken = false;
 	char *err = NULL;
 	if (r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err)) {

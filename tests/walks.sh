@@ -1,5 +1,6 @@
 #!/bin/bash
-# Batch walks of the shipped flows, from tests/walks (one per line):
+# Batch walks of the shipped flows, from the files in tests/walks (one per
+# flow family, one walk per line):
 #   FLOW EXPECTED [--set NAME=VALUE | --answer NODE=CHOICE]...
 # EXPECTED is the diagnosis id the walk must reach, or "undetermined".
 # @TOP@ stands for the source tree (for --snapshot fixtures).
@@ -41,7 +42,7 @@ while read -r flow expect rest; do
 		echo "replay: exit $status" >>"$SCRATCH/diff"
 		not_ok "$name: the transcript replays to the same end" "$SCRATCH/diff"
 	fi
-done <"$TOP_SRCDIR/tests/walks"
+done < <(cat "$TOP_SRCDIR"/tests/walks/*)
 
 # every diagnosis that a walked flow can reach is reached
 for flow in $(sort -u "$SCRATCH/flows"); do

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the check fixtures: a healthy mesh, and the same mesh with one fault each.
+"""Write the check fixtures of the 503 and injection families: a healthy mesh,
+and the same mesh with one fault each. Other families have their own gen_*.py.
 
 Each fixture is a directory with resources.json (a kubectl List), optional
 proxy-status.txt and meta.json, and 'expect': the findings `check` must report,
@@ -9,48 +10,6 @@ Run from this directory: python3 generate.py
 import json, os, shutil, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from k8s import *
-
-B = "shop"
-PS_HEAD = "NAME                                   CLUSTER        CDS                LDS                EDS                RDS                ECDS        ISTIOD                      VERSION\n"
-
-def ps_row(pod, ns, rds="SYNCED (1m ago)"):
-    return "%-38s Kubernetes     SYNCED (1m ago)    SYNCED (1m ago)    SYNCED (1m ago)    %-18s IGNORED     istiod-7d9c8b6f5-abcde      1.22.3\n" % (pod + "." + ns, rds)
-
-def base():
-    items = [ns("istio-system"), ns("kube-system"), ns(B, {"istio-injection": "enabled"}),
-             deploy("istiod", "istio-system", {"app": "istiod", "istio": "pilot"}, "docker.io/istio/pilot:1.22.3"),
-             pod("istiod-7d9c8b6f5-abcde", "istio-system", {"app": "istiod", "istio": "pilot"}, sidecar=False),
-             cm_mesh("enableAutoMtls: true\n"),
-             webhook("istio-sidecar-injector", "istio-injection", "enabled"),
-             pa("default", "istio-system", "STRICT"),
-             pod("kube-proxy-x1", "kube-system", {"k8s-app": "kube-proxy"}, sidecar=False, hostnet=True)]
-    for app, vers in [("cart", ["v1", "v2"]), ("catalog", ["v1"])]:
-        items.append(svc(app, B, {"app": app}))
-        for v in vers:
-            items.append(pod("%s-%s-5c6d7e8f9-aaaaa" % (app, v), B, {"app": app, "version": v}))
-    items.append(dr("cart", B, "cart", ["v1", "v2"], tls="ISTIO_MUTUAL"))
-    items.append(vs("cart", B, "cart", [("v1", 90), ("v2", 10)]))
-    items.append(dr("catalog", B, "catalog.shop.svc.cluster.local", ["v1"]))
-    return items
-
-def pods_of(items):
-    return [(o["metadata"]["name"], o["metadata"]["namespace"]) for o in items
-            if o["kind"] == "Pod" and any(c["name"] == "istio-proxy" for c in o["spec"]["containers"])]
-
-def write(name, items, expect, ps_override=None, version="1.22.3", ps=True):
-    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    json.dump(lst(items), open(d + "/resources.json", "w"), indent=1)
-    if ps:
-        rows = "".join(ps_row(p, n, (ps_override or {}).get(p, "SYNCED (1m ago)")) for p, n in pods_of(items)
-                       if p not in (ps_override or {}) or ps_override[p] is not None)
-        open(d + "/proxy-status.txt", "w").write(PS_HEAD + rows)
-    json.dump({"versions": {"istio": version}}, open(d + "/meta.json", "w"))
-    open(d + "/expect", "w").write("".join(l + "\n" for l in expect))
-
-def replace(items, kind, name, new):
-    return [new if (o["kind"] == kind and o["metadata"]["name"] == name) else o for o in items]
 
 write("healthy", base(), [])
 # healthy variants that look suspicious but are fine

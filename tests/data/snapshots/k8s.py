@@ -1,4 +1,7 @@
-import json, sys
+"""Builders for Kubernetes and Istio objects, the healthy base mesh that every
+fixture starts from, and write(), which turns a list of objects into a
+snapshot fixture directory. Imported by generate.py and gen_*.py."""
+import json, os, shutil, sys
 T="2026-11-20T09:00:00Z"
 def meta(name, ns=None, labels=None, ann=None, ts=T):
     m={"name":name,"creationTimestamp":ts}
@@ -52,3 +55,51 @@ def webhook(name, key, value, rev="default"):
 def cm_mesh(mesh):
     return {"apiVersion":"v1","kind":"ConfigMap","metadata":meta("istio","istio-system"),"data":{"mesh":mesh}}
 def lst(items): return {"apiVersion":"v1","kind":"List","items":items,"metadata":{"resourceVersion":""}}
+
+# The healthy base mesh and fixture writing
+B = "shop"
+PS_HEAD = "NAME                                   CLUSTER        CDS                LDS                EDS                RDS                ECDS        ISTIOD                      VERSION\n"
+
+def ps_row(pod, ns, rds="SYNCED (1m ago)"):
+    return "%-38s Kubernetes     SYNCED (1m ago)    SYNCED (1m ago)    SYNCED (1m ago)    %-18s IGNORED     istiod-7d9c8b6f5-abcde      1.22.3\n" % (pod + "." + ns, rds)
+
+def base():
+    items = [ns("istio-system"), ns("kube-system"), ns(B, {"istio-injection": "enabled"}),
+             deploy("istiod", "istio-system", {"app": "istiod", "istio": "pilot"}, "docker.io/istio/pilot:1.22.3"),
+             pod("istiod-7d9c8b6f5-abcde", "istio-system", {"app": "istiod", "istio": "pilot"}, sidecar=False),
+             cm_mesh("enableAutoMtls: true\n"),
+             webhook("istio-sidecar-injector", "istio-injection", "enabled"),
+             pa("default", "istio-system", "STRICT"),
+             pod("kube-proxy-x1", "kube-system", {"k8s-app": "kube-proxy"}, sidecar=False, hostnet=True)]
+    for app, vers in [("cart", ["v1", "v2"]), ("catalog", ["v1"])]:
+        items.append(svc(app, B, {"app": app}))
+        for v in vers:
+            items.append(pod("%s-%s-5c6d7e8f9-aaaaa" % (app, v), B, {"app": app, "version": v}))
+    items.append(dr("cart", B, "cart", ["v1", "v2"], tls="ISTIO_MUTUAL"))
+    items.append(vs("cart", B, "cart", [("v1", 90), ("v2", 10)]))
+    items.append(dr("catalog", B, "catalog.shop.svc.cluster.local", ["v1"]))
+    return items
+
+def pods_of(items):
+    return [(o["metadata"]["name"], o["metadata"]["namespace"]) for o in items
+            if o["kind"] == "Pod" and any(c["name"] == "istio-proxy" for c in o["spec"]["containers"])]
+
+def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs=None):
+    """logs: {(namespace, pod, container): text}; container "X.previous" is the log before the last restart."""
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    json.dump(lst(items), open(d + "/resources.json", "w"), indent=1)
+    if ps:
+        rows = "".join(ps_row(p, n, (ps_override or {}).get(p, "SYNCED (1m ago)")) for p, n in pods_of(items)
+                       if p not in (ps_override or {}) or ps_override[p] is not None)
+        open(d + "/proxy-status.txt", "w").write(PS_HEAD + rows)
+    json.dump({"versions": {"istio": version}}, open(d + "/meta.json", "w"))
+    open(d + "/expect", "w").write("".join(l + "\n" for l in expect))
+    for (n, p, c), text in (logs or {}).items():
+        os.makedirs(os.path.join(d, "logs", n, p), exist_ok=True)
+        open(os.path.join(d, "logs", n, p, c + ".log"), "w").write(text)
+
+def replace(items, kind, name, new):
+    return [new if (o["kind"] == kind and o["metadata"]["name"] == name) else o for o in items]
+
