@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "envoy.h"
 #include "proxystatus.h"
 #include "yamljson.h"
 
@@ -92,11 +93,30 @@ struct cluster {
 	bool version_done;
 	char *snapshot_dir;
 	const struct cluster_source *src;
+	struct hmap docs;     /* cluster_memo: key -> struct doc * */
+	char *envoy_admin, *prometheus;
+	int http_timeout;
 };
+
+/* An Envoy admin document as read, or why it could not be. */
+struct doc {
+	json_t *j;
+	char *reason;
+};
+
+static void doc_free(void *p)
+{
+	struct doc *d = p;
+	json_decref(d->j);
+	free(d->reason);
+	free(d);
+}
 
 struct cluster *cluster_new(void)
 {
-	return xcalloc(1, sizeof(struct cluster));
+	struct cluster *c = xcalloc(1, sizeof(struct cluster));
+	c->http_timeout = 10000;
+	return c;
 }
 
 static void list_free(void *p)
@@ -126,6 +146,9 @@ void cluster_free(struct cluster *c)
 	json_decref(c->mesh);
 	free(c->version);
 	free(c->snapshot_dir);
+	hmap_free(&c->docs, doc_free);
+	free(c->envoy_admin);
+	free(c->prometheus);
 	if (c->src && c->src->free)
 		c->src->free(c->src->ctx);
 	free(c);
@@ -286,6 +309,11 @@ void cluster_set_source(struct cluster *c, const struct cluster_source *src)
 	c->src = src;
 }
 
+const struct cluster_source *cluster_source(const struct cluster *c)
+{
+	return c->src;
+}
+
 void cluster_set_snapshot_dir(struct cluster *c, const char *dir)
 {
 	free(c->snapshot_dir);
@@ -314,6 +342,100 @@ char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char
 				    previous ? "previous " : "", ns, pod, container, strerror(errno));
 	free(path);
 	return text;
+}
+
+/* A document from the snapshot's envoy/NS/POD/DOC.json. */
+static json_t *snapshot_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
+			    char **reason)
+{
+	if (!c->snapshot_dir) {
+		*reason = xstrdup("no Envoy admin documents in this snapshot (manifests only)");
+		return NULL;
+	}
+	char *path = xasprintf("%s/envoy/%s/%s/%s.json", c->snapshot_dir, ns, pod, doc);
+	json_error_t je;
+	json_t *j = NULL;
+	char *text = read_file(path, NULL);
+	if (!text)
+		*reason = xasprintf("no Envoy %s of %s/%s in the snapshot (%s)", doc, ns, pod,
+				    strerror(errno));
+	else if (!(j = json_loads(text, 0, &je)))
+		*reason = xasprintf("%s:%d:%d: %s", path, je.line, je.column, je.text);
+	free(text);
+	free(path);
+	return j;
+}
+
+json_t *cluster_memo(struct cluster *c, const char *key, cluster_loader load, void *arg,
+		     const char **reason)
+{
+	void **slot = hmap_slot(&c->docs, key, true);
+	if (!*slot) {
+		struct doc *d = xcalloc(1, sizeof(*d));
+		d->j = load(c, arg, &d->reason);
+		if (!d->j && !d->reason)
+			d->reason = xstrdup("unknown");
+		*slot = d;
+	}
+	struct doc *d = *slot;
+	if (!d->j && reason)
+		*reason = d->reason;
+	return d->j;
+}
+
+struct doc_ref {
+	const char *ns, *pod, *doc;
+};
+
+static json_t *load_envoy_doc(struct cluster *c, void *arg, char **reason)
+{
+	const struct doc_ref *r = arg;
+	if (!envoy_doc_known(r->doc)) {
+		*reason = xasprintf("no Envoy admin document '%s'", r->doc);
+		return NULL;
+	}
+	if (c->envoy_admin)
+		return envoy_fetch(c->envoy_admin, r->doc, c->http_timeout, reason);
+	if (c->src && c->src->read_admin)
+		return c->src->read_admin(c->src->ctx, r->ns, r->pod, r->doc, reason);
+	return snapshot_doc(c, r->ns, r->pod, r->doc, reason);
+}
+
+json_t *cluster_envoy_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
+			  const char **reason)
+{
+	struct doc_ref r = {ns, pod, doc};
+	char *key = xasprintf("envoy/%s/%s/%s", ns, pod, doc);
+	json_t *j = cluster_memo(c, key, load_envoy_doc, &r, reason);
+	free(key);
+	return j;
+}
+
+void cluster_set_envoy_admin(struct cluster *c, const char *url)
+{
+	free(c->envoy_admin);
+	c->envoy_admin = url ? xstrdup(url) : NULL;
+}
+
+void cluster_set_prometheus(struct cluster *c, const char *url)
+{
+	free(c->prometheus);
+	c->prometheus = url ? xstrdup(url) : NULL;
+}
+
+const char *cluster_prometheus(const struct cluster *c)
+{
+	return c->prometheus;
+}
+
+void cluster_set_http_timeout(struct cluster *c, int ms)
+{
+	c->http_timeout = ms;
+}
+
+int cluster_http_timeout(const struct cluster *c)
+{
+	return c->http_timeout;
 }
 
 bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, size_t *n,

@@ -52,6 +52,9 @@ struct cluster_source {
 	char *(*read_log)(void *ctx, const char *ns, const char *pod, const char *container,
 			  bool previous, char **reason);
 	bool (*load_proxy_status)(void *ctx, struct cluster *c, char **reason);
+	/* An Envoy admin document of a pod's sidecar (envoy.h); NULL with *reason on failure. */
+	json_t *(*read_admin)(void *ctx, const char *ns, const char *pod, const char *doc,
+			      char **reason);
 	void (*free)(void *ctx);
 };
 
@@ -87,12 +90,39 @@ struct kobj_list cluster_select(struct cluster *c, const char *kind, const char 
 const struct strlist *cluster_namespaces(struct cluster *c);
 
 void cluster_set_source(struct cluster *c, const struct cluster_source *src);
+const struct cluster_source *cluster_source(const struct cluster *c);
 void cluster_set_snapshot_dir(struct cluster *c, const char *dir);
 const char *cluster_snapshot_dir(const struct cluster *c);
 
 /* A container log (current, or the previous one after a restart). New string, or NULL with *reason. */
 char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char *container,
 		  bool previous, char **reason);
+
+/*
+ * An Envoy admin document ("server_info", "clusters", "stats", "config_dump")
+ * of a pod's sidecar, read once per session: from the --envoy-admin URL when
+ * one is set, else the source (live: port-forward), else the snapshot's
+ * envoy/NS/POD/DOC.json. Borrowed; NULL with *reason (borrowed) if unknown.
+ */
+json_t *cluster_envoy_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
+			  const char **reason);
+/*
+ * A JSON document read once per session under key (a Prometheus answer, an
+ * admin document): load is called the first time only, and its result or
+ * its reason kept. Borrowed; NULL with *reason (borrowed) if it failed.
+ */
+typedef json_t *(*cluster_loader)(struct cluster *c, void *arg, char **reason);
+json_t *cluster_memo(struct cluster *c, const char *key, cluster_loader load, void *arg,
+		     const char **reason);
+
+/* Where the admin API of the pod asked about answers (--envoy-admin URL), or NULL. */
+void cluster_set_envoy_admin(struct cluster *c, const char *url);
+/* A Prometheus base URL (--prometheus), or NULL. */
+void cluster_set_prometheus(struct cluster *c, const char *url);
+const char *cluster_prometheus(const struct cluster *c);
+/* The timeout of each HTTP request (admin API, Prometheus), ms. */
+void cluster_set_http_timeout(struct cluster *c, int ms);
+int cluster_http_timeout(const struct cluster *c);
 
 /* proxy-status rows; false with *reason if unknown. */
 bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, size_t *n,

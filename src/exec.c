@@ -438,6 +438,137 @@ void exec_result_free(struct exec_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* ---- long-running commands (kubectl port-forward) ---- */
+
+struct exec_bg {
+	struct child ch;
+	struct exec_result r;
+	struct strlist argv; /* for exec_explain when it ends early */
+	struct exec_bg *next;
+};
+
+/* Every running background command, so a signal can end their groups too. */
+static struct exec_bg *bg_running;
+static bool bg_handlers;
+
+static void bg_on_signal(int sig)
+{
+	for (struct exec_bg *b = bg_running; b; b = b->next)
+		kill(-b->ch.pid, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Install once: a fatal signal to meshmedic also ends every port-forward it started. */
+static void bg_install_handlers(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	if (bg_handlers)
+		return;
+	bg_handlers = true;
+	for (size_t i = 0; i < MM_ARRAY_LEN(sigs); i++) {
+		struct sigaction old;
+		sigaction(sigs[i], NULL, &old);
+		/* leave a handler the program set itself (the TUI) alone */
+		if (old.sa_handler == SIG_DFL)
+			signal(sigs[i], bg_on_signal);
+	}
+}
+
+struct exec_bg *exec_bg_start(const char *const argv[], char **error)
+{
+	struct exec_bg *b = xcalloc(1, sizeof(*b));
+	b->ch.fd[0] = b->ch.fd[1] = -1;
+	b->r.status = -1;
+	/* no deadline: it runs until exec_bg_stop */
+	if (!child_start(&b->ch, argv, 0, 1024 * 1024, &b->r)) {
+		*error = b->r.error ? xstrdup(b->r.error) : xstrdup("cannot start");
+		exec_result_free(&b->r);
+		free(b);
+		return NULL;
+	}
+	b->ch.deadline = INT64_MAX;
+	for (size_t i = 0; argv[i]; i++)
+		sl_add(&b->argv, argv[i]);
+	sl_take(&b->argv, NULL); /* NULL-terminated, as argv */
+	bg_install_handlers();
+	b->next = bg_running;
+	bg_running = b;
+	return b;
+}
+
+/* The first complete stdout line containing needle (new string), or NULL. */
+static char *bg_find_line(const struct sbuf *b, const char *needle)
+{
+	const char *s = b->s ? b->s : "", *hit = strstr(s, needle);
+	if (!hit)
+		return NULL;
+	const char *start = hit, *end = strchr(hit, '\n');
+	while (start > s && start[-1] != '\n')
+		start--;
+	return end ? xstrndup(start, (size_t)(end - start)) : NULL;
+}
+
+char *exec_bg_wait_line(struct exec_bg *b, const char *needle, int timeout_ms, char **error)
+{
+	int64_t until = now_ms() + timeout_ms;
+	for (;;) {
+		char *line = bg_find_line(&b->ch.buf[0], needle);
+		if (line)
+			return line;
+		if (b->ch.state != CH_RUNNING || child_exited(&b->ch)) {
+			if (b->ch.state == CH_RUNNING)
+				child_finish(&b->ch, &b->r);
+			const char *const *argv = (const char *const *)b->argv.v;
+			*error = exec_explain(argv, &b->r, timeout_ms);
+			if (!*error)
+				*error = xstrdup("it exited before it was ready");
+			return NULL;
+		}
+		int64_t left = until - now_ms();
+		if (left <= 0) {
+			*error = xasprintf("no answer within %d s", timeout_ms / 1000);
+			return NULL;
+		}
+		struct pollfd pfd[2];
+		nfds_t np = 0;
+		for (int k = 0; k < 2; k++)
+			if (b->ch.fd[k] >= 0)
+				pfd[np++] = (struct pollfd){.fd = b->ch.fd[k], .events = POLLIN};
+		poll(pfd, np, (int)(left < 50 ? left : 50));
+		for (nfds_t p = 0; p < np; p++)
+			if (pfd[p].revents)
+				child_read(&b->ch, pfd[p].fd == b->ch.fd[0] ? 0 : 1, &b->r);
+	}
+}
+
+void exec_bg_stop(struct exec_bg *b)
+{
+	if (!b)
+		return;
+	for (struct exec_bg **p = &bg_running; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	if (b->ch.state == CH_RUNNING) {
+		child_terminate(&b->ch, now_ms());
+		while (!child_exited(&b->ch)) {
+			if (!b->ch.kill_sent && now_ms() >= b->ch.kill_at) {
+				kill(-b->ch.pid, SIGKILL);
+				b->ch.kill_sent = true;
+			}
+			poll(NULL, 0, 10);
+		}
+		child_finish(&b->ch, &b->r);
+	}
+	sb_free(&b->ch.buf[0]);
+	sb_free(&b->ch.buf[1]);
+	exec_result_free(&b->r);
+	sl_free(&b->argv);
+	free(b);
+}
+
 /* ---- explaining failures ---- */
 
 /* The line of text containing needle, without klog's "E0102 15:04:05.000 123 f.go:1] " prefix. */

@@ -73,6 +73,18 @@ void exec_result_free(struct exec_result *r);
  */
 char *exec_explain(const char *const argv[], const struct exec_result *r, int timeout_ms);
 
+/*
+ * A long-running allowed command (kubectl port-forward): started in its own
+ * process group like the others, read until it prints the line wanted, and
+ * ended by exec_bg_stop (group SIGTERM, then SIGKILL), or by a fatal signal
+ * to meshmedic. Never left running.
+ */
+struct exec_bg;
+struct exec_bg *exec_bg_start(const char *const argv[], char **error);
+/* Wait for a stdout line containing needle: the line (new string), or NULL with *error. */
+char *exec_bg_wait_line(struct exec_bg *bg, const char *needle, int timeout_ms, char **error);
+void exec_bg_stop(struct exec_bg *bg);
+
 /* "kubectl get pods": the program and its words up to the first flag (new string). */
 char *exec_describe(const char *const argv[]);
 

@@ -9,10 +9,12 @@
 
 /* Each family file exports one NULL-terminated array of its probes. */
 extern const struct probe *const probes_mesh[], *const probes_gateway[], *const probes_routing[],
-	*const probes_workload[], *const probes_protocol[], *const probes_logs[];
+	*const probes_workload[], *const probes_protocol[], *const probes_logs[],
+	*const probes_envoy[];
 
 static const struct probe *const *const families[] = {
-	probes_mesh, probes_gateway, probes_routing, probes_workload, probes_protocol, probes_logs,
+	probes_mesh,     probes_gateway, probes_routing, probes_workload,
+	probes_protocol, probes_logs,    probes_envoy,
 };
 
 static const struct probe probe_istio_version, probe_findings;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "envoy.h"
 #include "exec.h"
 #include "proxystatus.h"
 
@@ -90,14 +91,20 @@ struct live {
 	size_t nfetched;
 	struct cached_log *logs;
 	size_t nlogs;
-	struct live *next;
+	struct forward *forwards;
+	size_t nforwards;
 };
 
-/*
- * The open live clusters, so that live_prefetch can find the source of a
- * cluster: cluster.h has no accessor for it. The only global state here.
- */
-static struct live *registry;
+/* A kubectl port-forward to a sidecar's admin port, kept for the session. */
+struct forward {
+	char *key;  /* "NS/POD" */
+	struct exec_bg *bg;
+	char *url;  /* "http://127.0.0.1:PORT", or NULL if it failed */
+	char *reason;
+};
+
+/* The sidecar's Envoy admin port. */
+#define ENVOY_ADMIN_PORT 15000
 
 /* ---- commands ---- */
 
@@ -242,11 +249,13 @@ static struct live *live_new(const struct live_opts *o, char **err)
 static void live_free(void *ctx)
 {
 	struct live *l = ctx;
-	for (struct live **p = &registry; *p; p = &(*p)->next)
-		if (*p == l) {
-			*p = l->next;
-			break;
-		}
+	for (size_t i = 0; i < l->nforwards; i++) {
+		exec_bg_stop(l->forwards[i].bg);
+		free(l->forwards[i].key);
+		free(l->forwards[i].url);
+		free(l->forwards[i].reason);
+	}
+	free(l->forwards);
 	for (size_t i = 0; i < l->nfetched; i++) {
 		free(l->fetched[i].kind);
 		free(l->fetched[i].reason);
@@ -376,11 +385,10 @@ static bool live_load_kind(void *ctx, struct cluster *c, const char *kind, char 
 
 void live_prefetch(struct cluster *c, const char *const want[])
 {
-	struct live *l = registry;
-	while (l && l->c != c)
-		l = l->next;
-	if (!l)
+	const struct cluster_source *src = cluster_source(c);
+	if (!src || src->free != live_free)
 		return;
+	struct live *l = src->ctx;
 	size_t n = 0;
 	while (want[n])
 		n++;
@@ -501,6 +509,64 @@ static bool live_load_proxy_status(void *ctx, struct cluster *c, char **reason)
 	return ok;
 }
 
+/* The admin port of a pod's sidecar, forwarded to a local port that kubectl picks. */
+static struct forward *forward_to(struct live *l, const char *ns, const char *pod)
+{
+	char *key = xasprintf("%s/%s", ns, pod);
+	for (size_t i = 0; i < l->nforwards; i++)
+		if (strcmp(l->forwards[i].key, key) == 0) {
+			free(key);
+			return &l->forwards[i];
+		}
+	l->forwards = xrealloc(l->forwards, (l->nforwards + 1) * sizeof(*l->forwards));
+	struct forward *f = &l->forwards[l->nforwards++];
+	*f = (struct forward){.key = key};
+	char *target = xasprintf("pod/%s", pod);
+	struct cmd cmd;
+	cmd_start(&cmd, "kubectl", "port-forward");
+	arg(&cmd, "-n");
+	arg(&cmd, ns);
+	arg(&cmd, "--address");
+	arg(&cmd, "127.0.0.1");
+	arg(&cmd, target);
+	arg(&cmd, ":" STR(ENVOY_ADMIN_PORT));
+	cmd_finish(&cmd, l);
+	char *why = NULL;
+	f->bg = exec_bg_start(cmd.v, &why);
+	/* kubectl prints "Forwarding from 127.0.0.1:PORT -> 15000" once it listens */
+	char *line = f->bg ? exec_bg_wait_line(f->bg, "Forwarding from 127.0.0.1:", l->timeout_ms,
+					       &why)
+			   : NULL;
+	const char *colon = line ? strstr(line, "127.0.0.1:") : NULL;
+	long port = colon ? strtol(colon + 10, NULL, 10) : 0;
+	if (port > 0 && port < 65536) {
+		f->url = xasprintf("http://127.0.0.1:%ld", port);
+	} else {
+		exec_bg_stop(f->bg);
+		f->bg = NULL;
+		f->reason = xasprintf("kubectl port-forward to %s/%s: %s", ns, pod,
+				      why ? why : "no local port in its output");
+	}
+	free(why);
+	free(line);
+	free(target);
+	return f;
+}
+
+static json_t *live_read_admin(void *ctx, const char *ns, const char *pod, const char *doc,
+			       char **reason)
+{
+	struct live *l = ctx;
+	if ((*reason = log_names_problem(ns, pod, "istio-proxy")))
+		return NULL;
+	struct forward *f = forward_to(l, ns, pod);
+	if (!f->url) {
+		*reason = xstrdup(f->reason);
+		return NULL;
+	}
+	return envoy_fetch(f->url, doc, l->timeout_ms, reason);
+}
+
 struct cluster *live_open(const struct live_opts *o, char **err)
 {
 	struct live *l = live_new(o, err);
@@ -510,11 +576,11 @@ struct cluster *live_open(const struct live_opts *o, char **err)
 					 .load_kind = live_load_kind,
 					 .read_log = live_read_log,
 					 .load_proxy_status = live_load_proxy_status,
+					 .read_admin = live_read_admin,
 					 .free = live_free};
 	l->c = cluster_new();
 	cluster_set_source(l->c, &l->src);
-	l->next = registry;
-	registry = l;
+	cluster_set_http_timeout(l->c, l->timeout_ms);
 	return l->c;
 }
 

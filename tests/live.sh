@@ -309,6 +309,30 @@ RUN_PATH=$SCRATCH/empty drive snapshot "$SCRATCH/snap/none"
 if has_line 'rc=-1 err=nothing could be read: kubectl not found on PATH' && [ ! -e "$SCRATCH/snap/none" ]
 then ok "$n"; else failed "$n"; fi
 
+# ---- the Envoy admin API through kubectl port-forward ----
+export FAKE_HTTP_DIR=$TOP_SRCDIR/tests/data/http/ok
+pod=productpage-v1-5d9b4c9b4b-abcde
+drive admin default $pod server_info stats
+n="port-forward: admin documents come through one forwarded port, each read once"
+if has_line 'server_info: 3 members' && has_line 'stats: 1 members' &&
+	[ "$(grep -c '^server_info: 3 members$' "$OUT")" = 2 ] &&
+	[ "$(calls '^kubectl port-forward -n default --address 127.0.0.1 pod/'$pod' :15000')" = 1 ] &&
+	[ "$(calls 'http')" = 0 ]; then ok "$n"; else failed "$n"; fi
+n="port-forward: kubectl and what it started are gone once meshmedic is done"
+if none_alive; then ok "$n"; else failed "$n"; fi
+FAKE_KUBECTL_MODE=hang drive -t 1 admin default $pod server_info
+n="port-forward that never listens: ends at the timeout, named"
+if grep -q '^server_info: unavailable: kubectl port-forward to default/'$pod': no answer within 1 s$' "$OUT" &&
+	none_alive; then ok "$n"; else failed "$n"; fi
+FAKE_KUBECTL_MODE=forbidden drive admin default $pod server_info
+n="port-forward forbidden: the permission to ask for is named"
+if grep -q '^server_info: unavailable: kubectl port-forward to default/'$pod': .*pods/portforward' "$OUT"; then
+	ok "$n"; else failed "$n"; fi
+drive admin default 'bad;name' server_info
+n="port-forward: an invalid pod name never reaches kubectl"
+if grep -q "^server_info: unavailable: invalid pod name 'bad;name'" "$OUT" && [ ! -s "$FAKE_LOG" ]; then
+	ok "$n"; else failed "$n"; fi
+
 # ---- over every command run above ----
 
 FAKE_LOG=$SCRATCH/all-argv.log

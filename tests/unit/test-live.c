@@ -10,6 +10,7 @@
  *   [OPTS] log NS POD CONTAINER [previous] cluster_log, twice
  *   [OPTS] ps                              cluster_proxy_status, twice
  *   [OPTS] version                         cluster_istio_version
+ *   [OPTS] admin NS POD DOC...             cluster_envoy_doc (port-forward), each twice
  *   [OPTS] snapshot DIR [NS]               live_snapshot
  *   reread DIR                             the snapshot read back with snapshot_open
  * OPTS: -c CONTEXT -k KUBECONFIG -t TIMEOUT_S -m OUT_CAP
@@ -455,6 +456,16 @@ static int drive(int argc, char **argv)
 				printf("%s %s %s %s\n", rows[r].pod, rows[r].ns,
 				       rows[r].rds ? rows[r].rds : "-", rows[r].istiod);
 		}
+	} else if (strcmp(cmd, "admin") == 0 && i + 2 < argc) {
+		for (int d = i + 2; d < argc; d++)
+			for (int k = 0; k < 2; k++) {
+				const char *why = NULL;
+				json_t *j = cluster_envoy_doc(c, argv[i], argv[i + 1], argv[d], &why);
+				if (j)
+					printf("%s: %zu members\n", argv[d], json_object_size(j));
+				else
+					printf("%s: unavailable: %s\n", argv[d], why);
+			}
 	} else if (strcmp(cmd, "version") == 0) {
 		const char *v = cluster_istio_version(c);
 		printf("istio: %s\n", v ? v : "unknown");
