@@ -84,7 +84,7 @@ struct cached_log {
 struct live {
 	struct cluster_source src;
 	struct cluster *c; /* NULL for a snapshot */
-	char *context, *kubeconfig;
+	char *context, *kubeconfig, *ns;
 	int timeout_ms;
 	size_t out_cap;
 	struct fetched *fetched;
@@ -241,6 +241,7 @@ static struct live *live_new(const struct live_opts *o, char **err)
 	struct live *l = xcalloc(1, sizeof(*l));
 	l->context = o->context ? xstrdup(o->context) : NULL;
 	l->kubeconfig = o->kubeconfig ? xstrdup(o->kubeconfig) : NULL;
+	l->ns = o->namespace && is_dns1123_label(o->namespace) ? xstrdup(o->namespace) : NULL;
 	l->timeout_ms = 1000 * (o->timeout_s ? o->timeout_s : LIVE_DEFAULT_TIMEOUT_S);
 	l->out_cap = o->out_cap ? o->out_cap : LIVE_DEFAULT_OUT_CAP;
 	return l;
@@ -269,6 +270,7 @@ static void live_free(void *ctx)
 	free(l->logs);
 	free(l->context);
 	free(l->kubeconfig);
+	free(l->ns);
 	free(l);
 }
 
@@ -333,6 +335,50 @@ static void fetched_add(struct live *l, const char *kind, char *reason)
 	l->fetched[l->nfetched++] = (struct fetched){xstrdup(kind), reason};
 }
 
+/* Add the items that one `kubectl get` printed; false with *reason if it failed. */
+static bool add_items(struct live *l, struct cluster *c, const struct kind_info *ki,
+		      const struct cmd *cmd, struct exec_result *res, char **reason)
+{
+	*reason = exec_explain(cmd->v, res, l->timeout_ms);
+	json_t *items = *reason ? NULL : parse_items(ki, cmd, res, reason);
+	if (!items)
+		return false;
+	char *what = exec_describe(cmd->v);
+	size_t k;
+	json_t *it;
+	json_array_foreach(items, k, it)
+		cluster_add(c, json_incref(it), what, 0);
+	free(what);
+	json_decref(items);
+	return true;
+}
+
+/*
+ * A namespaced kind that may not be listed in every namespace: read it in
+ * the namespace asked about and in istio-system. NULL if both could be
+ * read, else why (new string).
+ */
+static char *fetch_in_namespaces(struct live *l, struct cluster *c, const struct kind_info *ki)
+{
+	const char *nss[] = {l->ns, "istio-system"};
+	size_t n = strcmp(l->ns, "istio-system") == 0 ? 1 : 2;
+	struct cmd cmds[2];
+	struct exec_result res[2];
+	for (size_t i = 0; i < n; i++)
+		cmd_get(&cmds[i], l, ki, nss[i]);
+	run_cmds(l, n, cmds, res);
+	char *why = NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *r = NULL;
+		if (!add_items(l, c, ki, &cmds[i], &res[i], &r) && !why)
+			why = r;
+		else
+			free(r);
+		exec_result_free(&res[i]);
+	}
+	return why;
+}
+
 /* Read n kinds at once into the cluster, recording each as fetched (with the reason if not). */
 static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_info *const ks[],
 			size_t n)
@@ -343,19 +389,18 @@ static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_inf
 		cmd_get(&cmds[i], l, ks[i], NULL);
 	run_cmds(l, n, cmds, res);
 	for (size_t i = 0; i < n; i++) {
-		char *reason = exec_explain(cmds[i].v, &res[i], l->timeout_ms);
-		json_t *items = reason ? NULL : parse_items(ks[i], &cmds[i], &res[i], &reason);
-		if (items) {
-			char *what = exec_describe(cmds[i].v);
-			size_t k;
-			json_t *it;
-			json_array_foreach(items, k, it)
-				cluster_add(c, json_incref(it), what, 0);
-			free(what);
-			json_decref(items);
+		char *reason = NULL;
+		add_items(l, c, ks[i], &cmds[i], &res[i], &reason);
+		exec_result_free(&res[i]);
+		if (reason && l->ns && !ks[i]->cluster_scoped && strncmp(reason, "forbidden", 9) == 0) {
+			char *again = fetch_in_namespaces(l, c, ks[i]);
+			if (!again) {
+				free(reason);
+				reason = NULL;
+			}
+			free(again);
 		}
 		fetched_add(l, ks[i]->kind, reason);
-		exec_result_free(&res[i]);
 	}
 	free(res);
 	free(cmds);

@@ -34,6 +34,12 @@ struct live_opts {
 	const char *kubeconfig; /* --kubeconfig, or NULL */
 	int timeout_s;          /* per process; 0 means LIVE_DEFAULT_TIMEOUT_S */
 	size_t out_cap;         /* bytes of stdout per process; 0 means LIVE_DEFAULT_OUT_CAP */
+	/*
+	 * The namespace asked about, or NULL. When listing a kind in every
+	 * namespace is Forbidden, it is read in this namespace and in
+	 * istio-system instead (users often may read only their own).
+	 */
+	const char *namespace;
 };
 
 #define LIVE_DEFAULT_TIMEOUT_S 10

@@ -1,10 +1,22 @@
 /* Opening the cluster state the command line names: a snapshot, or the live cluster. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cluster.h"
 #include "source_live.h"
 #include "source_snapshot.h"
+
+/* The value of --set NAME=VALUE (the last one), or NULL. */
+static const char *set_value(const struct ctx *c, const char *name)
+{
+	const char *v = NULL;
+	size_t n = strlen(name);
+	for (size_t i = 0; i < c->o.sets.n; i++)
+		if (strncmp(c->o.sets.v[i], name, n) == 0 && c->o.sets.v[i][n] == '=')
+			v = c->o.sets.v[i] + n + 1;
+	return v;
+}
 
 struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
 {
@@ -15,7 +27,8 @@ struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
 		return NULL;
 	}
 	if (c->o.live) {
-		struct live_opts lo = {c->o.context, c->o.kubeconfig, c->o.timeout_s, 0};
+		struct live_opts lo = {c->o.context, c->o.kubeconfig, c->o.timeout_s, 0,
+				       c->o.ns ? c->o.ns : set_value(c, "namespace")};
 		char *err = NULL;
 		struct cluster *cl = live_open(&lo, &err);
 		if (!cl) {

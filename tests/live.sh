@@ -16,7 +16,7 @@ cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$SCRATCH/kubectl-only/"
 chmod +x "$BIN"/* "$SCRATCH/kubectl-only"/*
 FAKE_PATH=$BIN:$PATH
 export PATH=$FAKE_PATH FAKE_LOG=$SCRATCH/argv.log FAKE_PIDS=$SCRATCH/pids
-unset FAKE_KUBECTL_MODE FAKE_ISTIOCTL_MODE FAKE_FORBID FAKE_MISSING
+unset FAKE_KUBECTL_MODE FAKE_ISTIOCTL_MODE FAKE_FORBID FAKE_MISSING FAKE_FORBID_ALL
 OUT=$SCRATCH/out
 : >"$SCRATCH/all-argv.log"
 
@@ -363,6 +363,12 @@ FAKE_FORBID=pods cli "run 503 --live: Forbidden answers the control-plane questi
 grep -q '"answer": "forbidden"' "$SCRATCH/cli.out" && ok "the walk records the forbidden answer as probe evidence" ||
 	not_ok "the walk records the forbidden answer as probe evidence" "$SCRATCH/cli.out"
 FAKE_KUBECTL_MODE=hang cli "a hanging kubectl ends within --timeout" 1 run 503 --batch --live --timeout 1 --set service=reviews
+FAKE_LOG=$SCRATCH/ns.log FAKE_FORBID_ALL=pods cli "pods forbidden across namespaces: check --live -n default still reads them" 1 check --live -n default --format json
+if grep -q '"diagnosis": "proxy-config-stale"' "$SCRATCH/cli.out" && ! grep -q 'cannot list' "$SCRATCH/cli.out" &&
+	grep -q '^kubectl get pods -A ' "$SCRATCH/ns.log" && grep -q '^kubectl get pods -n default ' "$SCRATCH/ns.log" &&
+	grep -q '^kubectl get pods -n istio-system ' "$SCRATCH/ns.log"; then
+	ok "the namespace and istio-system are read one by one instead"; else
+	not_ok "the namespace and istio-system are read one by one instead" "$SCRATCH/cli.out"; fi
 cli "snapshot -o DIR writes a snapshot" 0 snapshot -o "$SCRATCH/snap-cli"
 cli "the written snapshot is read back by check" 1 check --snapshot "$SCRATCH/snap-cli"
 grep -q 'proxy-config-stale' "$SCRATCH/cli.out" && ok "and shows what --live showed" || not_ok "and shows what --live showed" "$SCRATCH/cli.out"
