@@ -70,8 +70,9 @@ static bool ns_part_takes(const char *part, size_t len, const struct kobj *gw, c
 
 /*
  * Whether a server has a host entry that takes VirtualServices of vs_ns
- * (NULL: anyone's) and whose dnsName fits pattern. A redirect-only server (tls.httpsRedirect)
- * answers 301 by itself and routes nothing, so it serves no host here.
+ * (NULL: anyone's) and whose dnsName fits pattern. A redirect-only server
+ * (tls.httpsRedirect) answers 301 by itself and routes nothing, so it
+ * serves no host here.
  */
 static bool server_meets(const struct kobj *gw, json_t *server, const char *pattern,
                          const char *vs_ns, enum fit how)
@@ -252,8 +253,10 @@ static bool names_service(const struct scope *s, const char *host, const char *n
 	return hit;
 }
 
-/* A VirtualService is in scope by namespace, and for a service when it names it as host or
- * destination. */
+/*
+ * Whether a VirtualService is in scope: by namespace, and for a service when
+ * it names the service as a host or as a destination.
+ */
 static bool vs_in_scope(struct cluster *c, const struct scope *s, const struct kobj *vs)
 {
 	if (!in_scope(s, vs) || ignored(c, vs->ns))
@@ -474,8 +477,8 @@ static void not_bound(struct cluster *c, const struct scope *s, struct findings 
 		free(refs);
 		if (missing)
 			findings_add(f, check, vs, &ev,
-			             "VirtualService %s names a Gateway that does "
-			             "not exist, so it is bound to none",
+			             "VirtualService %s names a Gateway that does not exist: no "
+			             "gateway applies its routes under that name",
 			             vs->name);
 		else
 			findings_add(f, check, vs, &ev,
@@ -815,7 +818,8 @@ static void missing_mesh(struct cluster *c, const struct scope *s, struct findin
 		json_t *hosts = jpath(vs->j, "spec.hosts");
 		if (gw_vs_mesh(vs) || !vs_in_scope(c, s, vs))
 			continue;
-		for (size_t k = 0; k < json_array_size(hosts); k++) {
+		bool found = false;
+		for (size_t k = 0; k < json_array_size(hosts) && !found; k++) {
 			const char *h = json_string_value(json_array_get(hosts, k));
 			const struct kobj *svc = h ? gw_host_service(c, h, vs->ns) : NULL;
 			const struct kobj *pod =
@@ -841,7 +845,7 @@ static void missing_mesh(struct cluster *c, const struct scope *s, struct findin
 				    "in-mesh calls to %s ignore VirtualService %s: its gateways "
 				    "list lacks mesh",
 				    svc->name, vs->name);
-				k = json_array_size(hosts);
+				found = true;
 			}
 			free(fqdn);
 		}

@@ -162,14 +162,26 @@ static void for_host(const struct probe_ctx *x, struct probe_result *r)
 	struct kobj_list gws = serving(x, host);
 	for (size_t i = 0; i < gws.n; i++)
 		served_by(r, "yes", gws.v[i], host);
-	if (!gws.n) {
-		const struct kobj_list *all = cluster_list(x->cluster, "Gateway", NULL);
-		probe_answer(r, "no", "no server of %zu Gateway(s)%s lists %s", all->n,
-		             probe_in(x, "gateway") ? " named by --set gateway" : "", host);
-		for (size_t i = 0; i < all->n && i < 5; i++) {
-			char *hosts = json_dumps(jpath(all->v[i]->j, "spec.servers"), JSON_COMPACT);
-			probe_answer(r, "no", "Gateway %s/%s servers: %s", all->v[i]->ns,
-			             all->v[i]->name, hosts ? hosts : "none");
+	const struct kobj_list *all = cluster_list(x->cluster, "Gateway", NULL);
+	size_t named = 0;
+	for (size_t i = 0; i < all->n; i++)
+		named += picked(x, all->v[i]);
+	if (!gws.n && !named && probe_in(x, "gateway"))
+		probe_unknown(r, "no Gateway %s exists", probe_in(x, "gateway"));
+	else if (!gws.n)
+		probe_answer(r, "no", "no server of %zu Gateway(s) lists %s", named, host);
+	/* what the Gateways serve instead, a few of them */
+	for (size_t i = 0, shown = 0; !gws.n && i < all->n && shown < 5; i++) {
+		json_t *servers = jpath(all->v[i]->j, "spec.servers");
+		for (size_t k = 0; picked(x, all->v[i]) && k < json_array_size(servers);
+		     k++, shown++) {
+			char *port = port_of(json_array_get(servers, k));
+			char *hosts =
+			    json_dumps(jpath(json_array_get(servers, k), "hosts"), JSON_COMPACT);
+			sl_take(&r->evidence,
+			        xasprintf("Gateway %s/%s serves %s on %s", all->v[i]->ns,
+			                  all->v[i]->name, hosts ? hosts : "no hosts", port));
+			free(port);
 			free(hosts);
 		}
 	}
