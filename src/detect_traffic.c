@@ -162,7 +162,9 @@ static void check_subset(json_t *dest, void *ctx)
 	if (!host || !subset)
 		return;
 	char *fqdn = host_fqdn(host, x->vs->ns);
-	if (x->s->service && strncmp(fqdn, x->s->service, strlen(x->s->service)) != 0) {
+	/* in scope: the service's own host "SERVICE.NS.svc..." (not "SERVICE-admin...") */
+	size_t n = x->s->service ? strlen(x->s->service) : 0;
+	if (x->s->service && (strncmp(fqdn, x->s->service, n) != 0 || fqdn[n] != '.')) {
 		free(fqdn);
 		return;
 	}

@@ -58,18 +58,10 @@ bool service_headless(const struct kobj *svc)
 
 char *host_fqdn(const char *host, const char *ns)
 {
-	if (strchr(host, '*'))
+	/* Istio completes only names without a dot; "reviews.default" stays as written */
+	if (strchr(host, '*') || strchr(host, '.'))
 		return xstrdup(host);
-	size_t dots = 0;
-	for (const char *p = host; *p; p++)
-		dots += *p == '.';
-	if (dots == 0)
-		return xasprintf("%s.%s.svc.cluster.local", host, ns);
-	if (dots == 1)
-		return xasprintf("%s.svc.cluster.local", host);
-	if (str_ends_with(host, ".svc"))
-		return xasprintf("%s.cluster.local", host);
-	return xstrdup(host);
+	return xasprintf("%s.%s.svc.cluster.local", host, ns);
 }
 
 bool host_matches(const char *pattern, const char *fqdn)
