@@ -46,23 +46,23 @@ def with_istiod(items, version, env=None):
 
 SYNCED = "SYNCED (1m ago)"
 
-def ps_text(items, states=None, versions=None, version="1.22.3"):
-    """proxy-status of every pod with a sidecar: states {pod: {type: state}}, versions {pod: version}."""
+def ps_text(items, states=None, versions=None, version="1.22.3", istiods=None):
+    """proxy-status of every pod with a sidecar: states {pod: {type: state}}, versions and istiods {pod: value}."""
     cols = ["CDS", "LDS", "EDS", "RDS"]
-    out = "%-38s %-14s %-18s %-18s %-18s %-18s %-11s %-27s %s\n" % (
+    out = "%-38s %-14s %-18s %-18s %-18s %-18s %-11s %-32s %s\n" % (
         "NAME", "CLUSTER", "CDS", "LDS", "EDS", "RDS", "ECDS", "ISTIOD", "VERSION")
     for p, n in pods_of(items):
         st = (states or {}).get(p, {})
         cells = [st.get(c, SYNCED) for c in cols]
-        out += "%-38s %-14s %-18s %-18s %-18s %-18s %-11s %-27s %s\n" % (
+        out += "%-38s %-14s %-18s %-18s %-18s %-18s %-11s %-32s %s\n" % (
             p + "." + n, "Kubernetes", cells[0], cells[1], cells[2], cells[3], st.get("ECDS", "IGNORED"),
-            ISTIOD, (versions or {}).get(p, version))
+            (istiods or {}).get(p, ISTIOD), (versions or {}).get(p, version))
     return out
 
-def fixture(name, items, expect, version="1.22.3", states=None, versions=None, logs=None):
+def fixture(name, items, expect, version="1.22.3", states=None, versions=None, logs=None, istiods=None):
     write(name, items, expect, version=version, logs=logs)
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    open(os.path.join(d, "proxy-status.txt"), "w").write(ps_text(items, states, versions, version))
+    open(os.path.join(d, "proxy-status.txt"), "w").write(ps_text(items, states, versions, version, istiods))
 
 def istiod_log(*lines):
     """istiod's console log format: time, level, scope, message, tab-separated."""
@@ -83,10 +83,17 @@ v.append(envoyfilter("max-header-cart", B, {"max_request_headers_kb": 200}, sele
 v.append(envoyfilter("proper-case", B, {"http_protocol_options": {"header_key_format": {"proper_case_words": {}}}}))
 v.append(sidecar("default", B, ["./*", "istio-system/*"]))
 v.append(with_image(pod("web-6f7c9d8b4-bbbbb", B, {"app": "web"}), "docker.io/library/nginx:1.25"))
+# a canary revision one release ahead serves its own pods: compared with its own istiod, not the default one
+CANARY = "istiod-canary-6c5d4b3a2-ccccc"
+v.append(deploy("istiod-canary", CS, {"app": "istiod", "istio.io/rev": "canary"}, "docker.io/istio/pilot:1.23.1"))
+v.append(pod(CANARY, CS, {"app": "istiod", "istio.io/rev": "canary"}, sidecar=False))
+v.append(pod("cart-v3-5c6d7e8f9-aaaaa", B, {"app": "cart", "version": "v3", "istio.io/rev": "canary"}))
 fixture("protocol-healthy-variants", v, [],
         states={"cart-v2-5c6d7e8f9-aaaaa": {"RDS": "NOT SENT"}, "cart-v1-5c6d7e8f9-aaaaa": {"ECDS": "NOT SENT"}},
-        versions={"catalog-v1-5c6d7e8f9-aaaaa": "1.21.4"},  # one minor release behind: supported
-        logs={(CS, ISTIOD, "discovery"): QUIET_LOG})
+        versions={"catalog-v1-5c6d7e8f9-aaaaa": "1.21.4",  # one minor release behind: supported
+                  "cart-v3-5c6d7e8f9-aaaaa": "1.23.1"},
+        istiods={"cart-v3-5c6d7e8f9-aaaaa": CANARY},
+        logs={(CS, ISTIOD, "discovery"): QUIET_LOG, (CS, CANARY, "discovery"): QUIET_LOG})
 
 # pilot-config-conflict: istiod reports a rejected push and a listener conflict
 conflict_log = istiod_log(
