@@ -36,22 +36,22 @@ static const struct {
 	const char *needle, *meaning;
 	bool any_level;
 } conflict_signs[] = {
-	{"ACK ERROR", "a proxy rejected (NACKed) configuration that istiod generated", false},
-	{"pilot_conflict_", "two services or rules claim the same listener", true},
-	{"pilot_duplicate_envoy_clusters", "istiod generated duplicate clusters", true},
-	{"pilot_vservice_dup_domain", "two VirtualServices claim the same domain", true},
-	{"conflict", "istiod reports conflicting configuration", false},
-	{"duplicate", "istiod reports a duplicated host, domain or cluster", false},
-	{"push error", "a push to the proxies failed", false},
-	{"invalid configuration", "istiod holds configuration that fails validation", false},
-	{"rejected", "istiod or a proxy rejected configuration", false},
+    {"ACK ERROR", "a proxy rejected (NACKed) configuration that istiod generated", false},
+    {"pilot_conflict_", "two services or rules claim the same listener", true},
+    {"pilot_duplicate_envoy_clusters", "istiod generated duplicate clusters", true},
+    {"pilot_vservice_dup_domain", "two VirtualServices claim the same domain", true},
+    {"conflict", "istiod reports conflicting configuration", false},
+    {"duplicate", "istiod reports a duplicated host, domain or cluster", false},
+    {"push error", "a push to the proxies failed", false},
+    {"invalid configuration", "istiod holds configuration that fails validation", false},
+    {"rejected", "istiod or a proxy rejected configuration", false},
 };
 
 /* Whether a log line is at warn or error level (console or JSON log format). */
 static bool warn_or_error(const char *line)
 {
 	static const char *const marks[] = {"\twarn\t", "\terror\t", "\"level\":\"warn",
-					    "\"level\":\"error"};
+	                                    "\"level\":\"error"};
 	for (size_t i = 0; i < MM_ARRAY_LEN(marks); i++)
 		if (strstr(line, marks[i]))
 			return true;
@@ -63,7 +63,8 @@ static int conflict_sign(const char *line)
 {
 	bool loud = warn_or_error(line);
 	for (size_t i = 0; i < MM_ARRAY_LEN(conflict_signs); i++)
-		if ((loud || conflict_signs[i].any_level) && strcasestr(line, conflict_signs[i].needle))
+		if ((loud || conflict_signs[i].any_level) &&
+		    strcasestr(line, conflict_signs[i].needle))
 			return (int)i;
 	return -1;
 }
@@ -98,7 +99,7 @@ static void scan_istiod_log(const struct kobj *pod, const char *text, struct fin
 			first = sign;
 		if (sign >= 0 && hits++ < MAX_QUOTED)
 			sl_take(&ev, xasprintf("%s: %.*s", conflict_signs[sign].meaning, QUOTE_LEN,
-					       line));
+			                       line));
 		free(line);
 		p += nl ? len + 1 : len;
 	}
@@ -107,8 +108,8 @@ static void scan_istiod_log(const struct kobj *pod, const char *text, struct fin
 	if (hits > MAX_QUOTED)
 		sl_take(&ev, xasprintf("... %zu such lines in all", hits));
 	findings_add(f, "pilot-config-conflict", pod, &ev,
-		     "istiod %s logs %zu configuration problem%s: %s", pod->name, hits,
-		     hits == 1 ? "" : "s", conflict_signs[first].meaning);
+	             "istiod %s logs %zu configuration problem%s: %s", pod->name, hits,
+	             hits == 1 ? "" : "s", conflict_signs[first].meaning);
 }
 
 /*
@@ -138,7 +139,7 @@ static void pilot_conflict(struct cluster *c, const struct scope *s, struct find
 }
 
 static const struct detector det_pilot_conflict = {"pilot-conflict", "pilot-config-conflict",
-						   pilot_conflict};
+                                                   pilot_conflict};
 
 /* ---- proxy-config-drift: proxy-status ---- */
 
@@ -150,7 +151,7 @@ static bool row_in_scope(const struct scope *s, const struct proxy_status *r)
 
 /* The proxy-status rows, or NULL with the check recorded as skipped. */
 static const struct proxy_status *status_rows(struct cluster *c, struct findings *f,
-					      const char *check, size_t *n)
+                                              const char *check, size_t *n)
 {
 	const struct proxy_status *rows;
 	const char *why;
@@ -182,12 +183,13 @@ static void proxy_nack(struct cluster *c, const struct scope *s, struct findings
 		if (types.len && row_in_scope(s, r)) {
 			struct strlist ev = {0};
 			sl_take(&ev, xasprintf("proxy-status %s.%s: ERROR for %s", r->pod, r->ns,
-					       types.s));
-			sl_take(&ev, xstrdup("ERROR means Envoy rejected (NACKed) the last update of "
-					     "that type and still runs the previous one"));
+			                       types.s));
+			sl_take(&ev,
+			        xstrdup("ERROR means Envoy rejected (NACKed) the last update of "
+			                "that type and still runs the previous one"));
 			char *res = pod_ref(r);
 			findings_add_at(f, "proxy-config-drift", res, &ev,
-					"the proxy of %s rejected its %s update", r->pod, types.s);
+			                "the proxy of %s rejected its %s update", r->pod, types.s);
 			free(res);
 		}
 		sb_free(&types);
@@ -270,19 +272,21 @@ static void proxy_skew(struct cluster *c, const struct scope *s, struct findings
 		long pm, pn, cm, cn;
 		if (!major_minor(r->version, &pm, &pn) || !major_minor(cp, &cm, &cn)) {
 			char *why = xasprintf("no comparable proxy and istiod versions for %s.%s",
-					      r->pod, r->ns);
+			                      r->pod, r->ns);
 			findings_skip(f, check, why);
 			free(why);
 		} else if (pm != cm || pn > cn || cn - pn > 1) {
 			struct strlist ev = {0};
 			sl_take(&ev, xasprintf("proxy-status %s.%s: proxy %s, istiod %s runs %s",
-					       r->pod, r->ns, r->version,
-					       r->istiod ? r->istiod : "(unnamed)", cp));
-			sl_take(&ev, xstrdup("istiod supports proxies of its own minor release or one "
-					     "older, never newer"));
+			                       r->pod, r->ns, r->version,
+			                       r->istiod ? r->istiod : "(unnamed)", cp));
+			sl_take(&ev,
+			        xstrdup("istiod supports proxies of its own minor release or one "
+			                "older, never newer"));
 			char *res = pod_ref(r);
-			findings_add_at(f, check, res, &ev, "the proxy of %s runs Istio %s against "
-					"istiod %s", r->pod, r->version, cp);
+			findings_add_at(f, check, res, &ev,
+			                "the proxy of %s runs Istio %s against istiod %s", r->pod,
+			                r->version, cp);
 			free(res);
 		}
 		free(cp);
@@ -315,7 +319,7 @@ static void max_headers(struct cluster *c, const struct scope *s, struct finding
 	const char *check = "request-headers-too-large";
 	if (!need_kind(c, f, check, "EnvoyFilter"))
 		return;
-	const char *root = mesh_root_namespace(c);
+	const char *root = mesh_root_namespace(c), *version = cluster_istio_version(c);
 	long max = headers_kb_max(c);
 	const struct kobj_list *efs = cluster_list(c, "EnvoyFilter", NULL);
 	for (size_t i = 0; i < efs->n; i++) {
@@ -328,22 +332,24 @@ static void max_headers(struct cluster *c, const struct scope *s, struct finding
 		if (!v || (kb > 0 && kb <= max))
 			continue;
 		struct strlist ev = {0};
-		sl_take(&ev, kb > 0 ? xasprintf("EnvoyFilter %s/%s sets max_request_headers_kb: %ld",
-						ef->ns, ef->name, kb)
-				    : xasprintf("EnvoyFilter %s/%s sets max_request_headers_kb to a value "
-						"that is not a positive number", ef->ns, ef->name));
+		if (kb > 0)
+			sl_take(&ev, xasprintf("EnvoyFilter %s/%s sets max_request_headers_kb: %ld",
+			                       ef->ns, ef->name, kb));
+		else
+			sl_take(&ev,
+			        xasprintf("EnvoyFilter %s/%s sets max_request_headers_kb to %s",
+			                  ef->ns, ef->name, "something not a positive number"));
 		sl_take(&ev, xasprintf("the Envoy of Istio %s accepts 1 to %ld KiB",
-				       cluster_istio_version(c) ? cluster_istio_version(c) : "(version unknown)",
-				       max));
+		                       version ? version : "(version unknown)", max));
 		sl_take(&ev, xstrdup("Envoy rejects the listener update, so the old limit (60 KiB "
-				     "unless set otherwise) stays in force"));
+		                     "unless set otherwise) stays in force"));
 		findings_add(f, check, ef, &ev, "EnvoyFilter %s sets a header limit Envoy rejects",
-			     ef->name);
+		             ef->name);
 	}
 }
 
 static const struct detector det_max_headers = {"max-request-headers", "request-headers-too-large",
-						max_headers};
+                                                max_headers};
 
 /* ---- EnvoyFilter helpers (shared with probes_protocol.c) ---- */
 
@@ -369,12 +375,14 @@ static json_t *find_key(json_t *j, const char *key)
 	if (found)
 		return found;
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) {
+		json_object_foreach(j, k, v)
+		{
 			if ((found = find_key(v, key)))
 				break;
 		}
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			if ((found = find_key(v, key)))
 				break;
 		}
@@ -393,7 +401,8 @@ json_t *ef_find(const struct kobj *ef, const char *key, const char *context)
 	for (size_t i = 0; i < json_array_size(patches); i++) {
 		json_t *p = json_array_get(patches, i);
 		const char *ctx = jstr(p, "match.context");
-		bool fits = !context || !ctx || strcmp(ctx, "ANY") == 0 || strcmp(ctx, context) == 0;
+		bool fits =
+		    !context || !ctx || strcmp(ctx, "ANY") == 0 || strcmp(ctx, context) == 0;
 		json_t *v = fits ? find_key(jpath(p, "patch.value"), key) : NULL;
 		if (v)
 			last = v;
@@ -413,9 +422,5 @@ const char *proxy_context(const struct kobj *pod, bool inbound)
 }
 
 const struct detector *const detectors_protocol[] = {
-	&det_pilot_conflict,
-	&det_proxy_nack,
-	&det_proxy_skew,
-	&det_max_headers,
-	NULL,
+    &det_pilot_conflict, &det_proxy_nack, &det_proxy_skew, &det_max_headers, NULL,
 };

@@ -67,7 +67,7 @@ static json_t *pod_container(const struct kobj *pod, const char *name)
 static json_t *proxy_config_annotation(const struct kobj *pod)
 {
 	const char *a = json_string_value(
-		json_object_get(jpath(pod->j, "metadata.annotations"), "proxy.istio.io/config"));
+	    json_object_get(jpath(pod->j, "metadata.annotations"), "proxy.istio.io/config"));
 	return a ? yaml_first_doc(a) : NULL;
 }
 
@@ -81,10 +81,10 @@ static json_t *proxy_config_annotation(const struct kobj *pod)
 static const struct {
 	const char *image, *why;
 } http10_clients[] = {
-	{"openresty", "OpenResty is nginx: proxy_pass uses HTTP/1.0 unless proxy_http_version 1.1 "
-		      "is set"},
-	{"nginx", "nginx's proxy_pass uses HTTP/1.0 unless proxy_http_version 1.1 is set"},
-	{"apachebench", "ApacheBench (ab) sends HTTP/1.0 requests only"},
+    {"openresty", "OpenResty is nginx: proxy_pass uses HTTP/1.0 unless proxy_http_version 1.1 "
+                  "is set"},
+    {"nginx", "nginx's proxy_pass uses HTTP/1.0 unless proxy_http_version 1.1 is set"},
+    {"apachebench", "ApacheBench (ab) sends HTTP/1.0 requests only"},
 };
 
 static bool is_ingress_controller(const char *image)
@@ -107,13 +107,16 @@ static void caller_http10(const struct probe_ctx *x, struct probe_result *r)
 			continue;
 		sb_printf(&seen, "%s%s", seen.len ? ", " : "", image);
 		for (size_t k = 0; k < MM_ARRAY_LEN(http10_clients) && !r->choice; k++)
-			if (strcasestr(image, http10_clients[k].image) && !is_ingress_controller(image))
-				answer(r, "yes", "container %s of %s runs %s: %s", name ? name : "?",
-				       p->name, image, http10_clients[k].why);
+			if (strcasestr(image, http10_clients[k].image) &&
+			    !is_ingress_controller(image))
+				answer(r, "yes", "container %s of %s runs %s: %s",
+				       name ? name : "?", p->name, image, http10_clients[k].why);
 	}
 	if (!r->choice)
-		unknown(r, "the images of %s (%s) are not known to send HTTP/1.0; the access log "
-			   "shows the protocol of each request", p->name, seen.len ? seen.s : "none");
+		unknown(r,
+		        "the images of %s (%s) are not known to send HTTP/1.0; the access log "
+		        "shows the protocol of each request",
+		        p->name, seen.len ? seen.s : "none");
 	sb_free(&seen);
 }
 
@@ -126,7 +129,7 @@ static bool truthy(const char *v)
 static const struct kobj *istiod_for(struct cluster *c, const struct kobj *pod)
 {
 	const char *rev =
-		json_string_value(json_object_get(jpath(pod->j, "metadata.labels"), "istio.io/rev"));
+	    json_string_value(json_object_get(jpath(pod->j, "metadata.labels"), "istio.io/rev"));
 	const struct kobj_list *deps = cluster_list(c, "Deployment", cluster_control_namespace(c));
 	const struct kobj *any = NULL;
 	for (size_t i = 0; i < deps->n; i++) {
@@ -158,11 +161,11 @@ static void http10_enabled(const struct probe_ctx *x, struct probe_result *r)
 	const struct {
 		const char *value, *where;
 	} meta[] = {
-		{container_env(pod_container(p, "istio-proxy"), "ISTIO_META_HTTP10"),
-		 "the istio-proxy container's env"},
-		{jstr(ann, "proxyMetadata.ISTIO_META_HTTP10"), "its proxy.istio.io/config annotation"},
-		{jstr(cluster_mesh_config(x->cluster), "defaultConfig.proxyMetadata.ISTIO_META_HTTP10"),
-		 "meshConfig defaultConfig.proxyMetadata"},
+	    {container_env(pod_container(p, "istio-proxy"), "ISTIO_META_HTTP10"),
+	     "the istio-proxy container's env"},
+	    {jstr(ann, "proxyMetadata.ISTIO_META_HTTP10"), "its proxy.istio.io/config annotation"},
+	    {jstr(cluster_mesh_config(x->cluster), "defaultConfig.proxyMetadata.ISTIO_META_HTTP10"),
+	     "meshConfig defaultConfig.proxyMetadata"},
 	};
 	for (size_t i = 0; i < MM_ARRAY_LEN(meta) && !r->choice; i++)
 		if (truthy(meta[i].value))
@@ -187,14 +190,12 @@ static void http10_enabled(const struct probe_ctx *x, struct probe_result *r)
 
 /* ---- 426: the protocol a Service port declares ---- */
 
-/* How Istio treats a declared protocol: "http" when the sidecars parse HTTP on it, "tcp" when not. */
-static const struct {
-	const char *proto, *class;
-} port_protocols[] = {
-	{"http", "http"},   {"http2", "http"}, {"grpc", "http"},  {"grpc-web", "http"},
-	{"h2c", "http"},    {"kubernetes.io/h2c", "http"},        {"kubernetes.io/ws", "http"},
-	{"tcp", "tcp"},     {"tls", "tcp"},    {"https", "tcp"},  {"mongo", "tcp"},
-	{"mysql", "tcp"},   {"redis", "tcp"},  {"udp", "tcp"},
+/* Declared protocols on which the sidecars parse HTTP, and those they pass through as bytes. */
+static const char *const http_protocols[] = {
+    "http", "http2", "grpc", "grpc-web", "h2c", "kubernetes.io/h2c", "kubernetes.io/ws",
+};
+static const char *const tcp_protocols[] = {
+    "tcp", "tls", "https", "mongo", "mysql", "redis", "udp",
 };
 
 /* The protocol a port declares (appProtocol, else the name up to '-'); new string or NULL. */
@@ -206,11 +207,15 @@ static char *declared_protocol(json_t *port)
 	return name ? xstrndup(name, strcspn(name, "-")) : NULL;
 }
 
+/* "http", "tcp", or NULL for a name that declares no protocol. */
 static const char *protocol_class(const char *proto)
 {
-	for (size_t i = 0; proto && i < MM_ARRAY_LEN(port_protocols); i++)
-		if (strcasecmp(proto, port_protocols[i].proto) == 0)
-			return port_protocols[i].class;
+	for (size_t i = 0; proto && i < MM_ARRAY_LEN(http_protocols); i++)
+		if (strcasecmp(proto, http_protocols[i]) == 0)
+			return "http";
+	for (size_t i = 0; proto && i < MM_ARRAY_LEN(tcp_protocols); i++)
+		if (strcasecmp(proto, tcp_protocols[i]) == 0)
+			return "tcp";
 	return NULL;
 }
 
@@ -228,17 +233,18 @@ static void port_protocol(const struct probe_ctx *x, struct probe_result *r)
 		char *proto = declared_protocol(p);
 		const char *c = protocol_class(proto);
 		long number = (long)json_integer_value(json_object_get(p, "port"));
-		/* an undeclared protocol is detected from the first bytes: HTTP/1.x counts as HTTP */
-		sl_take(&ev, xasprintf("port %ld: %s%s", number, proto ? proto : "unnamed",
-				       c ? "" : " (not a declared protocol: detected, HTTP is parsed)"));
+		/* an undeclared protocol is detected from the first bytes: HTTP counts as HTTP */
+		sl_take(&ev,
+		        xasprintf("port %ld: %s%s", number, proto ? proto : "unnamed",
+		                  c ? "" : " (not a declared protocol: detected, HTTP is parsed)"));
 		c = c ? c : "http";
 		mixed |= class && strcmp(class, c) != 0;
 		class = c;
 		free(proto);
 	}
 	if (!class || mixed) {
-		unknown(r, "Service %s/%s has %s; answer for the port the failing calls use", svc->ns,
-			svc->name, class ? "ports of both kinds" : "no ports");
+		unknown(r, "Service %s/%s has %s; answer for the port the failing calls use",
+		        svc->ns, svc->name, class ? "ports of both kinds" : "no ports");
 	} else {
 		answer(r, class, "Service %s/%s: the sidecars %s on its ports", svc->ns, svc->name,
 		       strcmp(class, "http") == 0 ? "parse HTTP" : "pass bytes through");
@@ -262,13 +268,12 @@ static size_t path_hops(const struct probe_ctx *x, struct hop *hops)
 {
 	size_t n = 0;
 	const char *ns = in(x, "namespace") ? in(x, "namespace") : "default";
-	const struct kobj *caller = in(x, "pod") ? cluster_get(x->cluster, "Pod", ns, in(x, "pod"))
-						 : NULL;
+	const struct kobj *caller =
+	    in(x, "pod") ? cluster_get(x->cluster, "Pod", ns, in(x, "pod")) : NULL;
 	if (caller && pod_has_sidecar(caller))
 		hops[n++] = (struct hop){caller, proxy_context(caller, false)};
-	const struct kobj *svc = in(x, "service")
-					 ? cluster_get(x->cluster, "Service", ns, in(x, "service"))
-					 : NULL;
+	const struct kobj *svc =
+	    in(x, "service") ? cluster_get(x->cluster, "Service", ns, in(x, "service")) : NULL;
 	struct kobj_list pods = svc ? service_pods(x->cluster, svc) : (struct kobj_list){0};
 	for (size_t i = 0; i < pods.n && n < MAX_HOPS; i++)
 		if (pod_running(pods.v[i]) && pod_has_sidecar(pods.v[i]))
@@ -300,13 +305,13 @@ static bool ef_after(struct cluster *c, const struct kobj *a, const struct kobj 
 
 /* The EnvoyFilter whose value of key a hop ends up with, or NULL. */
 static const struct kobj *hop_filter(struct cluster *c, const struct hop *h, const char *key,
-				     json_t **value)
+                                     json_t **value)
 {
 	const struct kobj_list *efs = cluster_list(c, "EnvoyFilter", NULL);
 	const struct kobj *found = NULL;
 	for (size_t i = 0; i < efs->n; i++) {
-		json_t *v = ef_applies(c, efs->v[i], h->pod) ? ef_find(efs->v[i], key, h->context)
-							     : NULL;
+		json_t *v =
+		    ef_applies(c, efs->v[i], h->pod) ? ef_find(efs->v[i], key, h->context) : NULL;
 		if (v && (!found || ef_after(c, efs->v[i], found)))
 			found = efs->v[i], *value = v;
 	}
@@ -328,16 +333,17 @@ static void max_headers_patch(const struct probe_ctx *x, struct probe_result *r)
 	const char *verdict = NULL;
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = NULL;
-		const struct kobj *ef = hop_filter(x->cluster, &hops[i], "max_request_headers_kb", &v);
+		const struct kobj *ef =
+		    hop_filter(x->cluster, &hops[i], "max_request_headers_kb", &v);
 		long kb = ef ? headers_kb(v) : DEFAULT_HEADERS_KB;
 		if (ef)
 			sl_take(&r->evidence, xasprintf("%s (%s): EnvoyFilter %s/%s sets %ld KiB",
-							hops[i].pod->name, hops[i].context, ef->ns,
-							ef->name, kb));
+			                                hops[i].pod->name, hops[i].context, ef->ns,
+			                                ef->name, kb));
 		else
-			sl_take(&r->evidence, xasprintf("%s (%s): no EnvoyFilter, Envoy's default %d KiB",
-							hops[i].pod->name, hops[i].context,
-							DEFAULT_HEADERS_KB));
+			sl_take(&r->evidence,
+			        xasprintf("%s (%s): no EnvoyFilter, Envoy's default %d KiB",
+			                  hops[i].pod->name, hops[i].context, DEFAULT_HEADERS_KB));
 		if (kb <= 0 || kb > max)
 			verdict = "rejected";
 		else if (kb < DEFAULT_HEADERS_KB && !verdict)
@@ -345,13 +351,15 @@ static void max_headers_patch(const struct probe_ctx *x, struct probe_result *r)
 		raised += kb > DEFAULT_HEADERS_KB;
 	}
 	if (!n) {
-		unknown(r, "no pod with a sidecar on the path (--set pod=CALLER, --set service=NAME)");
+		unknown(r,
+		        "no pod with a sidecar on the path (--set pod=CALLER, --set service=NAME)");
 		return;
 	}
 	if (!verdict)
 		verdict = raised == n ? "raised" : raised ? "partial" : "default";
 	if (strcmp(verdict, "rejected") == 0)
-		sl_take(&r->evidence, xasprintf("Envoy accepts 1 to %ld KiB on this Istio version", max));
+		sl_take(&r->evidence,
+		        xasprintf("Envoy accepts 1 to %ld KiB on this Istio version", max));
 	r->choice = xstrdup(verdict);
 }
 
@@ -364,8 +372,10 @@ static bool pod_keeps_case(const struct probe_ctx *x, const struct hop *h, struc
 	bool keeps = json_is_true(jpath(ann, "proxyHeaders.preserveHttp1HeaderCase"));
 	json_decref(ann);
 	if (keeps) {
-		answer(r, "configured", "%s: proxy.istio.io/config sets "
-		       "proxyHeaders.preserveHttp1HeaderCase", h->pod->name);
+		answer(r, "configured",
+		       "%s: proxy.istio.io/config sets "
+		       "proxyHeaders.preserveHttp1HeaderCase",
+		       h->pod->name);
 		return true;
 	}
 	const struct kobj *ef = hop_filter(x->cluster, h, "header_key_format", &v);
@@ -373,7 +383,7 @@ static bool pod_keeps_case(const struct probe_ctx *x, const struct hop *h, struc
 		answer(r, "configured", "%s (%s): EnvoyFilter %s/%s sets header_key_format %s",
 		       h->pod->name, h->context, ef->ns, ef->name,
 		       json_object_get(v, "proper_case_words") ? "proper_case_words"
-							       : "(a stateful formatter)");
+		                                               : "(a stateful formatter)");
 	return ef != NULL;
 }
 
@@ -384,8 +394,9 @@ static void header_case(const struct probe_ctx *x, struct probe_result *r)
 		return;
 	/* meshConfig's switch exists since Istio 1.25 */
 	if (json_is_true(jpath(cluster_mesh_config(x->cluster),
-			       "defaultConfig.proxyHeaders.preserveHttp1HeaderCase"))) {
-		answer(r, "configured", "meshConfig defaultConfig.proxyHeaders."
+	                       "defaultConfig.proxyHeaders.preserveHttp1HeaderCase"))) {
+		answer(r, "configured",
+		       "meshConfig defaultConfig.proxyHeaders."
 		       "preserveHttp1HeaderCase is true");
 		return;
 	}
@@ -394,21 +405,26 @@ static void header_case(const struct probe_ctx *x, struct probe_result *r)
 	for (size_t i = 0; i < n; i++)
 		any |= pod_keeps_case(x, &hops[i], r);
 	if (!n)
-		unknown(r, "no pod with a sidecar on the path (--set pod=CALLER, --set service=NAME)");
+		unknown(r,
+		        "no pod with a sidecar on the path (--set pod=CALLER, --set service=NAME)");
 	else if (!any)
-		answer(r, "none", "no EnvoyFilter header_key_format and no preserveHttp1HeaderCase "
-		       "for the %zu sidecar%s on the path", n, n == 1 ? "" : "s");
+		answer(r, "none",
+		       "no EnvoyFilter header_key_format and no preserveHttp1HeaderCase "
+		       "for the %zu sidecar%s on the path",
+		       n, n == 1 ? "" : "s");
 }
 
 /* ---- sync: proxy-status ---- */
 
-/* The proxy-status row of the pod input, or NULL: *rows_known says whether proxy-status was read. */
+/* The proxy-status row of the pod input, or NULL: *rows_known says whether proxy-status was read.
+ */
 static const struct proxy_status *pod_row(const struct probe_ctx *x, struct probe_result *r,
-					  bool *rows_known)
+                                          bool *rows_known)
 {
 	const struct proxy_status *rows;
 	size_t n;
-	const char *why, *pod = in(x, "pod"), *ns = in(x, "namespace") ? in(x, "namespace") : "default";
+	const char *why, *pod = in(x, "pod"),
+	                 *ns = in(x, "namespace") ? in(x, "namespace") : "default";
 	*rows_known = false;
 	if (!pod) {
 		unknown(r, "no pod given (--set pod=NAME)");
@@ -454,8 +470,8 @@ static void sync_state(const struct probe_ctx *x, struct probe_result *r)
 {
 	static const struct {
 		const char *state, *choice;
-	} order[] = {{"ERROR", "error"}, {"STALE", "stale"}, {"NOT SENT", "not-sent"},
-		     {"SYNCED", "synced"}};
+	} order[] = {
+	    {"ERROR", "error"}, {"STALE", "stale"}, {"NOT SENT", "not-sent"}, {"SYNCED", "synced"}};
 	static const char *const names[] = {"CDS", "LDS", "EDS", "RDS", "ECDS"};
 	bool known;
 	const struct proxy_status *row = pod_row(x, r, &known);
@@ -473,14 +489,15 @@ static void sync_state(const struct probe_ctx *x, struct probe_result *r)
 			    (strcmp(order[o].state, "NOT SENT") != 0 || k < 4))
 				sb_printf(&types, "%s%s", types.len ? ", " : "", names[k]);
 		if (types.len)
-			answer(r, order[o].choice, "proxy-status %s.%s: %s for %s", row->pod, row->ns,
-			       order[o].state, types.s);
+			answer(r, order[o].choice, "proxy-status %s.%s: %s for %s", row->pod,
+			       row->ns, order[o].state, types.s);
 		sb_free(&types);
 	}
 	if (!r->choice)
-		unknown(r, "proxy-status shows no sync state for %s.%s (Istio 1.27 lists only the "
-			   "subscribed types: istioctl proxy-status %s.%s shows the diff)",
-			row->pod, row->ns, row->pod, row->ns);
+		unknown(r,
+		        "proxy-status shows no sync state for %s.%s (Istio 1.27 lists only the "
+		        "subscribed types: istioctl proxy-status %s.%s shows the diff)",
+		        row->pod, row->ns, row->pod, row->ns);
 }
 
 /* The Sidecar resource that applies to a pod: its own selector, its namespace's, the root's. */
@@ -493,7 +510,7 @@ static const struct kobj *sidecar_for(struct cluster *c, const struct kobj *pod)
 			json_t *sel = jpath(scs->v[k]->j, "spec.workloadSelector.labels");
 			bool selects = json_object_size(sel) > 0;
 			if (i == 0 ? selects && labels_match(sel, jpath(pod->j, "metadata.labels"))
-				   : !selects)
+			           : !selects)
 				return scs->v[k];
 		}
 	}
@@ -522,7 +539,7 @@ static void sidecar_scope(const struct probe_ctx *x, struct probe_result *r)
 		json_t *hs = jpath(json_array_get(egress, i), "hosts");
 		for (size_t k = 0; k < json_array_size(hs); k++)
 			sb_printf(&hosts, "%s%s", hosts.len ? ", " : "",
-				  json_string_value(json_array_get(hs, k)));
+			          json_string_value(json_array_get(hs, k)));
 	}
 	answer(r, "restricted", "Sidecar %s/%s limits what %s receives to the hosts %s", sc->ns,
 	       sc->name, p->name, hosts.len ? hosts.s : "(none)");
@@ -547,7 +564,8 @@ static void version_skew(const struct probe_ctx *x, struct probe_result *r)
 		bool known;
 		const struct proxy_status *row = pod_row(x, r, &known);
 		if (row)
-			answer(r, "in-range", "proxy %s runs %s, within the range its istiod %s supports",
+			answer(r, "in-range",
+			       "proxy %s runs %s, within the range its istiod %s supports",
 			       row->pod, row->version, row->istiod ? row->istiod : "");
 		else if (known)
 			unknown(r, "%s is not in proxy-status", s.pod);
@@ -559,7 +577,7 @@ static void istiod_conflicts(const struct probe_ctx *x, struct probe_result *r)
 {
 	struct scope s = {0};
 	probe_by_detector(x, r, &s, "pilot-config-conflict", "found", "clean",
-			  "istiod's log shows no conflict, push error or rejected configuration");
+	                  "istiod's log shows no conflict, push error or rejected configuration");
 }
 
 #define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
@@ -575,15 +593,15 @@ PROBE("proxy-version-skew", version_skew, "namespace", "pod", NULL);
 PROBE("istiod-conflicts", istiod_conflicts, NULL);
 
 const struct probe *const probes_protocol[] = {
-	&probe_caller_http10,
-	&probe_http10_enabled,
-	&probe_port_protocol,
-	&probe_max_headers_patch,
-	&probe_header_case,
-	&probe_proxy_listed,
-	&probe_sync_state,
-	&probe_sidecar_scope,
-	&probe_version_skew,
-	&probe_istiod_conflicts,
-	NULL,
+    &probe_caller_http10,
+    &probe_http10_enabled,
+    &probe_port_protocol,
+    &probe_max_headers_patch,
+    &probe_header_case,
+    &probe_proxy_listed,
+    &probe_sync_state,
+    &probe_sidecar_scope,
+    &probe_version_skew,
+    &probe_istiod_conflicts,
+    NULL,
 };
