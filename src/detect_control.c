@@ -49,10 +49,11 @@ static void control_plane(struct cluster *c, const struct scope *s, struct findi
 const struct detector det_control_plane = {"control-plane", "control-plane-unhealthy",
 					   control_plane};
 
+/* STALE, or NULL: a rejected update (ERROR) is proxy-config-drift's finding. */
 static const char *worst_or_null(const struct proxy_status *r)
 {
 	const char *w = proxy_status_worst(r);
-	return w && (strcmp(w, "STALE") == 0 || strcmp(w, "ERROR") == 0) ? w : NULL;
+	return w && strcmp(w, "STALE") == 0 ? w : NULL;
 }
 
 static void proxy_stale(struct cluster *c, const struct scope *s, struct findings *f)

@@ -40,7 +40,8 @@
 	X("EnvoyFilter", "envoyfilters.networking.istio.io", false)                              \
 	X("PeerAuthentication", "peerauthentications.security.istio.io", false)                  \
 	X("AuthorizationPolicy", "authorizationpolicies.security.istio.io", false)               \
-	X("RequestAuthentication", "requestauthentications.security.istio.io", false)
+	X("RequestAuthentication", "requestauthentications.security.istio.io", false)            \
+	X("Telemetry", "telemetries.telemetry.istio.io", false)
 
 struct kind_info {
 	const char *kind, *resource;

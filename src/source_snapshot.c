@@ -16,6 +16,7 @@ static const char *const known_kinds[] = {
 	"MutatingWebhookConfiguration",    "Event",         "VirtualService",
 	"DestinationRule", "Gateway",      "PeerAuthentication", "ServiceEntry",
 	"Sidecar",        "EnvoyFilter",   "AuthorizationPolicy", "RequestAuthentication",
+	"Telemetry",
 };
 
 struct loader {
