@@ -388,6 +388,56 @@ static void proxy_oom(struct cluster *c, const struct scope *s, struct findings 
 
 static const struct detector det_proxy_oom = {"proxy-oom-killed", "proxy-oom-killed", proxy_oom};
 
+/* The injected containers, whose images come from the injector's settings. */
+static const char *const injected[] = {"istio-init", "istio-validation", "istio-proxy"};
+
+/* A container that waits because its image cannot be pulled. */
+static bool pull_failing(json_t *st)
+{
+	static const char *const reasons[] = {"ErrImagePull", "ImagePullBackOff",
+	                                      "InvalidImageName"};
+	const char *w = jstr(st, "state.waiting.reason");
+	for (size_t i = 0; w && i < MM_ARRAY_LEN(reasons); i++)
+		if (strcmp(w, reasons[i]) == 0)
+			return true;
+	return false;
+}
+
+static void image_pull(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "sidecar-image-pull-failure";
+	if (!need_kind(c, f, check, "Pod"))
+		return;
+	struct kobj_list pods = mesh_pods(c, s);
+	for (size_t i = 0; i < pods.n; i++) {
+		const struct kobj *p = pods.v[i];
+		for (size_t k = 0; k < MM_ARRAY_LEN(injected); k++) {
+			json_t *st = workload_status(p, injected[k]);
+			if (!pull_failing(st))
+				continue;
+			const char *msg = jstr(st, "state.waiting.message");
+			json_t *spec =
+			    container_named(jpath(p->j, "spec.initContainers"), injected[k]);
+			if (!spec)
+				spec = container_named(jpath(p->j, "spec.containers"), injected[k]);
+			struct strlist ev = {0};
+			sl_take(&ev, xasprintf("pod %s/%s: %s waits with %s", p->ns, p->name,
+			                       injected[k], jstr(st, "state.waiting.reason")));
+			sl_take(&ev, xasprintf("image %s", jstr(spec, "image") ? jstr(spec, "image")
+			                                                       : "unknown"));
+			if (msg)
+				sl_take(&ev, xasprintf("%.200s", msg));
+			findings_add(f, check, p, &ev, "the sidecar image of %s cannot be pulled",
+			             p->name);
+			break;
+		}
+	}
+	free(pods.v);
+}
+
+static const struct detector det_image_pull = {"sidecar-image-pull-failure",
+                                               "sidecar-image-pull-failure", image_pull};
+
 /* Whether the CNI node agent is installed, as an evidence line. New string. */
 static char *cni_line(struct cluster *c)
 {
@@ -447,7 +497,9 @@ static void init_failures(struct cluster *c, const struct scope *s, struct findi
 	for (size_t i = 0; i < pods.n; i++) {
 		const struct kobj *p = pods.v[i];
 		json_t *st = workload_status(p, "istio-init");
-		char *text = st && workload_init_failing(st) ? init_log(c, f, want, p, st) : NULL;
+		/* an image that cannot be pulled never ran, so there is no log to read */
+		bool ran = st && workload_init_failing(st) && !pull_failing(st);
+		char *text = ran ? init_log(c, f, want, p, st) : NULL;
 		char *line =
 		    text ? log_match(text, exist ? rules_exist_signs : permission_signs, 0) : NULL;
 		free(text);
@@ -972,8 +1024,20 @@ static void ingress_address(struct cluster *c, const struct scope *s, struct fin
 static const struct detector det_ingress_address = {"ingress-no-external-address",
                                                     "ingress-no-external-address", ingress_address};
 
+/* clang-format off */
 const struct detector *const detectors_workload[] = {
-    &det_envoy_fd_limit, &det_proxy_oom, &det_init_not_reentrant, &det_init_no_net_admin,
-    &det_probe_mtls,     &det_app_exits, &det_not_ready_at_start, &det_non_tcp,
-    &det_cert_rotation,  &det_dns_proxy, &det_ingress_address,    NULL,
+	&det_envoy_fd_limit,
+	&det_proxy_oom,
+	&det_image_pull,
+	&det_init_not_reentrant,
+	&det_init_no_net_admin,
+	&det_probe_mtls,
+	&det_app_exits,
+	&det_not_ready_at_start,
+	&det_non_tcp,
+	&det_cert_rotation,
+	&det_dns_proxy,
+	&det_ingress_address,
+	NULL,
 };
+/* clang-format on */

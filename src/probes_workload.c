@@ -140,6 +140,7 @@ static void crash_container(const struct probe_ctx *x, struct probe_result *r)
 	if (!p)
 		return;
 	json_t *init = workload_status(p, "istio-init"), *proxy = workload_status(p, "istio-proxy");
+	const char *proxy_waiting = jstr(proxy, "state.waiting.reason");
 	bool restarted;
 	json_t *app = failing_app(p, &restarted);
 	if (!pod_has_sidecar(p))
@@ -151,6 +152,8 @@ static void crash_container(const struct probe_ctx *x, struct probe_result *r)
 		             restarts(init));
 	else if (restarts(proxy) > 0)
 		probe_answer(r, "proxy", "istio-proxy restart count %ld", restarts(proxy));
+	else if (proxy_waiting && strstr(proxy_waiting, "Image"))
+		probe_answer(r, "proxy", "istio-proxy waits: %s", proxy_waiting);
 	else if (app)
 		probe_answer(r, "app", "container %s %s", jstr(app, "name"),
 		             restarted ? "restarts (or waits in CrashLoopBackOff)"
@@ -198,7 +201,8 @@ static void first_cause(const struct probe_ctx *x, struct probe_result *r, const
 
 static void init_failure(const struct probe_ctx *x, struct probe_result *r)
 {
-	static const struct cause cs[] = {{"istio-init-not-reentrant", "rules-exist"},
+	static const struct cause cs[] = {{"sidecar-image-pull-failure", "image"},
+	                                  {"istio-init-not-reentrant", "rules-exist"},
 	                                  {"istio-init-no-net-admin", "permission"}};
 	first_cause(x, r, cs, MM_ARRAY_LEN(cs), "other",
 	            "istio-init's log shows neither existing rules nor missing privileges");
@@ -206,7 +210,8 @@ static void init_failure(const struct probe_ctx *x, struct probe_result *r)
 
 static void proxy_failure(const struct probe_ctx *x, struct probe_result *r)
 {
-	static const struct cause cs[] = {{"proxy-oom-killed", "oom"},
+	static const struct cause cs[] = {{"sidecar-image-pull-failure", "image"},
+	                                  {"proxy-oom-killed", "oom"},
 	                                  {"envoy-fd-limit", "fd-limit"},
 	                                  {"proxy-not-connected", "not-connected"}};
 	first_cause(x, r, cs, MM_ARRAY_LEN(cs), "other",

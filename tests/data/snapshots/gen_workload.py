@@ -126,6 +126,14 @@ PERM_LOG = INIT_HEAD + ("iptables-restore --noflush /tmp/iptables-rules-17636280
                         "error: exit status 2\n")
 init_crash("istio-init-no-net-admin", "payments", PERM_LOG)
 
+f = base() + [svc("reviews", B, {"app": "reviews"})]
+p = app_pod("reviews", ready=False, init_wait="ImagePullBackOff")
+container(p, "istio-init")["image"] = container(p, "istio-proxy")["image"] = "registry.internal/istio/proxyv2:1.22.3"
+status(p, "istio-init", restartCount=0, state={"waiting": {"reason": "ImagePullBackOff",
+       "message": 'Back-off pulling image "registry.internal/istio/proxyv2:1.22.3"'}})
+f.append(p)
+write("sidecar-image-pull-failure", f, ["sidecar-image-pull-failure Pod/shop/reviews-v1-%s" % HASH])
+
 f = base()
 f.append(event("reports-7f9c6d5b4.181a", B, "ReplicaSet", "reports-7f9c6d5b4", "FailedCreate",
                'Error creating: pods "reports-7f9c6d5b4-x7k2p" is forbidden: violates PodSecurity "baseline:latest": '
