@@ -2,8 +2,9 @@
  * Detectors of the routing flow: rules that are accepted but have no effect.
  * Each proves one cause from configuration alone (Services, pods,
  * VirtualServices, DestinationRules) and keeps quiet on what works as
- * written. Two helpers are shared with probes_routing.c: the Service a host
- * names, and how Istio classifies a Service port's protocol.
+ * written. Some helpers are shared with probes_routing.c: the Service a host
+ * names, how Istio classifies a Service port's protocol, and whether a
+ * VirtualService applies to sidecars for a host.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn);
 const char *routing_port_class(struct cluster *c, json_t *port, char **why);
+bool routing_vs_for_mesh(const struct kobj *vs);
+bool routing_vs_covers(const struct kobj *vs, const char *fqdn);
 
 /* The Service that an in-cluster FQDN (name.namespace.svc.cluster.local) names, or NULL. */
 const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn)
@@ -75,13 +78,15 @@ static bool outbound_sniffing_off(struct cluster *c)
 const char *routing_port_class(struct cluster *c, json_t *port, char **why)
 {
 	const char *name = jstr(port, "name"), *app = jstr(port, "appProtocol");
-	const char *proto = jstr(port, "protocol");
+	const char *proto = jstr(port, "protocol"), *v = cluster_istio_version(c);
 	long number = (long)json_integer_value(json_object_get(port, "port"));
 	if (proto && strcmp(proto, "UDP") == 0) {
 		*why = xasprintf("port %ld is UDP, which sidecars do not proxy", number);
 		return "udp";
 	}
-	/* appProtocol wins over the name; the protocol is the part before the first '-' */
+	/* appProtocol (read since 1.6) wins over the name; the protocol is what precedes '-' */
+	if (v && version_cmp(v, "1.6") < 0)
+		app = NULL;
 	const char *decl = app ? app : name ? name : "";
 	size_t len = strcspn(decl, "-");
 	if (strncasecmp(decl, "grpc-web", 8) == 0)
@@ -100,7 +105,6 @@ const char *routing_port_class(struct cluster *c, json_t *port, char **why)
 					 "non-HTTP port: Istio treats it as TCP", number);
 			return "opaque";
 		}
-	const char *v = cluster_istio_version(c);
 	char *what = *decl ? xasprintf("port %ld ('%s')", number, decl)
 			   : xasprintf("port %ld (unnamed)", number);
 	const char *cls = "opaque";
@@ -134,7 +138,7 @@ static bool service_wanted(const struct scope *s, const struct kobj *svc)
 }
 
 /* Whether a VirtualService applies to sidecars: no gateways list, or one naming mesh. */
-static bool vs_for_mesh(const struct kobj *vs)
+bool routing_vs_for_mesh(const struct kobj *vs)
 {
 	json_t *gws = jpath(vs->j, "spec.gateways");
 	if (!json_array_size(gws))
@@ -145,6 +149,20 @@ static bool vs_for_mesh(const struct kobj *vs)
 			return true;
 	}
 	return false;
+}
+
+/* Whether a VirtualService applies to sidecars calling fqdn (a host of it covers fqdn). */
+bool routing_vs_covers(const struct kobj *vs, const char *fqdn)
+{
+	json_t *hosts = jpath(vs->j, "spec.hosts");
+	bool covers = false;
+	for (size_t k = 0; routing_vs_for_mesh(vs) && !covers && k < json_array_size(hosts); k++) {
+		const char *h = json_string_value(json_array_get(hosts, k));
+		char *full = h ? host_fqdn(h, vs->ns) : NULL;
+		covers = full && host_matches(full, fqdn);
+		free(full);
+	}
+	return covers;
 }
 
 /* Every route destination of a VirtualService (http, tcp and tls), as a new array. */
@@ -257,7 +275,7 @@ static void port_naming(struct cluster *c, const struct scope *s, struct finding
 		const struct kobj *vs = vss->v[i];
 		size_t k;
 		json_t *h;
-		bool l7 = vs_for_mesh(vs) && json_array_size(jpath(vs->j, "spec.http"));
+		bool l7 = routing_vs_for_mesh(vs) && json_array_size(jpath(vs->j, "spec.http"));
 		json_array_foreach(l7 ? jpath(vs->j, "spec.hosts") : NULL, k, h) {
 			const char *host = json_string_value(h);
 			char *fqdn = host ? host_fqdn(host, vs->ns) : NULL;
@@ -517,12 +535,13 @@ static void subset_policy(struct cluster *c, const struct scope *s, struct findi
 static const struct detector det_subset_policy = {"dr-subset-policy-inactive",
 						  "dr-subset-policy-inactive", subset_policy};
 
-/* The subsets that the first mesh VirtualService routing an FQDN to subsets names. */
+/* The subsets that the first mesh VirtualService for an FQDN routes it to. */
 static const struct kobj *mesh_subsets(struct cluster *c, const char *fqdn, struct strlist *subsets)
 {
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
 	for (size_t i = 0; i < vss->n && !subsets->n; i++) {
-		json_t *dests = vs_for_mesh(vss->v[i]) ? vs_destinations(vss->v[i]) : NULL;
+		bool mesh = routing_vs_covers(vss->v[i], fqdn);
+		json_t *dests = mesh ? vs_destinations(vss->v[i]) : NULL;
 		size_t k;
 		json_t *d;
 		json_array_foreach(dests, k, d) {
@@ -586,7 +605,7 @@ static void gateway_subset(struct cluster *c, const struct scope *s, struct find
 		return;
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
 	for (size_t i = 0; i < vss->n; i++)
-		if (!vs_for_mesh(vss->v[i]))
+		if (!routing_vs_for_mesh(vss->v[i]))
 			gateway_vs(c, s, vss->v[i], f);
 }
 
@@ -844,7 +863,8 @@ static void wrong_namespace(struct cluster *c, const struct scope *s, struct fin
 	for (size_t i = 0; i < vss->n; i++) {
 		size_t k;
 		json_t *h;
-		json_t *hosts = vs_for_mesh(vss->v[i]) ? jpath(vss->v[i]->j, "spec.hosts") : NULL;
+		bool mesh = routing_vs_for_mesh(vss->v[i]);
+		json_t *hosts = mesh ? jpath(vss->v[i]->j, "spec.hosts") : NULL;
 		json_array_foreach(hosts, k, h)
 			if (json_string_value(h))
 				short_host(c, s, vss->v[i], json_string_value(h), "host", f);

@@ -14,6 +14,7 @@
 /* From detect_routing.c. */
 const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn);
 const char *routing_port_class(struct cluster *c, json_t *port, char **why);
+bool routing_vs_covers(const struct kobj *vs, const char *fqdn);
 
 static const struct kobj *the_service(const struct probe_ctx *x, struct probe_result *r)
 {
@@ -40,32 +41,6 @@ static const struct kobj *service_dr(const struct probe_ctx *x, const struct kob
 	return dr;
 }
 
-/* Whether a VirtualService applies to sidecars: no gateways, or "mesh" among them. */
-static bool for_mesh(const struct kobj *vs)
-{
-	json_t *gws = jpath(vs->j, "spec.gateways");
-	bool mesh = !json_array_size(gws);
-	for (size_t i = 0; !mesh && i < json_array_size(gws); i++) {
-		const char *g = json_string_value(json_array_get(gws, i));
-		mesh = g && strcmp(g, "mesh") == 0;
-	}
-	return mesh;
-}
-
-/* Whether a VirtualService for sidecars has a host that covers fqdn. */
-static bool vs_covers(const struct kobj *vs, const char *fqdn)
-{
-	json_t *hosts = jpath(vs->j, "spec.hosts");
-	bool covers = false;
-	for (size_t k = 0; for_mesh(vs) && !covers && k < json_array_size(hosts); k++) {
-		const char *h = json_string_value(json_array_get(hosts, k));
-		char *full = h ? host_fqdn(h, vs->ns) : NULL;
-		covers = full && host_matches(full, fqdn);
-		free(full);
-	}
-	return covers;
-}
-
 static bool exported(struct cluster *c, const struct kobj *o, const char *ns);
 
 /* The first VirtualService for sidecars in namespace ns whose hosts cover fqdn, or NULL. */
@@ -73,7 +48,7 @@ static const struct kobj *mesh_vs(struct cluster *c, const char *fqdn, const cha
 {
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
 	for (size_t i = 0; i < vss->n; i++)
-		if (vs_covers(vss->v[i], fqdn) && exported(c, vss->v[i], ns))
+		if (routing_vs_covers(vss->v[i], fqdn) && exported(c, vss->v[i], ns))
 			return vss->v[i];
 	return NULL;
 }
@@ -284,7 +259,7 @@ static char *vs_hidden(struct cluster *c, const struct kobj *pod, const struct k
 	for (size_t i = 0; i < vss->n; i++) {
 		const struct kobj *vs = vss->v[i];
 		char *now = NULL;
-		if (!vs_covers(vs, fqdn))
+		if (!routing_vs_covers(vs, fqdn))
 			continue;
 		if (!exported(c, vs, pod->ns))
 			now = xasprintf("VirtualService %s/%s for %s is not exported to namespace "
