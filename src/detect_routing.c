@@ -85,7 +85,8 @@ const char *routing_port_class(struct cluster *c, json_t *port, char **why)
 		return "udp";
 	}
 	/* appProtocol (read since 1.6) wins over the name; the protocol is what precedes '-' */
-	if (v && version_cmp(v, "1.6") < 0)
+	const char *unread = v && version_cmp(v, "1.6") < 0 ? app : NULL;
+	if (unread)
 		app = NULL;
 	const char *decl = app ? app : name ? name : "";
 	size_t len = strcspn(decl, "-");
@@ -94,8 +95,10 @@ const char *routing_port_class(struct cluster *c, json_t *port, char **why)
 	for (size_t i = 0; i < MM_ARRAY_LEN(protocols); i++) {
 		const char *p = protocols[i].name;
 		if (strlen(p) == len && strncasecmp(decl, p, len) == 0) {
-			*why = xasprintf("port %ld %s '%s' declares %s", number,
-					 app ? "appProtocol" : "name", decl, p);
+			*why = xasprintf("port %ld %s '%s' declares %s%s%s%s", number,
+					 app ? "appProtocol" : "name", decl, p,
+					 unread ? " (Istio reads appProtocol from 1.6 on, so '" : "",
+					 unread ? unread : "", unread ? "' is ignored)" : "");
 			return protocols[i].http ? "http" : "opaque";
 		}
 	}

@@ -85,6 +85,10 @@ f = replace(base(), "Service", "catalog", svc_ports("catalog", B, {"app": "catal
 f.append(vs_spec("catalog", B, {"hosts": ["catalog"], "http": [{"timeout": "2s", "route": [route("catalog")]}]}))
 write("service-port-naming-before-1.3", f, ["service-port-naming Service/shop/catalog"], version="1.2.10")
 
+# appProtocol is read from Istio 1.6 on: before, the port name decides
+f = replace(base(), "Service", "cart", svc_ports("cart", B, {"app": "cart"}, [port(9080, "tcp-web", app="http")]))
+write("service-port-naming-appprotocol-before-1.6", f, ["service-port-naming Service/shop/cart"], version="1.5.10")
+
 # mixed-protocol-port: a second Service declares cart's container port 9080 as TCP
 f = base()
 f.append(svc_ports("cart-admin", B, {"app": "cart"}, [port(7000, "tcp-admin", target=9080)]))
@@ -143,11 +147,11 @@ write("rule-not-visible-to-caller", f, [])
 
 # Healthy variants: each looks like one of the faults above and is fine.
 v = base()
-# an undeclared port is detected as HTTP (Istio 1.3+); appProtocol wins over a plain name
+# an undeclared port is detected as HTTP (Istio 1.3+); appProtocol wins over the port name
 v.append(svc_ports("search", B, {"app": "search"}, [port(8080)]))
 v.append(pod("search-v1-7d8e9f0a1-ccccc", B, {"app": "search", "version": "v1"}))
 v.append(vs_spec("search", B, {"hosts": ["search"], "http": [{"timeout": "3s", "route": [route("search")]}]}))
-v.append(svc_ports("reports", B, {"app": "reports"}, [port(8080, "web", app="http"), port(9100, "tcp-metrics")]))
+v.append(svc_ports("reports", B, {"app": "reports"}, [port(8080, "tcp-legacy", app="http"), port(9100, "tcp-metrics")]))
 v.append(pod("reports-v1-8e9f0a1b2-ddddd", B, {"app": "reports", "version": "v1"}))
 v.append(vs_spec("reports", B, {"hosts": ["reports.shop.svc.cluster.local"], "http": [{"route": [route("reports")]}]}))
 # a TCP port routed by tcp rules only; a database port named for its protocol
