@@ -3,13 +3,15 @@
 the healthy "shop" mesh of k8s.py with exactly one fault each, named after the
 diagnosis, and routing-healthy-variants, which looks suspicious but is fine.
 
-Two fixtures exist for walks only and expect no finding, because their cause
-can only be seen from a given calling pod (a probe, not a detector):
-locality-lb-client-no-service and rule-not-visible-to-caller.
+Three fixtures exist for walks and expect no finding: the cause of
+locality-lb-client-no-service and rule-not-visible-to-caller can only be seen
+from a given calling pod (a probe, not a detector), and routing-pods-forbidden
+holds a snapshot that could not list pods (every check that needs them is
+skipped; the flow ends at kube-permission-denied).
 
 Run from this directory: python3 gen_routing.py
 """
-import os, sys
+import json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from k8s import *
 
@@ -192,3 +194,12 @@ v.append(vs_spec("payments", "ops", {"hosts": ["payments"], "http": [{"route": [
 # a Sidecar that imports its own namespace and the control plane
 v.append(sidecar("default", B, ["./*", "istio-system/*"]))
 write("routing-healthy-variants", v, [])
+
+# kube-permission-denied (walks only): the snapshot could not list pods, so every check that
+# needs them is skipped and the flow's first question answers "forbidden"
+write("routing-pods-forbidden", [o for o in base() if o["kind"] != "Pod"], [])
+meta_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "routing-pods-forbidden", "meta.json")
+m = json.load(open(meta_path))
+m["unavailable"] = {"Pod": 'pods is forbidden: User "oncall@example.com" cannot list resource "pods" '
+                           'in API group "" at the cluster scope'}
+json.dump(m, open(meta_path, "w"))
