@@ -13,7 +13,7 @@ for flow in $("$MESHMEDIC" list --format json | sed -n 's/^    "id": "\(.*\)",$/
 		grep -q '<svg' "$SCRATCH/$flow.svg"; then ok "dot -Tsvg accepts graph $flow"; else
 		not_ok "dot -Tsvg accepts graph $flow" "$SCRATCH/err"; fi
 	# each diagnosis the flow reaches appears once, as a note
-	want=$(grep -o '"diagnosis": *"[^"]*"' "$(grep -l "\"id\": \"$flow\"" "$TOP_SRCDIR"/flows/*.json | head -n 1)" |
+	want=$(grep -o '"diagnosis": *"[^"]*"' "$(grep -l "^  \"id\": \"$flow\"," "$TOP_SRCDIR"/flows/*.json | head -n 1)" |
 		sed 's/.*"\([^"]*\)"$/\1/' | sort -u | wc -l)
 	got=$(grep -c 'shape=note' "$SCRATCH/$flow.dot" || true)
 	if [ "$want" = "$got" ]; then ok "graph $flow draws its $want diagnoses as notes"; else

@@ -56,7 +56,9 @@ def service_entry(name, n, hosts):
             "spec": {"hosts": hosts, "location": "MESH_EXTERNAL", "resolution": "DNS",
                      "ports": [{"number": 443, "name": "tls", "protocol": "TLS"}]}}
 
-SHOP_ROUTES = [route("cart", prefix="/cart"), route("catalog")]
+# gateway routes to cart name a subset: cart has a mesh VirtualService that splits by subset
+# (a gateway route without one would be gateway-vs-ignores-subset)
+SHOP_ROUTES = [route("cart", prefix="/cart", subset="v1"), route("catalog")]
 
 def gw_base(gw_servers=None, shop_vs=None, selector=None):
     """The shop mesh with an ingress gateway pod, a Gateway for shop.example.com in
@@ -111,11 +113,11 @@ v += [ingress_pod("internal-gw-5b7c9-q8w2e", {"istio": "internal-gateway"}),
           [{"timeout": "3s", "route": [{"destination": {"host": "api.payments.example.net"}}]}]),
       # routes in a safe order: longer prefix first, a header-only early route, exact before prefix, regex
       vsg("ordered", B, ["ordered.example.com"], ["istio-system/catch-all"], [
-          route("cart", prefix="/usrv-expand"),
-          route("cart", prefix="/usrv"),
+          route("cart", prefix="/usrv-expand", subset="v1"),
+          route("cart", prefix="/usrv", subset="v1"),
           {"match": [{"uri": {"prefix": "/api"}, "headers": {"x-tester": {"exact": "yes"}}}],
            "route": [{"destination": {"host": "cart", "subset": "v2"}}]},
-          route("cart", prefix="/api/v2"),
+          route("cart", prefix="/api/v2", subset="v1"),
           route("catalog", exact="/login"),
           route("catalog", prefix="/login"),
           {"match": [{"uri": {"regex": "/items(/.*)?"}}], "route": [{"destination": {"host": "catalog"}}]},
@@ -154,7 +156,7 @@ write("shared-cert-http2-reuse", f,
 
 # vs-match-order-shadowed: prefix /cart placed before /cart-v2
 write("vs-match-order-shadowed",
-      gw_base(shop_vs=shop_vs(http=[route("cart", prefix="/cart"), route("cart", prefix="/cart-v2", subset="v2"),
+      gw_base(shop_vs=shop_vs(http=[route("cart", prefix="/cart", subset="v1"), route("cart", prefix="/cart-v2", subset="v2"),
                                     route("catalog")])),
       ["vs-match-order-shadowed VirtualService/shop/shop"])
 
@@ -167,7 +169,7 @@ write("vs-missing-mesh-gateway",
 # For walks: a Gateway whose selector names labels of another installation (no detector)
 write("gateway-selector-no-workload", gw_base(selector={"istio": "ingress"}), [])
 # For walks: the shop VirtualService has no catch-all route (no detector: often intended)
-write("gateway-no-catch-all", gw_base(shop_vs=shop_vs(http=[route("cart", prefix="/cart")])), [])
+write("gateway-no-catch-all", gw_base(shop_vs=shop_vs(http=[route("cart", prefix="/cart", subset="v1")])), [])
 # For walks: the ingress gateway's proxy is STALE (found by the core detector)
 write("gateway-proxy-config-stale", gw_base(),
       ["proxy-config-stale Pod/istio-system/" + IGW], ps_override={IGW: "STALE (5m ago)"})
