@@ -154,8 +154,7 @@ int main(void)
 				used = real->flows[i]->nodes[k].probe &&
 				       strcmp(real->flows[i]->nodes[k].probe, (*p)->name) == 0;
 		/* TRANSITIONAL: these get their first users with the family flows */
-		static const char *const pending[] = {"envoy-live", "envoy-overflow",
-						      "envoy-header-limit"};
+		static const char *const pending[] = {"envoy-overflow"};
 		for (size_t i = 0; i < MM_ARRAY_LEN(pending) && !used; i++)
 			used = strcmp((*p)->name, pending[i]) == 0;
 		ok(used, "probe %s is used by a flow", (*p)->name);

@@ -223,7 +223,8 @@ v.append(event("quota.181c", B, "ReplicaSet", "batch-5f6d7c8b9", "FailedCreate",
 p = app_pod("tracker")
 v += [svc("tracker", B, {"app": "tracker"}), p]
 logs[(B, p["metadata"]["name"], "tracker")] = "".join("INFO tick %d\n" % i for i in range(40)) + "WARN peer: connection refused\n"
-write("crash-healthy-variants", v, [], logs=logs)
+write("crash-healthy-variants", v, [], logs=logs,
+      envoy={(B, "billing-v1-6d5f8c7b9-bbbbb", "server_info"): {"state": "LIVE", "version": "abc/1.22.3/Clean/RELEASE/BoringSSL"}})
 write_ps("crash-healthy-variants", v)
 
 # ---- connectivity: one fault each ----

@@ -84,8 +84,9 @@ def pods_of(items):
     return [(o["metadata"]["name"], o["metadata"]["namespace"]) for o in items
             if o["kind"] == "Pod" and any(c["name"] == "istio-proxy" for c in o["spec"]["containers"])]
 
-def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs=None):
-    """logs: {(namespace, pod, container): text}; container "X.previous" is the log before the last restart."""
+def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs=None, envoy=None):
+    """logs: {(namespace, pod, container): text}; container "X.previous" is the log before the last restart.
+    envoy: {(namespace, pod, document): JSON value}, the sidecar's admin documents (server_info ...)."""
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -99,6 +100,9 @@ def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs
     for (n, p, c), text in (logs or {}).items():
         os.makedirs(os.path.join(d, "logs", n, p), exist_ok=True)
         open(os.path.join(d, "logs", n, p, c + ".log"), "w").write(text)
+    for (n, p, doc), value in (envoy or {}).items():
+        os.makedirs(os.path.join(d, "envoy", n, p), exist_ok=True)
+        json.dump(value, open(os.path.join(d, "envoy", n, p, doc + ".json"), "w"), indent=1)
 
 def replace(items, kind, name, new):
     return [new if (o["kind"] == kind and o["metadata"]["name"] == name) else o for o in items]
