@@ -18,14 +18,8 @@
 #include <strings.h>
 
 #include "detect.h"
+#include "gateway.h"
 #include "mesh.h"
-
-/* Shared with probes_gateway.c, which declares them the same way. */
-json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns, json_t *after);
-bool gw_vs_covers(const struct kobj *vs, const char *host);
-bool gw_vs_binds(const struct kobj *vs, const struct kobj *gw);
-bool gw_vs_mesh(const struct kobj *vs);
-const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns);
 
 /* Kubernetes Gateway API objects share the kind name; only Istio's are read here. */
 static bool istio_gateway(const struct kobj *o)

@@ -13,15 +13,9 @@
 #include <string.h>
 
 #include "detect.h"
+#include "protocol.h"
 #include "mesh.h"
 #include "proxystatus.h"
-
-/* Shared with probes_protocol.c. */
-bool ef_applies(struct cluster *c, const struct kobj *ef, const struct kobj *pod);
-json_t *ef_find(const struct kobj *ef, const char *key, const char *context);
-const char *proxy_context(const struct kobj *pod, bool inbound);
-long headers_kb(json_t *v);
-long headers_kb_max(struct cluster *c);
 
 /* ---- pilot-config-conflict: istiod's log ---- */
 

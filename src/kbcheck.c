@@ -93,6 +93,34 @@ static void resolve_choice(const struct mm_kb *kb, const struct mm_flow *f, stru
 	free(p);
 }
 
+/* Generic probes whose node's choice ids carry meaning, and what the ids must be. */
+static const struct {
+	const char *probe;
+	bool (*valid)(const char *id);
+	const char *must;
+} generic_probes[] = {
+	{"istio-version", probe_version_choice_valid, "lt-VERSION, ge-VERSION or any"},
+	{"findings", probe_findings_choice_valid, "a diagnosis id with a detector, or none"},
+};
+
+static void check_generic_choices(const struct mm_flow *f, const struct mm_node *n,
+				  struct mm_errors *errs)
+{
+	for (size_t g = 0; g < MM_ARRAY_LEN(generic_probes); g++) {
+		if (strcmp(n->probe, generic_probes[g].probe) != 0)
+			continue;
+		for (size_t i = 0; i < n->nchoices; i++) {
+			if (generic_probes[g].valid(n->choices[i].id))
+				continue;
+			char *p = xasprintf("%s/choices/%zu/id", n->ptr, i);
+			kb_err_at(errs, f->src, p, false,
+				  "choice '%s' of a question probed by %s must be %s", n->choices[i].id,
+				  generic_probes[g].probe, generic_probes[g].must);
+			free(p);
+		}
+	}
+}
+
 static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct mm_node *n,
 		       struct mm_errors *errs)
 {
@@ -113,24 +141,7 @@ static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct m
 					  "probe '%s' reads input '%s', which flow '%s' does not declare",
 					  n->probe, pr->inputs[i], f->id);
 		free(p);
-		for (size_t i = 0; pr && strcmp(n->probe, "istio-version") == 0 && i < n->nchoices; i++)
-			if (!probe_version_choice_valid(n->choices[i].id)) {
-				p = xasprintf("%s/choices/%zu/id", n->ptr, i);
-				kb_err_at(errs, f->src, p, false,
-					  "choice '%s' of an istio-version question must be "
-					  "lt-VERSION, ge-VERSION or any",
-					  n->choices[i].id);
-				free(p);
-			}
-		for (size_t i = 0; pr && strcmp(n->probe, "findings") == 0 && i < n->nchoices; i++)
-			if (!probe_findings_choice_valid(n->choices[i].id)) {
-				p = xasprintf("%s/choices/%zu/id", n->ptr, i);
-				kb_err_at(errs, f->src, p, false,
-					  "choice '%s' of a findings question must be a diagnosis id "
-					  "with a detector, or none",
-					  n->choices[i].id);
-				free(p);
-			}
+		check_generic_choices(f, n, errs);
 	}
 	p = xasprintf("%s/question", n->ptr);
 	check_placeholders(f, n->question, p, errs);

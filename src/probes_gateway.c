@@ -15,15 +15,9 @@
 #include <strings.h>
 
 #include "detect.h"
+#include "gateway.h"
 #include "mesh.h"
 #include "probe.h"
-
-/* From detect_gateway.c, which states the rules behind them. */
-json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns, json_t *after);
-bool gw_vs_covers(const struct kobj *vs, const char *host);
-bool gw_vs_binds(const struct kobj *vs, const struct kobj *gw);
-bool gw_vs_mesh(const struct kobj *vs);
-const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns);
 
 /* Kinds a probe needs to read, besides its inputs. */
 enum { GATEWAYS = 1, VIRTUAL_SERVICES = 2, PODS = 4 };

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "detect.h"
+#include "protocol.h"
 #include "mesh.h"
 #include "probe.h"
 #include "proxystatus.h"
@@ -20,11 +21,6 @@
 #define readable probe_readable
 
 /* Defined in detect_protocol.c. */
-bool ef_applies(struct cluster *c, const struct kobj *ef, const struct kobj *pod);
-json_t *ef_find(const struct kobj *ef, const char *key, const char *context);
-const char *proxy_context(const struct kobj *pod, bool inbound);
-long headers_kb(json_t *v);
-long headers_kb_max(struct cluster *c);
 extern const struct detector det_proxy_skew;
 
 /* Envoy's limit on request headers when nothing sets max_request_headers_kb. */

@@ -8,13 +8,9 @@
 #include <string.h>
 
 #include "detect.h"
+#include "routing.h"
 #include "mesh.h"
 #include "probe.h"
-
-/* From detect_routing.c. */
-const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn);
-const char *routing_port_class(struct cluster *c, json_t *port, char **why);
-bool routing_vs_covers(const struct kobj *vs, const char *fqdn);
 
 static const struct kobj *the_service(const struct probe_ctx *x, struct probe_result *r)
 {

@@ -1,0 +1,16 @@
+/*
+ * Gateways and the VirtualServices bound to them (detect_gateway.c), for the 404 probes.
+ * Shared by detect_gateway.c (which defines them) and probes_gateway.c.
+ */
+#ifndef MM_GATEWAY_H
+#define MM_GATEWAY_H
+
+#include "cluster.h"
+
+json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns, json_t *after);
+bool gw_vs_covers(const struct kobj *vs, const char *host);
+bool gw_vs_binds(const struct kobj *vs, const struct kobj *gw);
+bool gw_vs_mesh(const struct kobj *vs);
+const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * EnvoyFilters and header limits (detect_protocol.c), for the 431 and headers probes.
+ * Shared by detect_protocol.c (which defines them) and probes_protocol.c.
+ */
+#ifndef MM_PROTOCOL_H
+#define MM_PROTOCOL_H
+
+#include "cluster.h"
+
+bool ef_applies(struct cluster *c, const struct kobj *ef, const struct kobj *pod);
+json_t *ef_find(const struct kobj *ef, const char *key, const char *context);
+const char *proxy_context(const struct kobj *pod, bool inbound);
+long headers_kb(json_t *v);
+long headers_kb_max(struct cluster *c);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * Services, ports and VirtualServices as the routing checks read them (detect_routing.c).
+ * Shared by detect_routing.c (which defines them) and probes_routing.c.
+ */
+#ifndef MM_ROUTING_H
+#define MM_ROUTING_H
+
+#include "cluster.h"
+
+const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn);
+const char *routing_port_class(struct cluster *c, json_t *port, char **why);
+bool routing_vs_for_mesh(const struct kobj *vs);
+bool routing_vs_covers(const struct kobj *vs, const char *fqdn);
+
+#endif
