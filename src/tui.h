@@ -124,6 +124,7 @@ struct form {
 	size_t names_for;
 	char cycle[256];       /* Tab cycles through the names starting with this */
 	bool cycling;
+	bool tab_pending;      /* Tab was pressed while the names were being read */
 };
 
 struct question {
@@ -215,6 +216,8 @@ void picker_open(struct tui *t);
 /* tui_inputs.c */
 void inputs_open(struct tui *t, const struct mm_flow *f);
 void inputs_names_done(struct tui *t);
+/* The names of kind ("Namespace", "Service", "Pod") in ns, sorted (reads the cluster). */
+void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
 /* Apply the inputs of the command line and the answers file to a walk of f, as batch mode does. */
 bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err);
 /* tui_question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */

@@ -63,7 +63,35 @@ static const char *form_namespace(const struct tui *t)
 	return "default";
 }
 
-/* Read the names the focused field completes to (on the worker), unless they are there. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out)
+{
+	if (strcmp(kind, "Namespace") == 0) {
+		sl_copy(out, cluster_namespaces(c));
+	} else {
+		const struct kobj_list *l = cluster_list(c, kind, ns);
+		for (size_t i = 0; i < l->n; i++)
+			if (!sl_has(out, l->v[i]->name))
+				sl_add(out, l->v[i]->name);
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
+}
+
+/* Whether the cluster answers at once (a snapshot): then nothing needs the worker. */
+static bool cluster_is_local(const struct tui *t)
+{
+	return t->s->cluster && !cluster_source(t->s->cluster);
+}
+
+/*
+ * The names the focused field completes to, unless they are there: read at
+ * once from a snapshot, on the worker from a live cluster.
+ */
 static void names_request(struct tui *t)
 {
 	struct form *f = &t->form;
@@ -80,18 +108,24 @@ static void names_request(struct tui *t)
 	snprintf(t->job.ns, sizeof(t->job.ns), "%s", ns);
 	t->job.field = f->field;
 	sl_free(&t->job.names);
-	job_start(t, JOB_NAMES);
+	if (!cluster_is_local(t)) {
+		job_start(t, JOB_NAMES);
+		return;
+	}
+	names_read(t->s->cluster, kind, ns, &f->names);
+	f->names_ok = true;
+	f->names_for = f->field;
 }
+
+static int key_complete(struct tui *t);
 
 void inputs_names_done(struct tui *t)
 {
 	struct form *f = &t->form;
+	bool tab = f->tab_pending;
+	f->tab_pending = false;
 	if (t->job.cancelled || t->job.field != f->field) {
 		sl_free(&t->job.names);
-		/* the focus moved on while they were read: read the new field's */
-		if (!t->job.cancelled && tui_top(t) == &screen_inputs && t->s->cluster &&
-		    !cluster_source(t->s->cluster))
-			names_request(t);
 		return;
 	}
 	sl_free(&f->names);
@@ -99,6 +133,8 @@ void inputs_names_done(struct tui *t)
 	memset(&t->job.names, 0, sizeof(t->job.names));
 	f->names_ok = true;
 	f->names_for = f->field;
+	if (tab)
+		key_complete(t);
 }
 
 /* Focus a field; a snapshot answers at once, so its names are read right away. */
@@ -106,7 +142,8 @@ static void focus(struct tui *t, size_t field)
 {
 	t->form.field = field;
 	t->form.cycling = false;
-	if (t->s->cluster && !cluster_source(t->s->cluster))
+	t->form.tab_pending = false;
+	if (cluster_is_local(t))
 		names_request(t);
 }
 
@@ -169,7 +206,8 @@ static void names_draw(struct tui *t, int y, int bottom)
 	char *what = ns_kind ? xstrdup("namespaces") : xasprintf("%ss in %s", kind, form_namespace(t));
 	char *title = all && *prefix ? xasprintf("No name starts with '%s'; the %zu %s:", prefix,
 						  f->names.n, what)
-		      : all	     ? xasprintf("No %s", what)
+		      : all && !ns_kind ? xasprintf("No %s (is the namespace above right?)", what)
+		      : all		? xasprintf("No %s", what)
 				     : xasprintf("%zu of %zu %s (Tab completes)", m.n, f->names.n,
 						 what);
 	free(what);
@@ -288,7 +326,10 @@ static int key_complete(struct tui *t)
 		return K_DONE;
 	if (!f->names_ok || f->names_for != f->field) {
 		names_request(t);
-		return K_DONE;
+		/* from a live cluster they come later: Tab takes effect then */
+		f->tab_pending = t->job.running;
+		if (!f->names_ok)
+			return K_DONE;
 	}
 	char *cur = f->val[f->field];
 	if (!f->cycling)

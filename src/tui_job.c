@@ -15,32 +15,11 @@
 #include "exec.h"
 #include "tui.h"
 
-/* Lines of a command's output the evidence viewer keeps. */
+/* Lines of a command's output the evidence viewer keeps, and bytes of each. */
 #define EXCERPT_LINES 12
+#define LINE_CAP 400
 /* The spinner shows after this long, so a quick job does not flicker. */
 #define SPIN_AFTER_MS 200
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names of the job's kind in its namespace, sorted (on the worker). */
-static void names_read(struct job *j, struct cluster *c)
-{
-	if (!c)
-		return;
-	if (strcmp(j->kind_name, "Namespace") == 0) {
-		sl_copy(&j->names, cluster_namespaces(c));
-	} else {
-		const struct kobj_list *l = cluster_list(c, j->kind_name, j->ns);
-		for (size_t i = 0; i < l->n; i++)
-			if (!sl_has(&j->names, l->v[i]->name))
-				sl_add(&j->names, l->v[i]->name);
-	}
-	if (j->names.n > 1)
-		qsort(j->names.v, j->names.n, sizeof(char *), cmp_str);
-}
 
 static void *worker(void *arg)
 {
@@ -48,7 +27,7 @@ static void *worker(void *arg)
 	if (t->job.kind == JOB_PROBE)
 		walk_probe_run(&t->w, t->s->cluster, &t->job.probe);
 	else
-		names_read(&t->job, t->s->cluster);
+		names_read(t->s->cluster, t->job.kind_name, t->job.ns, &t->job.names);
 	atomic_store(&t->job.finished, true);
 	return NULL;
 }
@@ -166,24 +145,27 @@ static char *ending(const struct exec_result *r)
 	return xasprintf("exit %d, %zu bytes of output", r->status, r->out_len);
 }
 
-/* Up to max lines of text, each prefixed, then how many were left out. */
+/* Up to max lines of text (each cut at LINE_CAP bytes), prefixed, then how many were left out. */
 static void excerpt(struct strlist *out, const char *text, const char *prefix, size_t max)
 {
-	char *clean = sanitize(text ? text : "", true);
 	size_t n = 0, more = 0;
-	for (char *p = clean; *p;) {
+	for (const char *p = text ? text : ""; *p;) {
 		size_t len = strcspn(p, "\n");
-		if (n < max)
-			sl_take(out, xasprintf("%s%.*s", prefix, (int)len, p));
-		else
+		if (n < max) {
+			char *raw = xstrndup(p, len < LINE_CAP ? len : LINE_CAP);
+			char *clean = sanitize(raw, false);
+			sl_take(out, xasprintf("%s%s%s", prefix, clean, len > LINE_CAP ? " ..." : ""));
+			free(clean);
+			free(raw);
+		} else {
 			more++;
+		}
 		n++;
 		p += len;
 		p += *p == '\n';
 	}
 	if (more)
 		sl_take(out, xasprintf("%s(%zu more lines)", prefix, more));
-	free(clean);
 }
 
 static void observer(void *arg, const char *const argv[], const struct exec_result *r)

@@ -308,9 +308,13 @@ static void question_draw(struct tui *t)
 	rest -= hd ? hd + 1 : 0;
 	int y = block_draw(t, &qb, 0, hq, top) + 1;
 	if (hd) {
-		y = block_draw(t, &db, 0, hd, y);
-		if (hd < (int)db.l.n)
-			tui_putf(y - 1, t->cols - 14, 13, R_DIM, "%s ? for all", glyph_ellipsis());
+		bool cut = hd < (int)db.l.n;
+		y = block_draw(t, &db, 0, cut ? hd - 1 : hd, y);
+		if (cut) {
+			/* the last line shown says where the rest is */
+			int x = tui_put(y, 2, width - 14, R_DIM, db.l.v[hd - 1]);
+			tui_put(y++, 3 + x, 13, R_DIM, "(? for all)");
+		}
 		y++;
 	}
 	/* the choices scroll so that the one selected stays in sight */

@@ -180,7 +180,8 @@ static void wrap_para(const char *para, int width, const char *first, int hang,
 		const char *gap = p + wl;
 		size_t gl = strspn(gap, " ");
 		int ww = text_width(word);
-		if (col > start && col + ww > width) {
+		/* a break helps only a word that then fits; a longer one is cut where it stands */
+		if (col > start && col + ww > width && hang + indent + ww <= width) {
 			/* the spaces before the word were added already: they go with the break */
 			while (line.len && line.s[line.len - 1] == ' ')
 				line.s[--line.len] = '\0';
