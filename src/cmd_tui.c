@@ -140,7 +140,8 @@ static int tui_session(struct ctx *c, const char *flow_id, const char *answers_f
 		session_use(c, json_object_get(s.resume, "session"), &answers_file);
 	}
 	if (answers_file && strcmp(answers_file, "-") == 0) {
-		rc = usage_error("tui reads keys from the terminal: give --answers a file, not '-'");
+		rc = usage_error("tui reads keys from the terminal: "
+				 "give --answers a file, not '-'");
 		goto out;
 	}
 	struct mm_errors errs = {0};

@@ -194,6 +194,29 @@ bool key_is_backspace(int ch)
 
 /* ---- keys ---- */
 
+int act_quit(struct tui *t)
+{
+	return K_QUIT;
+}
+
+int act_new_walk(struct tui *t)
+{
+	picker_open(t);
+	return K_DONE;
+}
+
+int act_evidence(struct tui *t)
+{
+	pager_open_evidence(t);
+	return K_DONE;
+}
+
+int act_keys(struct tui *t)
+{
+	pager_open_help(t, NULL, NULL);
+	return K_DONE;
+}
+
 static int key_redraw(struct tui *t)
 {
 	clearok(curscr, TRUE);
@@ -236,7 +259,8 @@ char *tui_key_list(const struct tui *t)
 	key_list_add(&b, title, under->keys);
 	free(title);
 	if (under != &screen_pager && (tui_top(t) == &screen_pager || under == &screen_diag))
-		key_list_add(&b, under == &screen_diag ? "Keys: scrolling and search" : "Keys: this pager",
+		key_list_add(&b, under == &screen_diag ? "Keys: scrolling and search"
+						       : "Keys: this pager",
 			     screen_pager.keys);
 	key_list_add(&b, "Keys everywhere", global_keys);
 	return sb_steal(&b);

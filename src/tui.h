@@ -146,7 +146,7 @@ struct tui {
 	const struct screen *stack[8];
 	int depth;
 	/* the picker */
-	char filter[128];
+	char filter[256];
 	size_t pick;
 	/* the screens' states */
 	struct form form;
@@ -181,6 +181,15 @@ char *tui_key_list(const struct tui *t);
 bool key_is_enter(int ch);
 bool key_is_backspace(int ch);
 #define KEY_ESC 27
+
+/* Key actions that several screens bind (act_back in tui_question.c, act_path in tui_path.c). */
+int act_quit(struct tui *t);
+int act_new_walk(struct tui *t);
+int act_evidence(struct tui *t);
+int act_keys(struct tui *t);
+int act_path(struct tui *t);
+/* Back one step; before the first answer, back to the inputs. */
+int act_back(struct tui *t);
 
 /* ---- tui_text.c: drawing ---- */
 
@@ -224,7 +233,7 @@ bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct wal
 void question_enter(struct tui *t);
 void question_probe_done(struct tui *t);
 void question_reset(struct tui *t);
-/* Start a walk of t->flow with the given inputs (preset ones applied first); false with a message. */
+/* Start a walk of t->flow with these inputs (preset ones first); false with a message. */
 bool walk_start(struct tui *t, const struct kvlist *inputs);
 /* Step back so that step i is asked again. */
 void walk_back_to(struct tui *t, size_t i);

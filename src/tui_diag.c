@@ -166,41 +166,10 @@ static int key_copy(struct tui *t)
 	return K_DONE;
 }
 
-static int key_back(struct tui *t)
-{
-	if (t->w.nsteps)
-		walk_back_to(t, t->w.nsteps - 1);
-	return K_DONE;
-}
-
-static int key_path(struct tui *t)
-{
-	t->path_sel = t->w.nsteps ? t->w.nsteps - 1 : 0;
-	tui_push(t, &screen_path);
-	return K_DONE;
-}
-
-static int key_evidence(struct tui *t)
-{
-	pager_open_evidence(t);
-	return K_DONE;
-}
-
 static int key_help(struct tui *t)
 {
 	pager_open_help(t, NULL, &t->w.diag->help);
 	return K_DONE;
-}
-
-static int key_new(struct tui *t)
-{
-	picker_open(t);
-	return K_DONE;
-}
-
-static int key_quit(struct tui *t)
-{
-	return K_QUIT;
 }
 
 static int diag_other(struct tui *t, int ch)
@@ -213,12 +182,12 @@ static const struct binding diag_keys[] = {
 	 diag_save},
 	{{'c'}, "c", "write the snippet to a file", key_copy},
 	{{'b', KEY_BACKSPACE, KEY_LEFT, 127}, "b, Left", "back: answer the last step again",
-	 key_back},
-	{{'p'}, "p", "the path: every step; go back to any of them", key_path},
-	{{'e'}, "e", "evidence: what the probes saw and the commands run", key_evidence},
+	 act_back},
+	{{'p'}, "p", "the path: every step; go back to any of them", act_path},
+	{{'e'}, "e", "evidence: what the probes saw and the commands run", act_evidence},
 	{{'?', KEY_F(1)}, "?", "help on this cause (again: the keys)", key_help},
-	{{'w'}, "w", "a new walk: back to the symptom picker", key_new},
-	{{'q', KEY_ESC}, "q", "quit (the session is saved: meshmedic tui --resume)", key_quit},
+	{{'w'}, "w", "a new walk: back to the symptom picker", act_new_walk},
+	{{'q'}, "q", "quit (the session is saved: meshmedic tui --resume)", act_quit},
 	{{0}, NULL, NULL, NULL},
 };
 

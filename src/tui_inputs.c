@@ -203,7 +203,8 @@ static void names_draw(struct tui *t, int y, int bottom)
 	if (all)
 		names_matching(f, "", &m);
 	bool ns_kind = strcmp(kind, "Namespace") == 0;
-	char *what = ns_kind ? xstrdup("namespaces") : xasprintf("%ss in %s", kind, form_namespace(t));
+	char *what = ns_kind ? xstrdup("namespaces")
+			     : xasprintf("%ss in %s", kind, form_namespace(t));
 	char *title = all && *prefix ? xasprintf("No name starts with '%s'; the %zu %s:", prefix,
 						  f->names.n, what)
 		      : all && !ns_kind ? xasprintf("No %s (is the namespace above right?)", what)
@@ -398,12 +399,6 @@ static int form_type(struct tui *t, int ch)
 	return K_DONE;
 }
 
-static int key_keys(struct tui *t)
-{
-	pager_open_help(t, NULL, NULL);
-	return K_DONE;
-}
-
 static const struct binding inputs_keys[] = {
 	{{'\r', '\n', KEY_ENTER}, "Enter", "next input; on the last one, start the walk", key_next},
 	{{'\t'}, "Tab", "complete from the names in the cluster (again: the next one)",
@@ -412,7 +407,7 @@ static const struct binding inputs_keys[] = {
 	{{KEY_DOWN}, "Down", "next input", key_down},
 	{{KEY_BACKSPACE, 127, 8}, "Backspace", "delete a character", key_erase},
 	{{21}, "Ctrl-U", "clear the input", key_clear},
-	{{'?', KEY_F(1)}, "?, F1", "this list of keys", key_keys},
+	{{'?', KEY_F(1)}, "?, F1", "this list of keys", act_keys},
 	{{KEY_ESC}, "Esc", "back to the symptom picker", key_back},
 	{{0}, NULL, NULL, NULL},
 };

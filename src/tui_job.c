@@ -123,8 +123,10 @@ char *job_status(struct tui *t)
 	if (j->cancelled)
 		return xasprintf("%s cancelling%s", glyph_spin(ms), glyph_ellipsis());
 	pthread_mutex_lock(&t->log.mu);
-	const char *cmd = t->log.current && t->log.current_ms >= j->started_ms ? t->log.current : NULL;
-	char *s = xasprintf("%s %s  %.1f s", glyph_spin(ms), cmd ? cmd : j->what, (double)ms / 1000);
+	/* a command started by this job, or else what the job does */
+	const char *what = t->log.current && t->log.current_ms >= j->started_ms ? t->log.current
+										 : j->what;
+	char *s = xasprintf("%s %s  %.1f s", glyph_spin(ms), what, (double)ms / 1000);
 	pthread_mutex_unlock(&t->log.mu);
 	return s;
 }
@@ -154,7 +156,8 @@ static void excerpt(struct strlist *out, const char *text, const char *prefix, s
 		if (n < max) {
 			char *raw = xstrndup(p, len < LINE_CAP ? len : LINE_CAP);
 			char *clean = sanitize(raw, false);
-			sl_take(out, xasprintf("%s%s%s", prefix, clean, len > LINE_CAP ? " ..." : ""));
+			const char *cut = len > LINE_CAP ? " ..." : "";
+			sl_take(out, xasprintf("%s%s%s", prefix, clean, cut));
 			free(clean);
 			free(raw);
 		} else {

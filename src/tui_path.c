@@ -88,6 +88,17 @@ static void path_draw(struct tui *t)
 	free(q);
 }
 
+int act_path(struct tui *t)
+{
+	if (!t->w.nsteps) {
+		tui_msg(t, false, "no step taken yet");
+		return K_DONE;
+	}
+	t->path_sel = t->w.nsteps - 1;
+	tui_push(t, &screen_path);
+	return K_DONE;
+}
+
 static int key_up(struct tui *t)
 {
 	if (t->path_sel)
@@ -115,25 +126,13 @@ static int key_close(struct tui *t)
 	return K_DONE;
 }
 
-static int key_evidence(struct tui *t)
-{
-	pager_open_evidence(t);
-	return K_DONE;
-}
-
-static int key_keys(struct tui *t)
-{
-	pager_open_help(t, NULL, NULL);
-	return K_DONE;
-}
-
 static const struct binding path_keys[] = {
 	{{'\r', '\n', KEY_ENTER}, "Enter", "go back to the step selected and answer it again",
 	 key_go},
 	{{KEY_UP, 'k'}, "Up, k", "previous step", key_up},
 	{{KEY_DOWN, 'j'}, "Down, j", "next step", key_down},
-	{{'e'}, "e", "evidence of every step", key_evidence},
-	{{'?', KEY_F(1)}, "?", "this list of keys", key_keys},
+	{{'e'}, "e", "evidence of every step", act_evidence},
+	{{'?', KEY_F(1)}, "?", "this list of keys", act_keys},
 	{{KEY_ESC, 'p', 'q'}, "Esc, p, q", "close the path", key_close},
 	{{0}, NULL, NULL, NULL},
 };

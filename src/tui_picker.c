@@ -3,6 +3,7 @@
  * flows' ids, titles and symptom strings ("UO", "426", "upstream connect
  * error", "CrashLoopBackOff"), and shows which symptoms matched.
  */
+#include <ctype.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,27 @@ static bool has(const char *hay, const char *needle)
 	return !*needle;
 }
 
-/* Whether f matches the filter; the symptoms that do go into hits (when given). */
+/* Whether word stands in text as a word of its own (case-insensitive). */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; n && *p; p++)
+		if (strncasecmp(p, word, n) == 0 && (p == text || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * Whether f matches the filter: the filter is part of its id, title or a
+ * symptom, or a symptom stands in the filter as a word (a pasted error
+ * message or access-log line). The symptoms that match go into hits.
+ */
 static bool flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits)
 {
 	bool any = !*filter || has(f->id, filter) || has(f->title, filter);
 	for (size_t i = 0; *filter && i < f->symptoms.n; i++)
-		if (has(f->symptoms.v[i], filter)) {
+		if (has(f->symptoms.v[i], filter) || has_word(filter, f->symptoms.v[i])) {
 			any = true;
 			if (hits)
 				sl_add(hits, f->symptoms.v[i]);
@@ -82,7 +98,11 @@ static void picker_draw(struct tui *t)
 	if (n && t->pick >= n)
 		t->pick = n - 1;
 	int x = tui_put(1, 1, t->cols - 2, R_BOLD, "Symptom: ");
-	x += tui_put(1, 1 + x, t->cols - 30, R_PLAIN, t->filter);
+	/* a long filter (a pasted error message) shows its end, where the typing is */
+	const char *shown = t->filter;
+	while (text_width(shown) > t->cols - 31)
+		shown++;
+	x += tui_put(1, 1 + x, t->cols - 30, R_PLAIN, shown);
 	tui_put(1, 1 + x, 1, R_SEL, " ");
 	char *count = xasprintf("%zu of %zu flows", n, t->kb->nflows);
 	tui_put(1, t->cols - 1 - text_width(count), text_width(count), R_DIM, count);
@@ -163,12 +183,6 @@ static int key_erase(struct tui *t)
 	return K_DONE;
 }
 
-static int key_keys(struct tui *t)
-{
-	pager_open_help(t, NULL, NULL);
-	return K_DONE;
-}
-
 static int picker_type(struct tui *t, int ch)
 {
 	size_t len = strlen(t->filter);
@@ -185,7 +199,7 @@ static const struct binding picker_keys[] = {
 	{{KEY_UP, 16}, "Up, Ctrl-P", "previous flow", key_up},
 	{{KEY_DOWN, 14}, "Down, Ctrl-N", "next flow", key_down},
 	{{KEY_BACKSPACE, 127, 8}, "Backspace", "edit the filter", key_erase},
-	{{'?', KEY_F(1)}, "?, F1", "this list of keys", key_keys},
+	{{'?', KEY_F(1)}, "?, F1", "this list of keys", act_keys},
 	{{KEY_ESC}, "Esc", "clear the filter; quit when it is empty", key_escape},
 	{{0}, "letters", "filter on symptoms: a flag (UO), a code (503), error words", NULL},
 	{{0}, NULL, NULL, NULL},

@@ -241,8 +241,8 @@ static void info_block(struct tui *t, struct block *b, int width)
 		block_add(b, "Enter overrides it with the answer selected.", width, "", 0, R_WARN,
 			  -1);
 	else if (q->pre >= 0)
-		block_add(b, "Enter accepts it; choose another answer to override it.", width, "", 0,
-			  R_PLAIN, -1);
+		block_add(b, "Enter accepts it; choose another answer to override it.", width, "",
+			  0, R_PLAIN, -1);
 }
 
 static void choices_block(struct tui *t, struct block *b, int width)
@@ -255,8 +255,9 @@ static void choices_block(struct tui *t, struct block *b, int width)
 		if (i < 9)
 			snprintf(digit, sizeof(digit), "%zu", i + 1);
 		char *prefix = xasprintf("%s %-2s ", sel ? glyph_mark() : " ", digit);
-		char *text = (int)i == t->q.pre ? xasprintf("%s  [%s]", label, by_label(t->q.pre_by))
-						: xstrdup(label);
+		char *text = (int)i == t->q.pre
+				     ? xasprintf("%s  [%s]", label, by_label(t->q.pre_by))
+				     : xstrdup(label);
 		block_add(b, text, width, prefix, 5, sel ? R_SEL : R_PLAIN, (int)i);
 		free(text);
 		free(prefix);
@@ -294,13 +295,17 @@ static void question_draw(struct tui *t)
 	info_block(t, &ib, width);
 	free(question);
 	free(detail);
-	/* rows by priority: the question, the choices, what the cluster said, the detail, the path */
+	/* rows by priority: question, choices, what the cluster said, detail, path */
 	int avail = bottom - top + 1;
-	int hq = (int)qb.l.n, hc = (int)cb.l.n, hi = (int)ib.l.n;
+	/* a question longer than half the screen is cut: '?' shows it whole */
+	int hq = (int)qb.l.n < avail / 2 ? (int)qb.l.n : avail / 2;
+	int hc = (int)cb.l.n, hi = (int)ib.l.n;
 	if (hq + 1 + hc + 1 + hi > avail)
 		hi = avail - hq - 2 - hc > 1 ? avail - hq - 2 - hc : 0;
 	if (hq + 1 + hc + (hi ? 1 + hi : 0) > avail)
 		hc = avail - hq - 1 - (hi ? 1 + hi : 0);
+	if (hc < 1)
+		hc = 1;
 	int rest = avail - hq - 1 - hc - (hi ? 1 + hi : 0);
 	int hd = rest - 1 < (int)db.l.n ? rest - 1 : (int)db.l.n;
 	if (hd < 1)
@@ -379,14 +384,15 @@ static int key_digit(struct tui *t, int ch)
 static int key_auto(struct tui *t)
 {
 	t->auto_accept = !t->auto_accept;
-	tui_msg(t, false, t->auto_accept ? "auto on: answers given in advance are taken as they come"
-					 : "auto off: every answer waits for Enter");
+	tui_msg(t, false,
+		t->auto_accept ? "auto on: answers given in advance are taken as they come"
+			       : "auto off: every answer waits for Enter");
 	if (t->auto_accept && t->q.pre >= 0 && take(t, (size_t)t->q.pre))
 		question_enter(t);
 	return K_DONE;
 }
 
-static int key_back(struct tui *t)
+int act_back(struct tui *t)
 {
 	if (t->w.nsteps)
 		walk_back_to(t, t->w.nsteps - 1);
@@ -407,23 +413,6 @@ static int key_again(struct tui *t)
 	return K_DONE;
 }
 
-static int key_path(struct tui *t)
-{
-	if (!t->w.nsteps) {
-		tui_msg(t, false, "no step taken yet");
-		return K_DONE;
-	}
-	t->path_sel = t->w.nsteps - 1;
-	tui_push(t, &screen_path);
-	return K_DONE;
-}
-
-static int key_evidence(struct tui *t)
-{
-	pager_open_evidence(t);
-	return K_DONE;
-}
-
 static int key_help(struct tui *t)
 {
 	struct strlist topics = {0};
@@ -440,31 +429,20 @@ static int key_help(struct tui *t)
 	return K_DONE;
 }
 
-static int key_new(struct tui *t)
-{
-	picker_open(t);
-	return K_DONE;
-}
-
-static int key_quit(struct tui *t)
-{
-	return K_QUIT;
-}
-
 static const struct binding question_keys[] = {
 	{{'\r', '\n', KEY_ENTER}, "Enter", "take the answer selected", key_take},
 	{{KEY_UP, 'k'}, "Up, k", "previous answer", key_up},
 	{{KEY_DOWN, 'j'}, "Down, j", "next answer", key_down},
 	{{'a'}, "a", "auto: accept answers given in advance (again: off)",
 	 key_auto},
-	{{'b', KEY_BACKSPACE, KEY_LEFT, 127}, "b, Left", "back one step", key_back},
-	{{'p'}, "p", "the path: every step so far; go back to any of them", key_path},
-	{{'e'}, "e", "evidence: what the probes saw and the commands run", key_evidence},
+	{{'b', KEY_BACKSPACE, KEY_LEFT, 127}, "b, Left", "back one step", act_back},
+	{{'p'}, "p", "the path: every step so far; go back to any of them", act_path},
+	{{'e'}, "e", "evidence: what the probes saw and the commands run", act_evidence},
 	{{'?', KEY_F(1)}, "?", "help on this question (again: the keys)", key_help},
 	{{'r'}, "r", "ask the cluster again", key_again},
 	{{'s'}, "s", "save the transcript (Markdown and JSON)", diag_save},
-	{{'w'}, "w", "a new walk: back to the symptom picker", key_new},
-	{{'q'}, "q", "quit (the session is saved: meshmedic tui --resume)", key_quit},
+	{{'w'}, "w", "a new walk: back to the symptom picker", act_new_walk},
+	{{'q'}, "q", "quit (the session is saved: meshmedic tui --resume)", act_quit},
 	{{0}, "1-9", "take that answer", NULL},
 	{{0}, NULL, NULL, NULL},
 };

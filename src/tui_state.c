@@ -93,8 +93,8 @@ static bool replay_step(struct tui *t, json_t *s, size_t i, char **err)
 	}
 	if (!t->w.node || strcmp(t->w.node->id, node) != 0 ||
 	    (flow && strcmp(t->w.flow->id, flow) != 0)) {
-		*err = xasprintf("step %zu (%s) no longer follows in flow %s: the flows changed", i + 1,
-				 node, t->w.flow->id);
+		*err = xasprintf("step %zu (%s) no longer follows in flow %s: the flows changed",
+				 i + 1, node, t->w.flow->id);
 		return false;
 	}
 	struct strlist ev = {0};
@@ -123,8 +123,7 @@ bool state_restore(struct tui *t, json_t *saved, char **err)
 	t->walking = true;
 	const char *k;
 	json_t *v;
-	json_object_foreach(json_object_get(saved, "inputs"), k, v)
-	{
+	json_object_foreach(json_object_get(saved, "inputs"), k, v) {
 		if (!json_is_string(v) || !walk_set_input(&t->w, k, json_string_value(v), err)) {
 			if (!*err)
 				*err = xasprintf("input '%s' is not a string", k);

@@ -117,6 +117,10 @@ ended "Esc on an empty filter quits" 0
 # ---- a walk of the 503 flow on the demo snapshot ----
 start -- tui --snapshot "$DEMO"
 settle "flows"
+keys -l '"GET /reviews HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow}'
+shows "a pasted access-log line picks its flow" "matches: 503, UO"
+keys Escape
+settle "2 of 2 flows"
 keys U O
 shows "typing a response flag picks its flow" "matches: UO"
 keys Enter
