@@ -240,7 +240,7 @@ void walk_back_to(struct tui *t, size_t i);
 /* tui_path.c: the last steps in rows y0..y1, one line each. */
 void path_pane_draw(struct tui *t, int y0, int y1, bool select);
 const char *by_label(enum answer_by by);
-/* tui_pager.c */
+/* tui_pager.c, tui_help.c, tui_evidence.c */
 void pager_set(struct tui *t, struct pager *p, const char *title, char *text);
 void pager_free(struct pager *p);
 void pager_draw(struct tui *t, struct pager *p, int y0, int y1);

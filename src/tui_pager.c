@@ -1,15 +1,13 @@
 /*
  * The pager: a scrollable, searchable text ('/', n, N), wrapped again when
- * the width changes. It shows help pages ('?', then '?' again for the key
- * list), the evidence ('e': what each answer rests on and every command run),
- * and, on the diagnosis screen, the diagnosis.
+ * the width changes. It shows help pages (tui_help.c), the evidence
+ * (tui_evidence.c) and, on the diagnosis screen, the diagnosis.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
 #include "tui.h"
 
 void pager_free(struct pager *p)
@@ -252,133 +250,4 @@ int pager_key(struct tui *t, int ch)
 			if (b->keys[i] == ch && b->run != key_keys && b->run != key_close)
 				return b->run(t);
 	return K_NONE;
-}
-
-/* ---- what the pagers show ---- */
-
-/* Whether a Markdown line starts a block of its own rather than going on with the last one. */
-static bool md_block_start(const char *l)
-{
-	size_t digits = strspn(l, "0123456789");
-	return !*l || strncmp(l, "    ", 4) == 0 || l[0] == '#' || l[0] == '|' ||
-	       ((l[0] == '-' || l[0] == '*') && l[1] == ' ') ||
-	       (digits && l[digits] == '.' && l[digits + 1] == ' ');
-}
-
-/*
- * A help page with its paragraphs and list items joined into one line each,
- * for the pager to wrap at the screen's width; code (indented or fenced),
- * headings and tables stay as they are. New string.
- */
-static char *md_reflow(const char *md)
-{
-	struct sbuf b;
-	sb_init(&b);
-	bool joinable = false, fenced = false;
-	for (const char *p = md; *p;) {
-		size_t len = strcspn(p, "\n");
-		char *line = xstrndup(p, len);
-		bool fence = strncmp(line, "```", 3) == 0;
-		if (fenced || fence) {
-			sb_printf(&b, "%s%s", b.len ? "\n" : "", line);
-			fenced = fence ? !fenced : fenced;
-			joinable = false;
-		} else if (joinable && !md_block_start(line)) {
-			sb_printf(&b, " %s", line + strspn(line, " "));
-		} else {
-			sb_printf(&b, "%s%s", b.len ? "\n" : "", line);
-			joinable = *line && strncmp(line, "    ", 4) != 0 && line[0] != '#' &&
-				   line[0] != '|';
-		}
-		free(line);
-		p += len;
-		p += *p == '\n';
-	}
-	return sb_steal(&b);
-}
-
-void pager_open_help(struct tui *t, const char *preface, const struct strlist *topics)
-{
-	struct sbuf b;
-	sb_init(&b);
-	const char *title = "Help";
-	if (preface)
-		sb_printf(&b, "%s\n\n", preface);
-	for (size_t i = 0; topics && i < topics->n; i++) {
-		const struct mm_help *h = kb_help(t->kb, topics->v[i]);
-		char *raw = h ? help_body(h) : NULL;
-		char *body = raw ? md_reflow(raw) : NULL;
-		free(raw);
-		if (h)
-			sb_printf(&b, "%s (meshmedic help %s)\n\n%s\n", h->title, h->topic,
-				  body ? body : "(the page cannot be read)");
-		else
-			sb_printf(&b, "(no help page '%s')\n\n", topics->v[i]);
-		if (h && topics->n == 1)
-			title = h->title;
-		free(body);
-	}
-	tui_push(t, &screen_pager);
-	char *keys = tui_key_list(t);
-	if (!b.len) {
-		pager_set(t, &t->pager, "Keys", keys);
-		sb_free(&b);
-		return;
-	}
-	char *full = xasprintf("Help: %s", title);
-	pager_set(t, &t->pager, full, sb_steal(&b));
-	t->pager.alt = keys;
-	free(full);
-}
-
-/* What the answers rest on: each step's evidence, the question pending, every command run. */
-void pager_open_evidence(struct tui *t)
-{
-	struct sbuf b;
-	sb_init(&b);
-	for (size_t i = 0; t->walking && i < t->w.nsteps; i++) {
-		const struct step *s = &t->w.steps[i];
-		char *q = walk_text(&t->w, s->node->question);
-		char *label = walk_text(&t->w, s->choice->label);
-		sb_printf(&b, "Step %zu  %s\n  -> %s: %s (%s)\n", i + 1, q, s->choice->id, label,
-			  by_label(s->by));
-		for (size_t k = 0; k < s->evidence.n; k++)
-			sb_printf(&b, "  | %s\n", s->evidence.v[k]);
-		sb_addc(&b, '\n');
-		free(label);
-		free(q);
-	}
-	if (t->walking && t->w.node) {
-		char *q = walk_text(&t->w, t->w.node->question);
-		sb_printf(&b, "Now  %s\n", q);
-		free(q);
-		const struct strlist *ev = NULL;
-		if (t->q.pre >= 0) {
-			sb_printf(&b, "  the %s says: %s\n", by_label(t->q.pre_by),
-				  t->w.node->choices[t->q.pre].id);
-			ev = &t->q.pre_evidence;
-		} else if (t->w.probe_note) {
-			sb_printf(&b, "  the cluster could not tell: %s\n", t->w.probe_note);
-			ev = &t->w.probe_evidence;
-		} else {
-			sb_add(&b, "  no probe answers this question: it is yours\n");
-		}
-		for (size_t k = 0; ev && k < ev->n; k++)
-			sb_printf(&b, "  | %s\n", ev->v[k]);
-		sb_addc(&b, '\n');
-	}
-	sb_add(&b, "Commands run\n");
-	pthread_mutex_lock(&t->log.mu);
-	for (size_t i = 0; i < t->log.lines.n; i++)
-		sb_printf(&b, "%s\n", t->log.lines.v[i]);
-	size_t count = t->log.count;
-	pthread_mutex_unlock(&t->log.mu);
-	if (!count && !t->s->cluster)
-		sb_add(&b, "  none: no cluster state is loaded (--snapshot PATH or --live)\n");
-	else if (!count && !cluster_source(t->s->cluster))
-		sb_add(&b, "  none: the answers come from the snapshot, no command is run\n");
-	else if (!count)
-		sb_add(&b, "  none yet\n");
-	tui_push(t, &screen_pager);
-	pager_set(t, &t->pager, "Evidence", sb_steal(&b));
 }

@@ -24,6 +24,8 @@ DEMO=$TOP_SRCDIR/demo/snapshot
 mkdir -p "$STATE" "$WORK" "$SCRATCH/home"
 tm() { "$TMUX_BIN" -L "$SOCK" -f /dev/null "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$SCRATCH"' EXIT
+# the server stays up between sessions (it would exit with the last one, racing the next)
+tm new-session -d -s keep -x 20 -y 5 "exec sleep 100000"
 
 # start [ENV=VALUE...] -- ARGS...: meshmedic ARGS in a new 80x24 session (COLS, ROWS
 # override); afterwards the shell prints "exit=STATUS" and the terminal modes.
@@ -103,6 +105,23 @@ signal() {
 
 Q503=(503 --snapshot "$DEMO" -n bookinfo --set service=reviews
 	--set pod=productpage-v1-6b746f74dc-9stvs)
+
+# ---- off a terminal: tui refuses, demo and meshmedic alone keep their batch behaviour ----
+status=0
+"$MESHMEDIC" tui </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 2 ] && grep -q "tui needs a terminal" "$SCRATCH/out"; then ok "tui off a terminal: exit 2"; else
+	not_ok "tui off a terminal: exit 2" "$SCRATCH/out"; fi
+status=0
+"$MESHMEDIC" demo </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 0 ] && grep -q "^DIAGNOSIS  dr-tls-conflict" "$SCRATCH/out"; then
+	ok "demo off a terminal prints the batch walk"
+else
+	not_ok "demo off a terminal prints the batch walk" "$SCRATCH/out"
+fi
+status=0
+"$MESHMEDIC" </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 2 ] && grep -q "^Usage:" "$SCRATCH/out"; then ok "meshmedic alone off a terminal: usage"; else
+	not_ok "meshmedic alone off a terminal: usage" "$SCRATCH/out"; fi
 
 # ---- the picker, on the small test flow set (new flows do not change it) ----
 start MESHMEDIC_DATADIR="$TOP_SRCDIR/tests/data/mini" -- tui
