@@ -17,6 +17,12 @@ static const struct command commands[] = {
 	 "accepted for scripts that spell it out.\n"
 	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",
 	 true, cmd_run},
+	{"tui", "[FLOW] [--resume]", "the full-screen session (the default on a terminal)",
+	 "Opens the full-screen session: pick a symptom (or start FLOW), give the inputs, and\n"
+	 "answer the questions the cluster state (--snapshot, --live) cannot. Every answer is\n"
+	 "autosaved to $XDG_STATE_HOME/meshmedic/session.json; --resume continues it. Press ?\n"
+	 "for help and the keys. Needs a terminal on stdin and stdout.\n",
+	 true, cmd_tui},
 	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,
 	 cmd_list},
 	{"explain", "[ID]", "show one diagnosis: cause, fix, snippet, how to verify",
@@ -50,8 +56,10 @@ static const struct command commands[] = {
 	 false, cmd_snapshot},
 	{"demo", "", "walk the bundled demo incident (no cluster needed)",
 	 "Replays the bundled demo incident, a 503 storm in a Bookinfo-like mesh, and prints the\n"
-	 "walk to its diagnosis.\n",
-	 true, cmd_demo},
+	 "walk to its diagnosis.\n"
+	 "On a terminal (stdin and stdout) it opens the full-screen session on it instead;\n"
+	 "--batch prints the walk there too.\n",
+	 true, cmd_demo_tty},
 };
 
 int usage_error(const char *fmt, ...)
@@ -74,6 +82,7 @@ static const char options_help[] =
 	"  --answers FILE       answers from a file: a saved transcript or\n"
 	"                       {\"answers\": {\"NODE\": \"CHOICE\"}, \"inputs\": {...}}\n"
 	"  --batch              never ask; stop at the first unanswered question\n"
+	"  --resume             tui: continue the autosaved session\n"
 	"  --snapshot PATH      read the cluster state from a snapshot directory, a kubectl\n"
 	"                       -o json List or object, or YAML manifests (file or directory)\n"
 	"  -n, --namespace NS   the namespace to look at (check, snapshot), or the flow input\n"
@@ -111,6 +120,7 @@ static void command_usage(const struct command *cmd)
 
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
        OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT };
+enum { OPT_RESUME = 300 };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -129,6 +139,7 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, 'h'},
+	{"resume", no_argument, NULL, OPT_RESUME},
 	{NULL, 0, NULL, 0},
 };
 
@@ -215,6 +226,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 		case 'h':
 			o->help = true;
 			break;
+		case OPT_RESUME:
+			o->resume = true;
+			break;
 		default:
 			if (optopt && optopt < 256)
 				return usage_error("unknown option '-%c' (see meshmedic --help)", optopt);
@@ -263,7 +277,11 @@ int cli_main(int argc, char **argv)
 	c.argc = argc;
 	c.argv = typed;
 	int rc = parse_opts(&c.o, argc, argv, false);
-	if (rc < 0 && optind >= argc) {
+	/* no command on a terminal: the TUI's symptom picker */
+	static char *tui_argv[] = {(char *)"tui", NULL};
+	bool picker = rc < 0 && optind >= argc && !c.o.help && isatty(STDIN_FILENO) &&
+		      isatty(STDOUT_FILENO);
+	if (rc < 0 && optind >= argc && !picker) {
 		print_usage(c.o.help ? stdout : stderr);
 		rc = c.o.help ? 0 : 2;
 	}
@@ -272,7 +290,7 @@ int cli_main(int argc, char **argv)
 		free(typed);
 		return rc;
 	}
-	const char *name = argv[optind];
+	const char *name = picker ? tui_argv[0] : argv[optind];
 	const struct command *cmd = NULL;
 	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
 		if (strcmp(commands[i].name, name) == 0)
@@ -283,8 +301,8 @@ int cli_main(int argc, char **argv)
 		return usage_error("unknown command '%s' (see meshmedic --help)", name);
 	}
 	/* options may also follow the command and its arguments */
-	int cargc = argc - optind;
-	char **cargv = argv + optind;
+	int cargc = picker ? 1 : argc - optind;
+	char **cargv = picker ? tui_argv : argv + optind;
 	optind = 0; /* 0 makes GNU getopt start afresh */
 	rc = parse_opts(&c.o, cargc, cargv, true);
 	if (rc < 0 && c.o.help) {

@@ -19,6 +19,7 @@ struct opts {
 	const char *snapshot, *ns, *context, *kubeconfig, *output;
 	bool live;
 	int timeout_s;
+	bool resume; /* tui: continue the autosaved session */
 };
 
 struct ctx {
@@ -52,6 +53,9 @@ int cmd_help(struct ctx *c, int argc, char **argv);
 int cmd_demo(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_snapshot(struct ctx *c, int argc, char **argv);
+/* The full-screen session (cmd_tui.c); demo opens it on a terminal. */
+int cmd_tui(struct ctx *c, int argc, char **argv);
+int cmd_demo_tty(struct ctx *c, int argc, char **argv);
 
 struct cluster;
 /*

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,39 @@ static void child_finish(struct child *ch, struct exec_result *r)
 	ch->state = CH_DONE;
 }
 
+/* ---- hooks: cancel, observe ---- */
+
+static atomic_int cancel_requested;
+static exec_observer observer;
+static void *observer_arg;
+
+void exec_cancel_all(void)
+{
+	atomic_store(&cancel_requested, 1);
+}
+
+void exec_cancel_reset(void)
+{
+	atomic_store(&cancel_requested, 0);
+}
+
+static bool cancelled(void)
+{
+	return atomic_load(&cancel_requested) != 0;
+}
+
+void exec_set_observer(exec_observer fn, void *arg)
+{
+	observer = fn;
+	observer_arg = arg;
+}
+
+static void observe(const char *const argv[], const struct exec_result *r)
+{
+	if (observer)
+		observer(observer_arg, argv, r);
+}
+
 static bool result_ok(const struct exec_result *r)
 {
 	return !r->error && r->status == 0 && !r->signal && !r->timed_out && !r->truncated;
@@ -361,13 +395,18 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 	for (;;) {
 		while (running < EXEC_PARALLEL && next < n) {
 			struct exec_result *r = &results[next];
-			if (child_start(&ch[next], argvs[next], timeout_ms, out_cap, r)) {
+			if (cancelled()) {
+				r->error = xstrdup(EXEC_CANCELLED);
+			} else if (child_start(&ch[next], argvs[next], timeout_ms, out_cap, r)) {
+				observe(argvs[next], NULL);
 				running++;
-			} else {
-				results[next].out = xstrdup("");
-				results[next].err = xstrdup("");
-				ch[next].state = CH_DONE;
+				next++;
+				continue;
 			}
+			results[next].out = xstrdup("");
+			results[next].err = xstrdup("");
+			ch[next].state = CH_DONE;
+			observe(argvs[next], r);
 			next++;
 		}
 		if (!running)
@@ -408,6 +447,10 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 			if (child_exited(c)) {
 				child_finish(c, &results[i]);
 				running--;
+				observe(argvs[i], &results[i]);
+			} else if (!c->term_sent && cancelled()) {
+				results[i].error = xstrdup(EXEC_CANCELLED);
+				child_terminate(c, now);
 			} else if (!c->term_sent && now >= c->deadline) {
 				results[i].timed_out = true;
 				child_terminate(c, now);
@@ -451,10 +494,15 @@ struct exec_bg {
 static struct exec_bg *bg_running;
 static bool bg_handlers;
 
-static void bg_on_signal(int sig)
+void exec_kill_background(void)
 {
 	for (struct exec_bg *b = bg_running; b; b = b->next)
 		kill(-b->ch.pid, SIGKILL);
+}
+
+static void bg_on_signal(int sig)
+{
+	exec_kill_background();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -523,6 +571,10 @@ char *exec_bg_wait_line(struct exec_bg *b, const char *needle, int timeout_ms, c
 			*error = exec_explain(argv, &b->r, timeout_ms);
 			if (!*error)
 				*error = xstrdup("it exited before it was ready");
+			return NULL;
+		}
+		if (cancelled()) {
+			*error = xstrdup(EXEC_CANCELLED);
 			return NULL;
 		}
 		int64_t left = until - now_ms();

@@ -88,4 +88,28 @@ void exec_bg_stop(struct exec_bg *bg);
 /* "kubectl get pods": the program and its words up to the first flag (new string). */
 char *exec_describe(const char *const argv[]);
 
+/*
+ * Hooks for a front end that runs commands on another thread (the TUI).
+ *
+ * exec_cancel_all asks every command to end: running ones get SIGTERM (then
+ * SIGKILL after the grace) at the next turn of their poll loop, commands not
+ * yet started are not started, and exec_bg_wait_line gives up; each result
+ * says EXEC_CANCELLED in .error. It holds until exec_cancel_reset.
+ * Async-signal-safe.
+ */
+#define EXEC_CANCELLED "cancelled"
+void exec_cancel_all(void);
+void exec_cancel_reset(void);
+
+/* SIGKILL every background command's process group at once; async-signal-safe. */
+void exec_kill_background(void);
+
+/*
+ * Called, on the thread that runs the command, when exec_run/exec_run_many
+ * start one (r NULL) and when it has ended or could not start (r its result).
+ * One observer; NULL removes it.
+ */
+typedef void (*exec_observer)(void *arg, const char *const argv[], const struct exec_result *r);
+void exec_set_observer(exec_observer fn, void *arg);
+
 #endif

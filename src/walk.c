@@ -351,48 +351,82 @@ static const char *probe_input(void *ctx, const char *name)
 	return walk_input(ctx, name);
 }
 
-bool walk_probe(struct walk *w, struct cluster *cluster)
+void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r)
 {
-	clear_probe_note(w);
+	memset(r, 0, sizeof(*r));
 	if (!w->node || !w->node->probe)
-		return false;
+		return;
 	const struct probe *p = probe_find(w->node->probe);
 	if (!p) {
-		w->probe_note = xasprintf("no probe '%s' in this build", w->node->probe);
-		return false;
+		r->reason = xasprintf("no probe '%s' in this build", w->node->probe);
+		return;
 	}
 	if (!cluster) {
-		w->probe_note = xstrdup("no cluster state loaded (use --snapshot or --live)");
-		return false;
+		r->reason = xstrdup("no cluster state loaded (use --snapshot or --live)");
+		return;
 	}
 	const char **ids = xmalloc((w->node->nchoices + 1) * sizeof *ids);
 	for (size_t i = 0; i < w->node->nchoices; i++)
 		ids[i] = w->node->choices[i].id;
-	struct probe_ctx ctx = {cluster, probe_input, w, ids, w->node->nchoices};
-	struct probe_result r = {0};
-	p->run(&ctx, &r);
+	/* probe_input only reads the walk */
+	struct probe_ctx ctx = {cluster, probe_input, (void *)w, ids, w->node->nchoices};
+	p->run(&ctx, r);
 	free(ids);
-	bool taken = false;
+	if (!r->choice && !r->reason)
+		r->reason = xstrdup("the probe could not tell");
+}
+
+void walk_probe_note(struct walk *w, const struct probe_result *r)
+{
+	clear_probe_note(w);
+	if (!r->reason)
+		return;
+	w->probe_note = xstrdup(r->reason);
+	sl_copy(&w->probe_evidence, &r->evidence);
+}
+
+bool walk_probe(struct walk *w, struct cluster *cluster)
+{
+	struct probe_result r;
+	walk_probe_run(w, cluster, &r);
 	char *err = NULL;
-	if (r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err)) {
-		taken = true;
-	} else {
-		w->probe_note = err ? err : xstrdup(r.reason ? r.reason : "the probe could not tell");
-		sl_copy(&w->probe_evidence, &r.evidence);
+	bool taken = r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err);
+	if (!taken) {
+		if (err) {
+			free(r.reason);
+			r.reason = err;
+		}
+		walk_probe_note(w, &r);
 	}
 	probe_result_free(&r);
 	return taken;
+}
+
+const char *walk_prepared(const struct walk *w, const struct answers *a, enum answer_by *by,
+			  const struct strlist **evidence)
+{
+	const char *v = NULL;
+	*evidence = NULL;
+	if (!a || !w->node)
+		return NULL;
+	if ((v = prepared(&a->user, w))) {
+		*by = BY_USER;
+	} else if ((v = prepared(&a->file, w))) {
+		*by = BY_ANSWERS;
+		*evidence = recorded(a, w);
+	}
+	return v;
 }
 
 void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 {
 	while (!walk_done(w)) {
 		char *err = NULL;
-		const char *v;
-		if (a && (v = prepared(&a->user, w)))
-			walk_answer(w, v, BY_USER, NULL, &err);
-		else if (a && (v = prepared(&a->file, w)))
-			walk_answer(w, v, BY_ANSWERS, recorded(a, w), &err);
+		enum answer_by by;
+		const struct strlist *ev;
+		const char *v = walk_prepared(w, a, &by, &ev);
+		if (v)
+			walk_answer(w, v, by, ev, &err);
 		else if (!walk_probe(w, cluster))
 			return;
 		free(err);

@@ -107,4 +107,25 @@ void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 /* Ask the current node's probe; true if it chose (the choice is taken). */
 bool walk_probe(struct walk *w, struct cluster *cluster);
 
+/*
+ * walk_probe in two halves, for a front end that runs the probe in the
+ * background and lets the person confirm the answer (the TUI).
+ * walk_probe_run only reads the walk, so it may run on another thread while
+ * the walk is left alone; it fills r (zeroed first) with a choice, or with
+ * the reason there is none (no reason: the node has no probe). Free r with
+ * probe_result_free. walk_probe_note keeps r's reason and evidence as what
+ * the probe said about the current node, as walk_probe does when it cannot
+ * decide.
+ */
+void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r);
+void walk_probe_note(struct walk *w, const struct probe_result *r);
+
+/*
+ * The prepared answer for the current node, as walk_auto takes it: --answer
+ * first (*by BY_USER), then the file (BY_ANSWERS, with the evidence it
+ * recorded or NULL). NULL if there is none.
+ */
+const char *walk_prepared(const struct walk *w, const struct answers *a, enum answer_by *by,
+			  const struct strlist **evidence);
+
 #endif

@@ -1,0 +1,277 @@
+/*
+ * The full-screen front end (ncurses): a view over the same walk as batch
+ * mode that adds nothing to the engine but presentation.
+ *
+ * A session is a stack of screens over one walk: the symptom picker, the
+ * inputs form, the question screen (with the path pane), the path, pagers
+ * (evidence, help, key list) and the diagnosis. As in ncdu, each screen is a
+ * file with its draw function and key table; as in htop, key handlers never
+ * draw: they change state and return, and the main loop (tui.c) redraws.
+ *
+ * Probes and cluster look-ups run on a worker thread (tui_job.c) so that the
+ * screen stays live and Esc can cancel them; while one runs, the main thread
+ * leaves the walk and the cluster alone. Only the main thread calls curses.
+ * Every string that came from outside is sanitised before it is drawn
+ * (tui_put, tui_wrap).
+ */
+#ifndef MM_TUI_H
+#define MM_TUI_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "walk.h"
+
+/* ---- what cmd_tui.c hands over ---- */
+
+struct tui_setup {
+	struct ctx *c;
+	struct cluster *cluster;     /* NULL: questions are asked (owned by the caller) */
+	const char *source;          /* for the title bar: "snapshot demo", "live", "no cluster" */
+	const struct mm_flow *flow;  /* NULL: start at the picker */
+	struct answers answers;      /* --answer and --answers */
+	struct kvlist file_inputs;   /* inputs from the answers file */
+	json_t *resume;              /* a saved session to continue, or NULL */
+	json_t *session;             /* how the cluster was opened, kept in the autosave */
+};
+
+/* Run the session; returns the exit status. */
+int tui_run(struct tui_setup *s);
+
+/* ---- the session ---- */
+
+struct tui;
+
+/* What a key handler did; the loop redraws after every key either way. */
+enum { K_NONE = 0, K_DONE = 1, K_QUIT = 2 };
+
+struct binding {
+	int keys[4];          /* characters or KEY_* codes, 0-terminated */
+	const char *label;    /* as the key list shows them */
+	const char *help;
+	int (*run)(struct tui *t);
+};
+
+struct screen {
+	const char *name;
+	const char *hint;                    /* the status bar */
+	void (*draw)(struct tui *t);
+	const struct binding *keys;          /* ends with a NULL run */
+	int (*other)(struct tui *t, int ch); /* keys the table lacks (typing), or NULL */
+};
+
+extern const struct screen screen_picker, screen_inputs, screen_question, screen_path,
+	screen_pager, screen_diag;
+
+/* A scrollable text with search: help, evidence, key list, diagnosis. */
+struct pager {
+	char *title;
+	char *text;            /* as given; wrapped again when the width changes */
+	struct strlist lines;
+	int width;             /* what lines were wrapped for */
+	int margin;            /* columns left free on each side (text wrapped already: 0) */
+	size_t top;
+	char *search;
+	char *alt;             /* the help pager's other text ('?' swaps): the key list */
+};
+
+/* The one-line editor at the bottom: search, file names. */
+struct prompt {
+	bool active;
+	const char *label;
+	char buf[256];
+	void (*done)(struct tui *t, const char *value);
+};
+
+enum job_kind { JOB_NONE, JOB_PROBE, JOB_NAMES };
+
+/* Work on the worker thread; see tui_job.c. */
+struct job {
+	enum job_kind kind;
+	pthread_t thread;
+	bool running;          /* started and not yet collected */
+	atomic_bool finished;
+	bool cancelled;
+	int64_t started_ms;
+	const char *what;      /* what the spinner says when no command runs */
+	/* JOB_PROBE */
+	struct probe_result probe;
+	/* JOB_NAMES: names of a kind ("Namespace", "Service", "Pod") in ns */
+	const char *kind_name;
+	char ns[64];
+	struct strlist names;
+	size_t field;
+};
+
+/* Every command run for a probe, for the evidence viewer (shared with the worker). */
+struct cmdlog {
+	pthread_mutex_t mu;
+	struct strlist lines;
+	char *current;         /* the command running now, for the spinner */
+	int64_t current_ms;
+	size_t count;
+};
+
+struct form {
+	char (*val)[256];      /* one per input of the flow */
+	size_t n, field;
+	struct strlist names;  /* completion candidates of the focused field */
+	bool names_ok;         /* names were read for it */
+	size_t names_for;
+	char cycle[256];       /* Tab cycles through the names starting with this */
+	bool cycling;
+	bool tab_pending;      /* Tab was pressed while the names were being read */
+};
+
+struct question {
+	const struct mm_node *node;
+	size_t sel;
+	int pre;                      /* the choice a probe or a prepared answer made, or -1 */
+	enum answer_by pre_by;
+	struct strlist pre_evidence;
+	size_t top;                   /* first choice shown when they do not all fit */
+};
+
+struct tui {
+	struct tui_setup *s;
+	const struct mm_kb *kb;
+	const struct mm_flow *flow;   /* the flow picked */
+	struct walk w;
+	bool walking;
+	bool auto_accept;             /* take every answer the cluster or a file gives */
+	const struct screen *stack[8];
+	int depth;
+	/* the picker */
+	char filter[256];
+	size_t pick;
+	/* the screens' states */
+	struct form form;
+	struct question q;
+	size_t path_sel;
+	struct pager pager, diag;
+	struct prompt prompt;
+	struct job job;
+	struct cmdlog log;
+	char *msg;
+	bool msg_err;
+	/* the terminal */
+	bool color, utf8;
+	int rows, cols;
+	char *state_path;
+};
+
+/* ---- tui.c: screens and the loop ---- */
+
+void tui_push(struct tui *t, const struct screen *s);
+void tui_pop(struct tui *t);
+/* Pop down to the screen s (kept), or push it if it is not on the stack. */
+void tui_pop_to(struct tui *t, const struct screen *s);
+const struct screen *tui_top(const struct tui *t);
+/* The message line; err shows it as a problem. printf-like. */
+void tui_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tui_prompt(struct tui *t, const char *label, const char *initial,
+		void (*done)(struct tui *t, const char *value));
+/* The key list of the screen under the pager, for '?' pressed twice. New string. */
+char *tui_key_list(const struct tui *t);
+/* Whether ch is one of the keys that confirm (Enter) or go back (Backspace). */
+bool key_is_enter(int ch);
+bool key_is_backspace(int ch);
+#define KEY_ESC 27
+
+/* Key actions that several screens bind (act_back in tui_question.c, act_path in tui_path.c). */
+int act_quit(struct tui *t);
+int act_new_walk(struct tui *t);
+int act_evidence(struct tui *t);
+int act_keys(struct tui *t);
+int act_path(struct tui *t);
+/* Back one step; before the first answer, back to the inputs. */
+int act_back(struct tui *t);
+
+/* ---- tui_text.c: drawing ---- */
+
+enum role { R_PLAIN, R_TITLE, R_SEL, R_GOOD, R_WARN, R_BAD, R_DIM, R_BOLD, R_HIT };
+void text_init(bool utf8, bool color);
+/* The attributes of a role. */
+int text_attr(enum role r);
+/* Draw s (sanitised here) at y, x in at most w columns; returns the columns used. */
+int tui_put(int y, int x, int w, enum role r, const char *s);
+/* printf into tui_put. */
+int tui_putf(int y, int x, int w, enum role r, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Columns s takes on the screen. */
+int text_width(const char *s);
+/*
+ * Wrap text (sanitised here) into lines of at most width columns, each
+ * paragraph keeping its leading spaces and list marker ("- ", "1. ") as the
+ * indent of its continuation lines; prefix starts the first line, hang
+ * spaces the others.
+ */
+void tui_wrap(const char *text, int width, const char *prefix, int hang, struct strlist *out);
+/* A rule across the screen at y, with a title in it when given. */
+void tui_rule(int y, const char *title);
+/* Glyphs with an ASCII fallback. */
+const char *glyph_mark(void);    /* the selected line */
+const char *glyph_spin(int64_t ms);
+const char *glyph_ellipsis(void);
+
+/* ---- the screens' shared parts ---- */
+
+/* tui_picker.c */
+void picker_open(struct tui *t);
+/* tui_inputs.c */
+void inputs_open(struct tui *t, const struct mm_flow *f);
+void inputs_names_done(struct tui *t);
+/* The names of kind ("Namespace", "Service", "Pod") in ns, sorted (reads the cluster). */
+void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
+/* Apply the inputs of the command line and the answers file to a walk of f, as batch mode does. */
+bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err);
+/* tui_question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */
+void question_enter(struct tui *t);
+void question_probe_done(struct tui *t);
+void question_reset(struct tui *t);
+/* Start a walk of t->flow with these inputs (preset ones first); false with a message. */
+bool walk_start(struct tui *t, const struct kvlist *inputs);
+/* Step back so that step i is asked again. */
+void walk_back_to(struct tui *t, size_t i);
+/* tui_path.c: the last steps in rows y0..y1, one line each. */
+void path_pane_draw(struct tui *t, int y0, int y1, bool select);
+const char *by_label(enum answer_by by);
+/* tui_pager.c, tui_help.c, tui_evidence.c */
+void pager_set(struct tui *t, struct pager *p, const char *title, char *text);
+void pager_free(struct pager *p);
+void pager_draw(struct tui *t, struct pager *p, int y0, int y1);
+/* The pager's scrolling and search keys, for a screen that shows a pager (the diagnosis). */
+int pager_key(struct tui *t, int ch);
+/* Help: preface (may be NULL), then the pages of topics; with neither, the key list. */
+void pager_open_help(struct tui *t, const char *preface, const struct strlist *topics);
+void pager_open_evidence(struct tui *t);
+/* tui_diag.c */
+void diag_open(struct tui *t);
+/* Save the transcript under a name the person confirms. */
+int diag_save(struct tui *t);
+/* tui_state.c: the autosave */
+char *state_default_path(void);
+void state_save(struct tui *t);
+/* Replay the saved path into t->w (started from its flow and inputs); false with *err. */
+bool state_restore(struct tui *t, json_t *saved, char **err);
+
+/* tui_job.c */
+void job_start(struct tui *t, enum job_kind kind);
+/* Collect a finished job (its finish runs); true if one was collected. */
+bool job_poll(struct tui *t);
+void job_cancel(struct tui *t);
+/* Cancel a running job and collect it at once (its finish sees it cancelled). */
+void job_stop(struct tui *t);
+/* Wait for a running job after cancelling it (for exits), at most ms. */
+void job_abandon(struct tui *t, int ms);
+void cmdlog_init(struct cmdlog *l);
+void cmdlog_free(struct cmdlog *l);
+/* The spinner's text while a job runs (new string), or NULL. */
+char *job_status(struct tui *t);
+int64_t tui_now_ms(void);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * The diagnosis screen: cause, mechanism, fix steps, snippet, verify
+ * commands and versions (the text report, in the pager). 's' saves the
+ * transcript as Markdown and JSON (the JSON replays with --answers), 'c'
+ * writes the snippet to a file.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "tui.h"
+
+void diag_open(struct tui *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	struct out o = {fp, FMT_TEXT, false};
+	report_diag(&o, t->w.diag);
+	fclose(fp);
+	char *title = xasprintf("Diagnosis after %zu steps (p shows them)", t->w.nsteps);
+	pager_set(t, &t->diag, title, text);
+	/* the report is wrapped and indented for 80 columns already */
+	t->diag.margin = 0;
+	free(title);
+	tui_pop_to(t, &screen_question);
+	tui_push(t, &screen_diag);
+}
+
+static void diag_draw(struct tui *t)
+{
+	pager_draw(t, &t->diag, 3, t->rows - 3);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* base, base-2, base-3 ...: the first for which no file with one of the suffixes exists. */
+static char *free_name(const char *base, const char *const suffixes[])
+{
+	for (int n = 1;; n++) {
+		char *name = n == 1 ? xstrdup(base) : xasprintf("%s-%d", base, n);
+		bool taken = false;
+		for (size_t i = 0; suffixes[i] && !taken; i++) {
+			char *p = xasprintf("%s%s", name, suffixes[i]);
+			taken = exists(p);
+			free(p);
+		}
+		if (!taken)
+			return name;
+		free(name);
+	}
+}
+
+/* Write a new file (never over an existing one) with what print puts in it. */
+static bool write_new(struct tui *t, const char *path, void (*print)(FILE *fp, void *arg),
+		      void *arg)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!fp) {
+		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	print(fp, arg);
+	if (fclose(fp) != 0) {
+		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+struct walk_out {
+	const struct walk *w;
+	enum out_format fmt;
+};
+
+static void print_walk(FILE *fp, void *arg)
+{
+	const struct walk_out *wo = arg;
+	struct out o = {fp, wo->fmt, false};
+	report_walk(&o, wo->w, NULL);
+}
+
+static void save_done(struct tui *t, const char *value)
+{
+	char *base = xstrdup(value);
+	/* NAME.md or NAME.json typed in full: the pair is named after NAME */
+	if (str_ends_with(base, ".md"))
+		base[strlen(base) - 3] = '\0';
+	else if (str_ends_with(base, ".json"))
+		base[strlen(base) - 5] = '\0';
+	char *md = xasprintf("%s.md", base), *js = xasprintf("%s.json", base);
+	struct walk_out m = {&t->w, FMT_MARKDOWN}, j = {&t->w, FMT_JSON};
+	if (!*base) {
+		tui_msg(t, false, "not saved");
+	} else if (exists(md) || exists(js)) {
+		tui_msg(t, true, "%s exists: choose another name (s)", exists(md) ? md : js);
+	} else if (write_new(t, md, print_walk, &m) && write_new(t, js, print_walk, &j)) {
+		tui_msg(t, false, "Saved %s and .json (replays with --answers)", md);
+	}
+	free(js);
+	free(md);
+	free(base);
+}
+
+int diag_save(struct tui *t)
+{
+	static const char *const suffixes[] = {".md", ".json", NULL};
+	if (!t->walking)
+		return K_DONE;
+	char *base = xasprintf("meshmedic-%s-%s", t->w.start_flow->id,
+			       t->w.diag ? t->w.diag->id : t->w.node->id);
+	char *name = free_name(base, suffixes);
+	tui_prompt(t, "Save the transcript as (.md and .json):", name, save_done);
+	free(name);
+	free(base);
+	return K_DONE;
+}
+
+static void print_snippet(FILE *fp, void *arg)
+{
+	const char *s = arg;
+	fputs(s, fp);
+	if (*s && s[strlen(s) - 1] != '\n')
+		fputc('\n', fp);
+}
+
+static void copy_done(struct tui *t, const char *value)
+{
+	if (!*value)
+		tui_msg(t, false, "not written");
+	else if (exists(value))
+		tui_msg(t, true, "%s exists: choose another name (c)", value);
+	else if (write_new(t, value, print_snippet, t->w.diag->snippet))
+		tui_msg(t, false, "Wrote the snippet to %s", value);
+}
+
+static int key_copy(struct tui *t)
+{
+	const struct mm_diag *d = t->w.diag;
+	if (!d->snippet) {
+		tui_msg(t, true, "this diagnosis has no snippet");
+		return K_DONE;
+	}
+	const char *lang = d->snippet_lang ? d->snippet_lang : "";
+	const char *ext = strcmp(lang, "yaml") == 0   ? ".yaml"
+			  : strcmp(lang, "json") == 0 ? ".json"
+			  : *lang && strstr("sh bash shell console", lang) ? ".sh"
+									  : ".txt";
+	const char *const suffixes[] = {ext, NULL};
+	char *name = free_name(d->id, suffixes);
+	char *path = xasprintf("%s%s", name, ext);
+	tui_prompt(t, "Write the snippet to:", path, copy_done);
+	free(path);
+	free(name);
+	return K_DONE;
+}
+
+static int key_help(struct tui *t)
+{
+	pager_open_help(t, NULL, &t->w.diag->help);
+	return K_DONE;
+}
+
+static int diag_other(struct tui *t, int ch)
+{
+	return pager_key(t, ch);
+}
+
+static const struct binding diag_keys[] = {
+	{{'s'}, "s", "save the transcript: Markdown and JSON (the JSON replays with --answers)",
+	 diag_save},
+	{{'c'}, "c", "write the snippet to a file", key_copy},
+	{{'b', KEY_BACKSPACE, KEY_LEFT, 127}, "b, Left", "back: answer the last step again",
+	 act_back},
+	{{'p'}, "p", "the path: every step; go back to any of them", act_path},
+	{{'e'}, "e", "evidence: what the probes saw and the commands run", act_evidence},
+	{{'?', KEY_F(1)}, "?", "help on this cause (again: the keys)", key_help},
+	{{'w'}, "w", "a new walk: back to the symptom picker", act_new_walk},
+	{{'q'}, "q", "quit (the session is saved: meshmedic tui --resume)", act_quit},
+	{{0}, NULL, NULL, NULL},
+};
+
+const struct screen screen_diag = {
+	.name = "diagnosis",
+	.hint = "s save  c copy snippet  b back  p path  e evidence  ? help  / search  q quit",
+	.draw = diag_draw,
+	.keys = diag_keys,
+	.other = diag_other,
+};

@@ -1,0 +1,253 @@
+/*
+ * The pager: a scrollable, searchable text ('/', n, N), wrapped again when
+ * the width changes. It shows help pages (tui_help.c), the evidence
+ * (tui_evidence.c) and, on the diagnosis screen, the diagnosis.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+void pager_free(struct pager *p)
+{
+	free(p->title);
+	free(p->text);
+	free(p->search);
+	free(p->alt);
+	sl_free(&p->lines);
+	memset(p, 0, sizeof(*p));
+}
+
+void pager_set(struct tui *t, struct pager *p, const char *title, char *text)
+{
+	char *keep = p->search ? xstrdup(p->search) : NULL;
+	pager_free(p);
+	p->title = xstrdup(title);
+	p->text = text;
+	p->search = keep;
+	p->width = -1;
+	p->margin = 2;
+}
+
+/* The pager the keys act on: the diagnosis's on its screen, else the pager's. */
+static struct pager *current(struct tui *t)
+{
+	return tui_top(t) == &screen_diag ? &t->diag : &t->pager;
+}
+
+static int body_rows(const struct tui *t)
+{
+	return t->rows - 5;
+}
+
+static void rewrap(struct tui *t, struct pager *p)
+{
+	int width = t->cols - 2 * p->margin;
+	if (p->width == width)
+		return;
+	sl_free(&p->lines);
+	tui_wrap(p->text, width, "", 0, &p->lines);
+	p->width = width;
+}
+
+/* Scroll so that top stays within the text. */
+static void clamp(struct tui *t, struct pager *p)
+{
+	size_t rows = (size_t)body_rows(t);
+	size_t max = p->lines.n > rows ? p->lines.n - rows : 0;
+	if (p->top > max)
+		p->top = max;
+}
+
+/* Draw line s at y with every match of the search marked. */
+static void line_draw(struct pager *p, const char *s, int y, int w)
+{
+	int x0 = p->margin;
+	tui_put(y, x0, w, R_PLAIN, s);
+	if (!p->search || !*p->search)
+		return;
+	size_t n = strlen(p->search);
+	for (const char *h = strcasestr(s, p->search); h; h = strcasestr(h + n, p->search)) {
+		char *before = xstrndup(s, (size_t)(h - s));
+		char *hit = xstrndup(h, n);
+		int x = text_width(before);
+		if (x < w)
+			tui_put(y, x0 + x, w - x, R_HIT, hit);
+		free(hit);
+		free(before);
+	}
+}
+
+void pager_draw(struct tui *t, struct pager *p, int y0, int y1)
+{
+	rewrap(t, p);
+	clamp(t, p);
+	size_t n = p->lines.n;
+	size_t last = p->top + (size_t)(y1 - y0 + 1);
+	if (last > n)
+		last = n;
+	char *where = xasprintf("lines %zu-%zu of %zu", n ? p->top + 1 : 0, last, n);
+	int ww = text_width(where);
+	tui_put(1, 1, t->cols - ww - 4, R_BOLD, p->title);
+	tui_put(1, t->cols - ww - 1, ww, R_DIM, where);
+	free(where);
+	tui_rule(2, NULL);
+	for (size_t i = p->top; i < last; i++)
+		line_draw(p, p->lines.v[i], y0 + (int)(i - p->top), p->width);
+}
+
+static void pager_screen_draw(struct tui *t)
+{
+	pager_draw(t, &t->pager, 3, t->rows - 3);
+}
+
+/* ---- keys (on the current pager) ---- */
+
+static int scroll_by(struct tui *t, long by)
+{
+	struct pager *p = current(t);
+	if (by < 0 && (size_t)-by > p->top)
+		p->top = 0;
+	else
+		p->top += (size_t)by;
+	clamp(t, p);
+	return K_DONE;
+}
+
+static int key_down(struct tui *t)
+{
+	return scroll_by(t, 1);
+}
+
+static int key_up(struct tui *t)
+{
+	return scroll_by(t, -1);
+}
+
+static int key_page_down(struct tui *t)
+{
+	return scroll_by(t, body_rows(t) - 1);
+}
+
+static int key_page_up(struct tui *t)
+{
+	return scroll_by(t, -(body_rows(t) - 1));
+}
+
+static int key_home(struct tui *t)
+{
+	current(t)->top = 0;
+	return K_DONE;
+}
+
+static int key_end(struct tui *t)
+{
+	current(t)->top = SIZE_MAX;
+	clamp(t, current(t));
+	return K_DONE;
+}
+
+/* Put the next (dir 1) or previous (-1) line with the search at the top. */
+static void find(struct tui *t, int dir, bool from_here)
+{
+	struct pager *p = current(t);
+	if (!p->search || !*p->search)
+		return;
+	size_t n = p->lines.n, i = p->top;
+	if (!from_here)
+		i += (size_t)dir;
+	for (; i < n; i += (size_t)dir)
+		if (strcasestr(p->lines.v[i], p->search)) {
+			p->top = i;
+			clamp(t, p);
+			tui_msg(t, false, "'%s': line %zu", p->search, i + 1);
+			return;
+		}
+	tui_msg(t, true, "'%s' not found %s", p->search, dir > 0 ? "below" : "above");
+}
+
+static void search_done(struct tui *t, const char *value)
+{
+	struct pager *p = current(t);
+	if (!*value)
+		return;
+	free(p->search);
+	p->search = xstrdup(value);
+	find(t, 1, true);
+}
+
+static int key_search(struct tui *t)
+{
+	tui_prompt(t, "Search:", "", search_done);
+	return K_DONE;
+}
+
+static int key_next(struct tui *t)
+{
+	find(t, 1, false);
+	return K_DONE;
+}
+
+static int key_prev(struct tui *t)
+{
+	find(t, -1, false);
+	return K_DONE;
+}
+
+static int key_close(struct tui *t)
+{
+	tui_pop(t);
+	return K_DONE;
+}
+
+/* '?' in a help pager: the key list, and back. */
+static int key_keys(struct tui *t)
+{
+	struct pager *p = &t->pager;
+	if (!p->alt) {
+		tui_msg(t, false, "this is the key list: q closes it");
+		return K_DONE;
+	}
+	char *text = p->text, *title = xstrdup(strncmp(p->title, "Keys", 4) == 0 ? "Help" : "Keys");
+	p->text = p->alt;
+	p->alt = text;
+	free(p->title);
+	p->title = title;
+	p->width = -1;
+	p->top = 0;
+	return K_DONE;
+}
+
+static const struct binding pager_keys[] = {
+	{{KEY_DOWN, 'j'}, "Down, j", "one line down", key_down},
+	{{KEY_UP, 'k'}, "Up, k", "one line up", key_up},
+	{{KEY_NPAGE, ' ', 'f'}, "PgDn, Space", "one page down", key_page_down},
+	{{KEY_PPAGE, 'u'}, "PgUp, u", "one page up", key_page_up},
+	{{KEY_HOME, 'g'}, "Home, g", "to the top", key_home},
+	{{KEY_END, 'G'}, "End, G", "to the end", key_end},
+	{{'/'}, "/", "search (case does not matter)", key_search},
+	{{'n'}, "n", "next match", key_next},
+	{{'N'}, "N", "previous match", key_prev},
+	{{'?', KEY_F(1)}, "?", "the key list (again: back to the help)", key_keys},
+	{{KEY_ESC, 'q'}, "Esc, q", "close", key_close},
+	{{0}, NULL, NULL, NULL},
+};
+
+const struct screen screen_pager = {
+	.name = "pager",
+	.hint = "Up/Down PgUp/PgDn scroll  / search  n next  ? keys  q close",
+	.draw = pager_screen_draw,
+	.keys = pager_keys,
+	.other = NULL,
+};
+
+int pager_key(struct tui *t, int ch)
+{
+	for (const struct binding *b = pager_keys; b->label; b++)
+		for (size_t i = 0; b->run && i < MM_ARRAY_LEN(b->keys) && b->keys[i]; i++)
+			if (b->keys[i] == ch && b->run != key_keys && b->run != key_close)
+				return b->run(t);
+	return K_NONE;
+}

@@ -1,0 +1,214 @@
+/*
+ * The symptom picker: every flow with its title; typing filters on the
+ * flows' ids, titles and symptom strings ("UO", "426", "upstream connect
+ * error", "CrashLoopBackOff"), and shows which symptoms matched.
+ */
+#include <ctype.h>
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui.h"
+
+/* Case-insensitive substring. */
+static bool has(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return true;
+	return !*needle;
+}
+
+/* Whether word stands in text as a word of its own (case-insensitive). */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; n && *p; p++)
+		if (strncasecmp(p, word, n) == 0 && (p == text || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * Whether f matches the filter: the filter is part of its id, title or a
+ * symptom, or a symptom stands in the filter as a word (a pasted error
+ * message or access-log line). The symptoms that match go into hits.
+ */
+static bool flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits)
+{
+	bool any = !*filter || has(f->id, filter) || has(f->title, filter);
+	for (size_t i = 0; *filter && i < f->symptoms.n; i++)
+		if (has(f->symptoms.v[i], filter) || has_word(filter, f->symptoms.v[i])) {
+			any = true;
+			if (hits)
+				sl_add(hits, f->symptoms.v[i]);
+		}
+	return any;
+}
+
+/* The flows that match, in the kb's order. Caller frees the array. */
+static const struct mm_flow **matches(const struct tui *t, size_t *n)
+{
+	const struct mm_flow **v = xcalloc(t->kb->nflows + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < t->kb->nflows; i++)
+		if (flow_matches(t->kb->flows[i], t->filter, NULL))
+			v[(*n)++] = t->kb->flows[i];
+	return v;
+}
+
+void picker_open(struct tui *t)
+{
+	t->depth = 0;
+	tui_push(t, &screen_picker);
+	t->filter[0] = '\0';
+	t->pick = 0;
+}
+
+static void flow_line(const struct tui *t, const struct mm_flow *f, int y, bool sel)
+{
+	char *line = xasprintf("%s %-12s %s", sel ? glyph_mark() : " ", f->id, f->title);
+	if (sel) {
+		attron(text_attr(R_SEL));
+		mvhline(y, 1, ' ', t->cols - 2);
+		attroff(text_attr(R_SEL));
+	}
+	tui_put(y, 1, t->cols - 2, sel ? R_SEL : R_BOLD, line);
+	free(line);
+	struct strlist hits = {0};
+	flow_matches(f, t->filter, &hits);
+	const struct strlist *shown = *t->filter ? &hits : &f->symptoms;
+	struct sbuf b;
+	sb_init(&b);
+	sb_add(&b, *t->filter && hits.n ? "matches: " : "");
+	for (size_t i = 0; i < shown->n; i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", shown->v[i]);
+	tui_put(y + 1, 16, t->cols - 17, R_DIM, b.s ? b.s : "");
+	sb_free(&b);
+	sl_free(&hits);
+}
+
+static void picker_draw(struct tui *t)
+{
+	size_t n;
+	const struct mm_flow **v = matches(t, &n);
+	if (n && t->pick >= n)
+		t->pick = n - 1;
+	int x = tui_put(1, 1, t->cols - 2, R_BOLD, "Symptom: ");
+	/* a long filter (a pasted error message) shows its end, where the typing is */
+	const char *shown = t->filter;
+	while (text_width(shown) > t->cols - 31)
+		shown++;
+	x += tui_put(1, 1 + x, t->cols - 30, R_PLAIN, shown);
+	tui_put(1, 1 + x, 1, R_SEL, " ");
+	char *count = xasprintf("%zu of %zu flows", n, t->kb->nflows);
+	tui_put(1, t->cols - 1 - text_width(count), text_width(count), R_DIM, count);
+	free(count);
+	tui_rule(2, NULL);
+	int top = 3, bottom = t->rows - 3;
+	if (!n) {
+		tui_putf(top + 1, 2, t->cols - 4, R_WARN, "No flow matches '%s'.", t->filter);
+		tui_put(top + 2, 2, t->cols - 4, R_PLAIN,
+			"Backspace edits the filter; Esc clears it. Try a response flag (UO, UF),");
+		tui_put(top + 3, 2, t->cols - 4, R_PLAIN,
+			"a status code (503) or words from the error message.");
+		free(v);
+		return;
+	}
+	/* the description of the flow picked gets the rows the list does not need */
+	struct strlist about = {0};
+	tui_wrap(v[t->pick]->description, t->cols - 4, "", 0, &about);
+	int list_rows = (int)n * 2;
+	int room = bottom - top + 1;
+	int about_rows = room - list_rows - 2;
+	if (about_rows > (int)about.n)
+		about_rows = (int)about.n;
+	if (about_rows < 2)
+		about_rows = 0;
+	int visible = (room - (about_rows ? about_rows + 2 : 0)) / 2;
+	size_t first = t->pick >= (size_t)visible ? t->pick - (size_t)visible + 1 : 0;
+	int y = top;
+	for (size_t i = first; i < n && y + 1 <= bottom; i++, y += 2)
+		flow_line(t, v[i], y, i == t->pick);
+	if (about_rows) {
+		y++;
+		for (int i = 0; i < about_rows; i++)
+			tui_put(y + i, 2, t->cols - 4, R_PLAIN, about.v[i]);
+	}
+	sl_free(&about);
+	free(v);
+}
+
+static int key_start(struct tui *t)
+{
+	size_t n;
+	const struct mm_flow **v = matches(t, &n);
+	if (n)
+		inputs_open(t, v[t->pick < n ? t->pick : 0]);
+	free(v);
+	return K_DONE;
+}
+
+static int key_up(struct tui *t)
+{
+	if (t->pick)
+		t->pick--;
+	return K_DONE;
+}
+
+static int key_down(struct tui *t)
+{
+	t->pick++;
+	return K_DONE;
+}
+
+static int key_escape(struct tui *t)
+{
+	if (!*t->filter)
+		return K_QUIT;
+	t->filter[0] = '\0';
+	t->pick = 0;
+	return K_DONE;
+}
+
+static int key_erase(struct tui *t)
+{
+	size_t len = strlen(t->filter);
+	if (len)
+		t->filter[len - 1] = '\0';
+	t->pick = 0;
+	return K_DONE;
+}
+
+static int picker_type(struct tui *t, int ch)
+{
+	size_t len = strlen(t->filter);
+	if (ch < 0x20 || ch >= 0x7f || len + 1 >= sizeof(t->filter))
+		return K_NONE;
+	t->filter[len] = (char)ch;
+	t->filter[len + 1] = '\0';
+	t->pick = 0;
+	return K_DONE;
+}
+
+static const struct binding picker_keys[] = {
+	{{'\r', '\n', KEY_ENTER}, "Enter", "start the flow picked", key_start},
+	{{KEY_UP, 16}, "Up, Ctrl-P", "previous flow", key_up},
+	{{KEY_DOWN, 14}, "Down, Ctrl-N", "next flow", key_down},
+	{{KEY_BACKSPACE, 127, 8}, "Backspace", "edit the filter", key_erase},
+	{{'?', KEY_F(1)}, "?, F1", "this list of keys", act_keys},
+	{{KEY_ESC}, "Esc", "clear the filter; quit when it is empty", key_escape},
+	{{0}, "letters", "filter on symptoms: a flag (UO), a code (503), error words", NULL},
+	{{0}, NULL, NULL, NULL},
+};
+
+const struct screen screen_picker = {
+	.name = "symptom picker",
+	.hint = "type a symptom  Up/Down choose  Enter start  ? keys  Esc quit",
+	.draw = picker_draw,
+	.keys = picker_keys,
+	.other = picker_type,
+};

@@ -1,0 +1,317 @@
+#!/bin/bash
+# The TUI, driven in tmux as tmux tests itself: a detached session of a fixed
+# size on a private socket, keys sent with send-keys, the screen read with
+# capture-pane once it has settled and compared with a golden screen
+# (tests/tui/NAME.screen). Fixed TERM, C locale (ASCII), a private
+# XDG_STATE_HOME and HOME; no clock on the golden screens.
+#
+# When a flow or the demo snapshot changes on purpose, write the goldens
+# again with TUI_REGEN=1 make check TESTS=tests/tui.sh and read the diff.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+[ -n "${TMUX_BIN:-}" ] || skip_all "tmux not found (TMUX_BIN is empty)"
+TERMNAME=
+for t in screen tmux-256color; do
+	if infocmp "$t" >/dev/null 2>&1; then TERMNAME=$t && break; fi
+done
+[ -n "$TERMNAME" ] || skip_all "no terminfo entry for screen or tmux-256color"
+
+GOLD=$TOP_SRCDIR/tests/tui
+SOCK=meshmedic-tui-$$
+STATE=$SCRATCH/state
+WORK=$SCRATCH/work
+DEMO=$TOP_SRCDIR/demo/snapshot
+mkdir -p "$STATE" "$WORK" "$SCRATCH/home"
+tm() { "$TMUX_BIN" -L "$SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$SCRATCH"' EXIT
+# the server stays up between sessions (it would exit with the last one, racing the next)
+tm new-session -d -s keep -x 20 -y 5 "exec sleep 100000"
+
+# start [ENV=VALUE...] -- ARGS...: meshmedic ARGS in a new 80x24 session (COLS, ROWS
+# override); afterwards the shell prints "exit=STATUS" and the terminal modes.
+start() {
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1") && shift; done
+	shift
+	tm kill-session -t mm >/dev/null 2>&1 || true
+	rm -f "$SCRATCH/pid"
+	{
+		echo "cd $(printf %q "$WORK") || exit"
+		echo "ulimit -c 0"
+		# Ctrl-C reaches the whole foreground group: the shell lives on to report
+		echo "trap : INT"
+		printf 'env -i PATH=%q TERM=%s LC_ALL=C HOME=%q XDG_STATE_HOME=%q' \
+			"${RUN_PATH:-$PATH}" "$TERMNAME" "$SCRATCH/home" "$STATE"
+		printf ' %q' "${envs[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$SCRATCH/pid" \
+			"$MESHMEDIC" "$@"
+		echo
+		echo 'echo "exit=$?"'
+		echo "echo \"modes=\$(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig)' | sort | tr '\\n' ' ')\""
+		echo 'exec sleep 600'
+	} >"$SCRATCH/run.sh"
+	tm new-session -d -s mm -x "${COLS:-80}" -y "${ROWS:-24}" "bash $SCRATCH/run.sh"
+}
+
+keys() {
+	tm send-keys -t mm "$@"
+}
+
+# settle [TEXT [AVOID]]: the screen once three captures in a row agree (and it shows TEXT,
+# and not AVOID, when given), in $SCRATCH/screen; at most about 5 s.
+settle() {
+	local want=${1:-} avoid=${2:-} prev= cur same=0 tries=0
+	while [ $tries -lt 160 ]; do
+		cur=$(tm capture-pane -p -t mm 2>&1 || true)
+		if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+		prev=$cur
+		if [ $same -ge 2 ] && { [ -z "$want" ] || grep -qF -- "$want" <<<"$cur"; } &&
+			{ [ -z "$avoid" ] || ! grep -qF -- "$avoid" <<<"$cur"; }; then break; fi
+		tries=$((tries + 1))
+		sleep 0.03
+	done
+	printf '%s\n' "$cur" >"$SCRATCH/screen"
+}
+
+# golden NAME TEXT: the screen, settled and showing TEXT, is tests/tui/NAME.screen.
+golden() {
+	settle "$2"
+	if [ -n "${TUI_REGEN:-}" ]; then
+		cp "$SCRATCH/screen" "$GOLD/$1.screen"
+		ok "$1 (written)"
+		return
+	fi
+	check "screen $1" "$GOLD/$1.screen" "$SCRATCH/screen"
+}
+
+# shows NAME TEXT: the settled screen shows TEXT.
+shows() {
+	settle "$2"
+	if grep -qF -- "$2" "$SCRATCH/screen"; then ok "$1"; else not_ok "$1" "$SCRATCH/screen"; fi
+}
+
+# ended NAME STATUS: meshmedic exited with STATUS and left the terminal sane.
+ended() {
+	settle "modes="
+	if grep -qx "exit=$2" "$SCRATCH/screen" && grep -q '^modes=echo icanon isig' "$SCRATCH/screen"; then
+		ok "$1: exit $2, terminal restored"
+	else
+		not_ok "$1: exit $2, terminal restored" "$SCRATCH/screen"
+	fi
+}
+
+signal() {
+	kill "-$1" "$(cat "$SCRATCH/pid")"
+}
+
+Q503=(503 --snapshot "$DEMO" -n bookinfo --set service=reviews
+	--set pod=productpage-v1-6b746f74dc-9stvs)
+
+# ---- off a terminal: tui refuses, demo and meshmedic alone keep their batch behaviour ----
+status=0
+"$MESHMEDIC" tui </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 2 ] && grep -q "tui needs a terminal" "$SCRATCH/out"; then ok "tui off a terminal: exit 2"; else
+	not_ok "tui off a terminal: exit 2" "$SCRATCH/out"; fi
+status=0
+"$MESHMEDIC" demo </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 0 ] && grep -q "^DIAGNOSIS  dr-tls-conflict" "$SCRATCH/out"; then
+	ok "demo off a terminal prints the batch walk"
+else
+	not_ok "demo off a terminal prints the batch walk" "$SCRATCH/out"
+fi
+status=0
+"$MESHMEDIC" </dev/null >"$SCRATCH/out" 2>&1 || status=$?
+if [ $status = 2 ] && grep -q "^Usage:" "$SCRATCH/out"; then ok "meshmedic alone off a terminal: usage"; else
+	not_ok "meshmedic alone off a terminal: usage" "$SCRATCH/out"; fi
+
+# ---- the picker, on the small test flow set (new flows do not change it) ----
+start MESHMEDIC_DATADIR="$TOP_SRCDIR/tests/data/mini" -- tui
+golden picker "2 of 2 flows"
+keys s t u
+golden picker-filter "1 of 2 flows"
+keys BSpace BSpace BSpace z z
+golden picker-nomatch "No flow matches"
+keys Escape Escape
+ended "Esc on an empty filter quits" 0
+
+# ---- a walk of the 503 flow on the demo snapshot ----
+start -- tui --snapshot "$DEMO"
+settle "flows"
+keys -l '"GET /reviews HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow}'
+shows "a pasted access-log line picks its flow" "matches: 503, UO"
+keys Escape
+settle "2 of 2 flows"
+keys U O
+shows "typing a response flag picks its flow" "matches: UO"
+keys Enter
+golden inputs "What is the walk about?"
+keys Up C-u b Tab Enter r e v Tab Enter p r o Tab
+golden inputs-completed "productpage-v1-6b746f74dc-9stvs"
+keys Enter
+golden q-control-plane "Answered from the cluster"
+keys Enter
+golden q-flag "Which response flag"
+keys 4
+golden q-headless "clusterIP 10.96.7.80"
+keys 1
+golden q-override "Which Istio version"
+keys b
+golden q-headless "clusterIP 10.96.7.80"
+keys p
+golden path "Enter goes back"
+keys Enter
+golden q-flag "Which response flag"
+keys '?'
+golden help "Help:"
+keys '?'
+golden keys "Keys: question"
+keys q
+settle "Which response flag"
+keys 4
+settle "clusterIP 10.96.7.80"
+keys e
+golden evidence "Commands run"
+keys / c l u s t e r I P Enter
+golden evidence-search "'clusterIP': line"
+keys q
+settle "clusterIP 10.96.7.80"
+tm resize-window -t mm -x 100 -y 30
+golden q-headless-100x30 "clusterIP 10.96.7.80"
+tm resize-window -t mm -x 70 -y 20
+golden too-small "this one is 70x20"
+tm resize-window -t mm -x 80 -y 24
+golden q-headless "clusterIP 10.96.7.80"
+keys a
+golden diagnosis "DIAGNOSIS  dr-tls-conflict"
+keys s
+golden save "Save the transcript as"
+keys Enter
+shows "s saves the transcript" "Saved meshmedic-503-dr-tls-conflict.md"
+status=0
+"$MESHMEDIC" run --batch --answers "$WORK/meshmedic-503-dr-tls-conflict.json" >"$SCRATCH/replay" 2>&1 || status=$?
+if [ $status = 0 ] && grep -q "DIAGNOSIS  dr-tls-conflict" "$SCRATCH/replay" &&
+	grep -q "^# " "$WORK/meshmedic-503-dr-tls-conflict.md"; then
+	ok "the saved JSON replays to the same diagnosis"
+else
+	not_ok "the saved JSON replays to the same diagnosis" "$SCRATCH/replay"
+fi
+keys c Enter
+shows "c writes the snippet" "Wrote the snippet to dr-tls-conflict.yaml"
+if grep -q "kind: DestinationRule" "$WORK/dr-tls-conflict.yaml"; then ok "the snippet file"; else
+	not_ok "the snippet file" "$WORK/dr-tls-conflict.yaml"; fi
+keys q
+ended "q quits" 0
+
+# ---- SIGHUP leaves the autosave; --resume continues where it stopped ----
+rm -rf "$STATE"
+start -- tui "${Q503[@]}"
+settle "Answered from the cluster"
+keys Enter 4
+golden q-headless "clusterIP 10.96.7.80"
+signal HUP
+ended "SIGHUP" 129
+mode=$(stat -c %a "$STATE/meshmedic/session.json" 2>/dev/null || echo missing)
+if [ "$mode" = 600 ]; then ok "the autosave is mode 0600"; else
+	echo "mode $mode" >"$SCRATCH/why" && not_ok "the autosave is mode 0600" "$SCRATCH/why"; fi
+start -- tui --resume
+golden q-headless "clusterIP 10.96.7.80"
+keys C-c
+ended "Ctrl-C" 130
+start -- tui --resume
+settle "clusterIP 10.96.7.80"
+signal TERM
+ended "SIGTERM" 143
+start -- tui --resume
+settle "clusterIP 10.96.7.80"
+signal SEGV
+ended "a crash (SIGSEGV)" 139
+rm -rf "$STATE"
+start -- tui --resume
+shows "--resume without a session says so" "no session to resume"
+ended "--resume without a session" 2
+
+# ---- demo and no command on a terminal ----
+start -- demo
+golden q-control-plane "Answered from the cluster"
+keys Enter
+golden demo-flag "Answered by the answers file"
+keys q
+ended "demo quits" 0
+start --
+shows "meshmedic alone on a terminal opens the picker" "Symptom:"
+
+# ---- colours: on by default, off with NO_COLOR and --no-color ----
+colours() {
+	settle "flows"
+	tm capture-pane -p -e -t mm | grep -c $'\033''\[[0-9;]*[34][0-7]m' || true
+}
+start -- tui
+n=$(colours)
+if [ "$n" -gt 0 ]; then ok "colours on a colour terminal"; else not_ok "colours on a colour terminal"; fi
+start NO_COLOR=1 -- tui
+n=$(colours)
+if [ "$n" = 0 ]; then ok "no colours with NO_COLOR"; else not_ok "no colours with NO_COLOR"; fi
+start -- tui --no-color
+n=$(colours)
+if [ "$n" = 0 ]; then ok "no colours with --no-color"; else not_ok "no colours with --no-color"; fi
+
+# ---- UTF-8 where the locale says so ----
+if locale -a 2>/dev/null | grep -qix 'c.utf-\?8'; then
+	start LC_ALL=C.UTF-8 -- tui
+	shows "UTF-8 rules and marks under a UTF-8 locale" "─"
+else
+	ok "UTF-8 rules and marks under a UTF-8 locale # SKIP no C.UTF-8 locale"
+fi
+
+# ---- Esc cancels a probe that hangs (stand-in kubectl) and leaves nothing running ----
+BIN=$SCRATCH/bin
+mkdir -p "$BIN"
+cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$TOP_SRCDIR/tests/data/fake-bin/istioctl" "$BIN/"
+chmod +x "$BIN"/*
+: >"$SCRATCH/pids"
+RUN_PATH=$BIN:$PATH start FAKE_KUBECTL_MODE=hang FAKE_PIDS="$SCRATCH/pids" -- tui 503 --live --set service=reviews
+shows "a running probe shows the command" "kubectl get pods"
+keys Escape
+shows "Esc cancels the probe and asks" "cancelled with Esc"
+left=
+for _ in $(seq 50); do
+	left=
+	for p in $(cat "$SCRATCH/pids"); do
+		if kill -0 "$p" 2>/dev/null && [ "$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)" != Z ]; then
+			left="$left $p"
+		fi
+	done
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+if [ -s "$SCRATCH/pids" ] && [ -z "$left" ]; then ok "no stand-in process is left running"; else
+	echo "left:$left" >"$SCRATCH/why" && not_ok "no stand-in process is left running" "$SCRATCH/why"; fi
+keys q
+ended "quit after a cancelled probe" 0
+
+# ---- every batch walk, walked in the TUI ('a' takes the answers given): the same transcript ----
+while read -r flow expect rest; do
+	case $flow in '' | '#'*) continue ;; esac
+	rest=${rest//@TOP@/$TOP_SRCDIR}
+	# shellcheck disable=SC2086 # the rest of the line is a list of options
+	set -- $rest
+	rm -rf "$WORK" "$STATE" && mkdir -p "$WORK"
+	"$MESHMEDIC" run "$flow" --batch --format json "$@" >"$SCRATCH/batch.json" 2>/dev/null || true
+	start -- tui "$flow" "$@"
+	settle "Step " "Asking the cluster"
+	keys a
+	if [ "$expect" = undetermined ]; then settle "Step " "Asking the cluster"; else
+		settle "DIAGNOSIS  $expect"; fi
+	# the prompt takes the Enter after s; the next start ends this session
+	keys s Enter
+	settle "Saved"
+	saved=$(ls "$WORK"/*.json 2>/dev/null | head -n 1)
+	if [ -n "$saved" ] && diff -u "$SCRATCH/batch.json" "$saved" >"$SCRATCH/diff" 2>&1; then
+		ok "tui walk $flow -> $expect: the same transcript as batch"
+	else
+		cp "$SCRATCH/screen" "$SCRATCH/last" 2>/dev/null
+		cat "$SCRATCH/last" >>"$SCRATCH/diff"
+		not_ok "tui walk $flow -> $expect: the same transcript as batch" "$SCRATCH/diff"
+	fi
+done < <(cat "$TOP_SRCDIR"/tests/walks/*)
+
+done_testing
