@@ -17,6 +17,7 @@ struct opts {
 	struct strlist sets, answer, flows_dirs;
 	const char *answers_file;
 	const char *snapshot, *ns, *context, *kubeconfig, *output;
+	const char *log_format, *pod, *explain; /* logs */
 	bool live;
 	int timeout_s;
 };
@@ -52,6 +53,7 @@ int cmd_help(struct ctx *c, int argc, char **argv);
 int cmd_demo(struct ctx *c, int argc, char **argv);
 int cmd_check(struct ctx *c, int argc, char **argv);
 int cmd_snapshot(struct ctx *c, int argc, char **argv);
+int cmd_logs(struct ctx *c, int argc, char **argv);
 
 struct cluster;
 /*
