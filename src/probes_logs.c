@@ -116,16 +116,16 @@ static void decide(const struct probe_ctx *x, struct probe_result *r, const stru
 	if (best >= 0) {
 		char *rest = others(g, best);
 		probe_answer(r, al_next_rules[best].answer,
-			     "%llu of %llu failing requests to %s in %s logs carry %s%s%s%s",
-			     (unsigned long long)g->rule[best], (unsigned long long)g->failing,
-			     g->svc, whose, al_next_rules[best].label, *rest ? " (also " : "", rest,
-			     *rest ? ")" : "");
+			     "%s on %llu of %llu failing requests to %s in %s%s%s%s",
+			     al_next_rules[best].label, (unsigned long long)g->rule[best],
+			     (unsigned long long)g->failing, g->svc, whose, *rest ? " (also " : "",
+			     rest, *rest ? ")" : "");
 		free(rest);
 	} else if (!g->failing && probe_has_choice(x, "nolog")) {
-		probe_answer(r, "nolog", "%llu access log lines about %s in %s logs, none failing",
+		probe_answer(r, "nolog", "%llu access log lines about %s in %s, none failing",
 			     (unsigned long long)g->lines, g->svc, whose);
 	} else {
-		probe_unknown(r, "%llu lines about %s in %s logs, %llu failing, none with a flag this "
+		probe_unknown(r, "%llu lines about %s in %s, %llu failing, none with a flag this "
 				 "question offers",
 			      (unsigned long long)g->lines, g->svc, whose,
 			      (unsigned long long)g->failing);
@@ -133,8 +133,8 @@ static void decide(const struct probe_ctx *x, struct probe_result *r, const stru
 	}
 	sl_copy(&r->evidence, &g->per_pod);
 	if (g->read + g->skipped > g->per_pod.n)
-		sl_take(&r->evidence, xasprintf("%zu logs read in all, %zu could not be read%s%s",
-						g->read, g->skipped, g->why ? ": " : "",
+		sl_take(&r->evidence, xasprintf("%zu of %zu sidecar logs read%s%s", g->read,
+						g->read + g->skipped, g->why ? "; the others: " : "",
 						g->why ? g->why : ""));
 }
 
@@ -177,11 +177,14 @@ static void log_flag(const struct probe_ctx *x, struct probe_result *r)
 	else if (!pod)
 		gather_pods(&g, x->cluster, &p, cluster_list(x->cluster, "Pod", ns)->v,
 			    cluster_list(x->cluster, "Pod", ns)->n);
+	char *whose = one ? xasprintf("the log of %s", pod)
+			  : xasprintf("the logs of the sidecars in %s", ns);
 	if (one && !g.read && !g.skipped)
 		probe_unknown(r, "pod %s/%s has no running istio-proxy: it writes no access log", ns,
 			      pod);
 	else if (!pod || one)
-		decide(x, r, &g, one ? "the caller's" : "the namespace's sidecars'");
+		decide(x, r, &g, whose);
+	free(whose);
 	gather_free(&g);
 	al_parser_free(&p);
 }
@@ -208,8 +211,10 @@ static void log_server_flag(const struct probe_ctx *x, struct probe_result *r)
 		probe_unknown(r, "no running pod behind Service %s/%s", svc->ns, svc->name);
 	} else if (parser(x, r, &p)) {
 		struct gather g = {svc->name, svc->ns, AL_SIDE_INBOUND, 0, 0, {0}, 0, 0, 0, 0, NULL, {0}};
+		char *whose = xasprintf("the logs of %s's own sidecars", svc->name);
 		gather_pods(&g, x->cluster, &p, pods.v, pods.n);
-		decide(x, r, &g, "its own sidecars'");
+		decide(x, r, &g, whose);
+		free(whose);
 		gather_free(&g);
 		al_parser_free(&p);
 	}
