@@ -14,29 +14,30 @@
 #include "cluster.h"
 
 /* Istio's default TEXT formats, newest first. */
-#define ISTIO_HEAD "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" "
+#define ISTIO_HEAD                                                                                 \
+	"[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" "
 #define ISTIO_TAIL                                                                                 \
 	"%BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "          \
 	"\"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" "                \
 	"\"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% "   \
-	"%DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% "         \
+	"%DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% "          \
 	"%ROUTE_NAME%\n"
 static const struct {
 	const char *name, *text;
 } istio_formats[] = {
-	/* 1.9 and later (from about 1.22 with %UPSTREAM_CLUSTER_RAW%, the same shape) */
-	{"istio", ISTIO_HEAD "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% "
-			     "%CONNECTION_TERMINATION_DETAILS% \"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" "
-			     ISTIO_TAIL},
-	{"istio-1.8", ISTIO_HEAD "%RESPONSE_CODE% %RESPONSE_FLAGS% "
-				 "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" " ISTIO_TAIL},
-	{"istio-mixer", ISTIO_HEAD "%RESPONSE_CODE% %RESPONSE_FLAGS% "
-				   "\"%DYNAMIC_METADATA(istio.mixer:status)%\" "
-				   "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" " ISTIO_TAIL},
+    /* 1.9 and later (from about 1.22 with %UPSTREAM_CLUSTER_RAW%, the same shape) */
+    {"istio", ISTIO_HEAD
+     "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% "
+     "%CONNECTION_TERMINATION_DETAILS% \"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" " ISTIO_TAIL},
+    {"istio-1.8", ISTIO_HEAD "%RESPONSE_CODE% %RESPONSE_FLAGS% "
+                             "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" " ISTIO_TAIL},
+    {"istio-mixer", ISTIO_HEAD "%RESPONSE_CODE% %RESPONSE_FLAGS% "
+                               "\"%DYNAMIC_METADATA(istio.mixer:status)%\" "
+                               "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" " ISTIO_TAIL},
 };
 
 /* What a value must look like. */
-enum kind { K_ANY, K_NUM, K_CODE, K_FLAGS, K_PROTO };
+enum kind { K_ANY, K_TOKEN, K_NUM, K_CODE, K_FLAGS, K_PROTO };
 
 /* Envoy command operators that the parser knows; a name ending in '(' takes any argument. */
 static const struct op {
@@ -44,48 +45,50 @@ static const struct op {
 	int field; /* enum al_field, or -1: checked, not kept */
 	enum kind kind;
 } ops[] = {
-	{"START_TIME", AL_TIME, K_ANY},
-	{"START_TIME(", AL_TIME, K_ANY},
-	{"REQ(:METHOD)", AL_METHOD, K_ANY},
-	{"REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", AL_PATH, K_ANY},
-	{"REQ(:PATH)", AL_PATH, K_ANY},
-	{"PROTOCOL", AL_PROTOCOL, K_PROTO},
-	{"RESPONSE_CODE", AL_CODE, K_CODE},
-	{"RESPONSE_FLAGS", AL_FLAGS, K_FLAGS},
-	{"RESPONSE_FLAGS_LONG", AL_FLAGS, K_FLAGS},
-	{"RESPONSE_CODE_DETAILS", AL_DETAILS, K_ANY},
-	{"UPSTREAM_TRANSPORT_FAILURE_REASON", AL_TRANSPORT, K_ANY},
-	{"REQ(:AUTHORITY)", AL_AUTHORITY, K_ANY},
-	{"REQ(HOST)", AL_AUTHORITY, K_ANY},
-	{"UPSTREAM_HOST", AL_UPSTREAM_HOST, K_ANY},
-	{"UPSTREAM_CLUSTER", AL_UPSTREAM_CLUSTER, K_ANY},
-	{"UPSTREAM_CLUSTER_RAW", AL_UPSTREAM_CLUSTER, K_ANY},
-	{"ROUTE_NAME", AL_ROUTE, K_ANY},
-	{"DURATION", AL_DURATION, K_NUM},
-	{"DYNAMIC_METADATA(istio.mixer:status)", AL_MIXER, K_ANY},
-	{"BYTES_RECEIVED", -1, K_NUM},
-	{"BYTES_SENT", -1, K_NUM},
-	{"RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)", -1, K_NUM},
-	{"REQUEST_DURATION", -1, K_NUM},
-	{"RESPONSE_DURATION", -1, K_NUM},
-	{"RESPONSE_TX_DURATION", -1, K_NUM},
+    {"START_TIME", AL_TIME, K_ANY},
+    {"START_TIME(", AL_TIME, K_ANY},
+    {"REQ(:METHOD)", AL_METHOD, K_ANY},
+    {"REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", AL_PATH, K_ANY},
+    {"REQ(:PATH)", AL_PATH, K_ANY},
+    {"PROTOCOL", AL_PROTOCOL, K_PROTO},
+    {"RESPONSE_CODE", AL_CODE, K_CODE},
+    {"RESPONSE_FLAGS", AL_FLAGS, K_FLAGS},
+    {"RESPONSE_FLAGS_LONG", AL_FLAGS, K_FLAGS},
+    /* Envoy writes details without whitespace or quotes */
+    {"RESPONSE_CODE_DETAILS", AL_DETAILS, K_TOKEN},
+    {"CONNECTION_TERMINATION_DETAILS", -1, K_TOKEN},
+    {"UPSTREAM_TRANSPORT_FAILURE_REASON", AL_TRANSPORT, K_ANY},
+    {"REQ(:AUTHORITY)", AL_AUTHORITY, K_ANY},
+    {"REQ(HOST)", AL_AUTHORITY, K_ANY},
+    {"UPSTREAM_HOST", AL_UPSTREAM_HOST, K_TOKEN},
+    {"UPSTREAM_CLUSTER", AL_UPSTREAM_CLUSTER, K_TOKEN},
+    {"UPSTREAM_CLUSTER_RAW", AL_UPSTREAM_CLUSTER, K_TOKEN},
+    {"ROUTE_NAME", AL_ROUTE, K_ANY},
+    {"DURATION", AL_DURATION, K_NUM},
+    {"DYNAMIC_METADATA(istio.mixer:status)", AL_MIXER, K_ANY},
+    {"BYTES_RECEIVED", -1, K_NUM},
+    {"BYTES_SENT", -1, K_NUM},
+    {"RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)", -1, K_NUM},
+    {"REQUEST_DURATION", -1, K_NUM},
+    {"RESPONSE_DURATION", -1, K_NUM},
+    {"RESPONSE_TX_DURATION", -1, K_NUM},
 };
 
 static const char *const field_names[AL_NFIELDS] = {
-	[AL_TIME] = "start_time",
-	[AL_METHOD] = "method",
-	[AL_PATH] = "path",
-	[AL_PROTOCOL] = "protocol",
-	[AL_CODE] = "response_code",
-	[AL_FLAGS] = "response_flags",
-	[AL_DETAILS] = "response_code_details",
-	[AL_TRANSPORT] = "upstream_transport_failure_reason",
-	[AL_AUTHORITY] = "authority",
-	[AL_UPSTREAM_HOST] = "upstream_host",
-	[AL_UPSTREAM_CLUSTER] = "upstream_cluster",
-	[AL_ROUTE] = "route_name",
-	[AL_DURATION] = "duration",
-	[AL_MIXER] = "istio_policy_status",
+    [AL_TIME] = "start_time",
+    [AL_METHOD] = "method",
+    [AL_PATH] = "path",
+    [AL_PROTOCOL] = "protocol",
+    [AL_CODE] = "response_code",
+    [AL_FLAGS] = "response_flags",
+    [AL_DETAILS] = "response_code_details",
+    [AL_TRANSPORT] = "upstream_transport_failure_reason",
+    [AL_AUTHORITY] = "authority",
+    [AL_UPSTREAM_HOST] = "upstream_host",
+    [AL_UPSTREAM_CLUSTER] = "upstream_cluster",
+    [AL_ROUTE] = "route_name",
+    [AL_DURATION] = "duration",
+    [AL_MIXER] = "istio_policy_status",
 };
 
 const char *al_field_name(enum al_field f)
@@ -94,38 +97,39 @@ const char *al_field_name(enum al_field f)
 }
 
 const struct al_flag al_flags[AL_NFLAGS] = {
-	[AL_F_UH] = {"UH", "NoHealthyUpstream", "no healthy host in the upstream cluster"},
-	[AL_F_UF] = {"UF", "UpstreamConnectionFailure", "the connection to the upstream failed"},
-	[AL_F_UO] = {"UO", "UpstreamOverflow", "a circuit breaker limit was reached (overflow)"},
-	[AL_F_NR] = {"NR", "NoRouteFound", "no route (or no filter chain) matched"},
-	[AL_F_URX] = {"URX", "UpstreamRetryLimitExceeded", "retries or connect attempts ran out"},
-	[AL_F_NC] = {"NC", "NoClusterFound", "the route names an upstream cluster that does not exist"},
-	[AL_F_DT] = {"DT", "DurationTimeout", "the request or connection outlived its maximum duration"},
-	[AL_F_DC] = {"DC", "DownstreamConnectionTermination", "the client closed its connection"},
-	[AL_F_LH] = {"LH", "FailedLocalHealthCheck", "the local service failed its health check"},
-	[AL_F_UT] = {"UT", "UpstreamRequestTimeout", "the upstream did not answer within the timeout"},
-	[AL_F_LR] = {"LR", "LocalReset", "Envoy reset the stream itself"},
-	[AL_F_UR] = {"UR", "UpstreamRemoteReset", "the upstream reset the stream"},
-	[AL_F_UC] = {"UC", "UpstreamConnectionTermination", "the upstream closed the connection"},
-	[AL_F_DI] = {"DI", "DelayInjected", "a fault injection rule delayed the request"},
-	[AL_F_FI] = {"FI", "FaultInjected", "a fault injection rule aborted the request"},
-	[AL_F_RL] = {"RL", "RateLimited", "the local rate limiter refused the request"},
-	[AL_F_UAEX] = {"UAEX", "UnauthorizedExternalService",
-		       "an external authorization check refused the request"},
-	[AL_F_RLSE] = {"RLSE", "RateLimitServiceError", "the rate limit service failed to answer"},
-	[AL_F_IH] = {"IH", "InvalidEnvoyRequestHeaders", "an x-envoy-* request header was invalid"},
-	[AL_F_SI] = {"SI", "StreamIdleTimeout", "the stream stayed idle past its idle timeout"},
-	[AL_F_DPE] = {"DPE", "DownstreamProtocolError", "the client broke the HTTP protocol"},
-	[AL_F_UPE] = {"UPE", "UpstreamProtocolError", "the upstream broke the HTTP protocol"},
-	[AL_F_UMSDR] = {"UMSDR", "UpstreamMaxStreamDurationReached",
-			"the upstream request hit its maximum stream duration"},
-	[AL_F_RFCF] = {"RFCF", "ResponseFromCacheFilter", "answered from the HTTP cache"},
-	[AL_F_NFCF] = {"NFCF", "NoFilterConfigFound", "a filter's configuration never arrived"},
-	[AL_F_OM] = {"OM", "OverloadManagerTerminated", "Envoy's overload manager ended the request"},
-	[AL_F_DF] = {"DF", "DnsResolutionFailed", "the upstream host name did not resolve"},
-	[AL_F_DO] = {"DO", "DropOverload", "dropped by the endpoints' drop_overload policy"},
-	[AL_F_DR] = {"DR", "DownstreamRemoteReset", "the client reset the stream"},
-	[AL_F_UDO] = {"UDO", "UnconditionalDropOverload", "drop_overload is 100%: everything dropped"},
+    [AL_F_UH] = {"UH", "NoHealthyUpstream", "no healthy host in the upstream cluster"},
+    [AL_F_UF] = {"UF", "UpstreamConnectionFailure", "the connection to the upstream failed"},
+    [AL_F_UO] = {"UO", "UpstreamOverflow", "a circuit breaker limit was reached (overflow)"},
+    [AL_F_NR] = {"NR", "NoRouteFound", "no route (or no filter chain) matched"},
+    [AL_F_URX] = {"URX", "UpstreamRetryLimitExceeded", "retries or connect attempts ran out"},
+    [AL_F_NC] = {"NC", "NoClusterFound", "the route names an upstream cluster that does not exist"},
+    [AL_F_DT] = {"DT", "DurationTimeout",
+                 "the request or connection outlived its maximum duration"},
+    [AL_F_DC] = {"DC", "DownstreamConnectionTermination", "the client closed its connection"},
+    [AL_F_LH] = {"LH", "FailedLocalHealthCheck", "the local service failed its health check"},
+    [AL_F_UT] = {"UT", "UpstreamRequestTimeout", "the upstream did not answer within the timeout"},
+    [AL_F_LR] = {"LR", "LocalReset", "Envoy reset the stream itself"},
+    [AL_F_UR] = {"UR", "UpstreamRemoteReset", "the upstream reset the stream"},
+    [AL_F_UC] = {"UC", "UpstreamConnectionTermination", "the upstream closed the connection"},
+    [AL_F_DI] = {"DI", "DelayInjected", "a fault injection rule delayed the request"},
+    [AL_F_FI] = {"FI", "FaultInjected", "a fault injection rule aborted the request"},
+    [AL_F_RL] = {"RL", "RateLimited", "the local rate limiter refused the request"},
+    [AL_F_UAEX] = {"UAEX", "UnauthorizedExternalService",
+                   "an external authorization check refused the request"},
+    [AL_F_RLSE] = {"RLSE", "RateLimitServiceError", "the rate limit service failed to answer"},
+    [AL_F_IH] = {"IH", "InvalidEnvoyRequestHeaders", "an x-envoy-* request header was invalid"},
+    [AL_F_SI] = {"SI", "StreamIdleTimeout", "the stream stayed idle past its idle timeout"},
+    [AL_F_DPE] = {"DPE", "DownstreamProtocolError", "the client broke the HTTP protocol"},
+    [AL_F_UPE] = {"UPE", "UpstreamProtocolError", "the upstream broke the HTTP protocol"},
+    [AL_F_UMSDR] = {"UMSDR", "UpstreamMaxStreamDurationReached",
+                    "the upstream request hit its maximum stream duration"},
+    [AL_F_RFCF] = {"RFCF", "ResponseFromCacheFilter", "answered from the HTTP cache"},
+    [AL_F_NFCF] = {"NFCF", "NoFilterConfigFound", "a filter's configuration never arrived"},
+    [AL_F_OM] = {"OM", "OverloadManagerTerminated", "Envoy's overload manager ended the request"},
+    [AL_F_DF] = {"DF", "DnsResolutionFailed", "the upstream host name did not resolve"},
+    [AL_F_DO] = {"DO", "DropOverload", "dropped by the endpoints' drop_overload policy"},
+    [AL_F_DR] = {"DR", "DownstreamRemoteReset", "the client reset the stream"},
+    [AL_F_UDO] = {"UDO", "UnconditionalDropOverload", "drop_overload is 100%: everything dropped"},
 };
 
 uint32_t al_flag_bit(const char *name, size_t n)
@@ -138,12 +142,12 @@ uint32_t al_flag_bit(const char *name, size_t n)
 }
 
 static const char *const status_ids[AL_NSTATUS] = {
-	[AL_OK] = "ok",
-	[AL_NOT_ACCESS] = "not-access-log",
-	[AL_TRUNCATED] = "truncated",
-	[AL_BAD_FIELD] = "bad-field",
-	[AL_TOO_LONG] = "too-long",
-	[AL_BINARY] = "binary",
+    [AL_OK] = "ok",
+    [AL_NOT_ACCESS] = "not-access-log",
+    [AL_TRUNCATED] = "truncated",
+    [AL_BAD_FIELD] = "bad-field",
+    [AL_TOO_LONG] = "too-long",
+    [AL_BINARY] = "binary",
 };
 
 const char *al_status_id(enum al_status s)
@@ -265,7 +269,8 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 			j = close ? (size_t)(close - s) + 1 : j + 1;
 		}
 		if (j >= len || s[j] != '%') {
-			*err = xasprintf("column %zu: '%%' opens an operator that is not closed", i + 1);
+			*err = xasprintf("column %zu: '%%' opens an operator that is not closed",
+			                 i + 1);
 			goto error;
 		}
 		if (j == i + 1) {
@@ -273,9 +278,10 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 			goto error;
 		}
 		if (f->n && !f->t[f->n - 1].lit) {
-			*err = xasprintf("column %zu: two operators with nothing between them cannot be "
-					 "told apart in a line",
-					 i + 1);
+			*err = xasprintf(
+			    "column %zu: two operators with nothing between them cannot be "
+			    "told apart in a line",
+			    i + 1);
 			goto error;
 		}
 		const struct op *o = op_lookup(s + i + 1, j - i - 1);
@@ -285,8 +291,9 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 		i = j + 1;
 	}
 	if (!code) {
-		*err = xstrdup("the format has neither %RESPONSE_CODE% nor %RESPONSE_FLAGS%: there is "
-			       "nothing to tally");
+		*err =
+		    xstrdup("the format has neither %RESPONSE_CODE% nor %RESPONSE_FLAGS%: there is "
+		            "nothing to tally");
 		goto error;
 	}
 	return f;
@@ -299,20 +306,20 @@ error:
 static const struct {
 	const char *key, *op;
 } istio_json[] = {
-	{"start_time", "START_TIME"},
-	{"method", "REQ(:METHOD)"},
-	{"path", "REQ(X-ENVOY-ORIGINAL-PATH?:PATH)"},
-	{"protocol", "PROTOCOL"},
-	{"response_code", "RESPONSE_CODE"},
-	{"response_flags", "RESPONSE_FLAGS"},
-	{"response_code_details", "RESPONSE_CODE_DETAILS"},
-	{"upstream_transport_failure_reason", "UPSTREAM_TRANSPORT_FAILURE_REASON"},
-	{"authority", "REQ(:AUTHORITY)"},
-	{"upstream_host", "UPSTREAM_HOST"},
-	{"upstream_cluster", "UPSTREAM_CLUSTER"},
-	{"route_name", "ROUTE_NAME"},
-	{"duration", "DURATION"},
-	{"istio_policy_status", "DYNAMIC_METADATA(istio.mixer:status)"},
+    {"start_time", "START_TIME"},
+    {"method", "REQ(:METHOD)"},
+    {"path", "REQ(X-ENVOY-ORIGINAL-PATH?:PATH)"},
+    {"protocol", "PROTOCOL"},
+    {"response_code", "RESPONSE_CODE"},
+    {"response_flags", "RESPONSE_FLAGS"},
+    {"response_code_details", "RESPONSE_CODE_DETAILS"},
+    {"upstream_transport_failure_reason", "UPSTREAM_TRANSPORT_FAILURE_REASON"},
+    {"authority", "REQ(:AUTHORITY)"},
+    {"upstream_host", "UPSTREAM_HOST"},
+    {"upstream_cluster", "UPSTREAM_CLUSTER"},
+    {"route_name", "ROUTE_NAME"},
+    {"duration", "DURATION"},
+    {"istio_policy_status", "DYNAMIC_METADATA(istio.mixer:status)"},
 };
 
 /* Map a key to the operator in value ("%OP%" alone); false if it is no operator we keep. */
@@ -348,21 +355,23 @@ static struct al_format *compile_json(const char *text, const char *name, char *
 	json_t *j = json_loads(text, 0, &je);
 	if (!json_is_object(j)) {
 		*err = j ? xstrdup("a JSON format must be an object of \"key\": \"%OPERATOR%\"")
-			 : xasprintf("line %d column %d: %s", je.line, je.column, je.text);
+		         : xasprintf("line %d column %d: %s", je.line, je.column, je.text);
 		json_decref(j);
 		format_free(f);
 		return NULL;
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		if (json_is_string(v))
 			code = json_key_add(f, k, json_string_value(v)) || code;
 	}
 	json_decref(j);
 	if (!code) {
-		*err = xstrdup("the JSON format maps no key to %RESPONSE_CODE% or %RESPONSE_FLAGS%: "
-			       "there is nothing to tally");
+		*err =
+		    xstrdup("the JSON format maps no key to %RESPONSE_CODE% or %RESPONSE_FLAGS%: "
+		            "there is nothing to tally");
 		format_free(f);
 		return NULL;
 	}
@@ -385,7 +394,7 @@ bool al_parser_init(struct al_parser *p, const char *custom, bool json, char **e
 		json = json || custom[strspn(custom, " \t\r\n")] == '{';
 		char *why = NULL;
 		struct al_format *f = json ? compile_json(custom, "custom-json", &why)
-					   : compile_text(custom, "custom", &why);
+		                           : compile_text(custom, "custom", &why);
 		if (!f) {
 			*err = why;
 			al_parser_free(p);
@@ -410,8 +419,7 @@ void al_parser_free(struct al_parser *p)
 	memset(p, 0, sizeof *p);
 }
 
-bool al_parser_for_cluster(struct al_parser *p, struct cluster *c, const char *override,
-			   char **err)
+bool al_parser_for_cluster(struct al_parser *p, struct cluster *c, const char *override, char **err)
 {
 	if (override) {
 		char *why = NULL;
@@ -430,8 +438,8 @@ bool al_parser_for_cluster(struct al_parser *p, struct cluster *c, const char *o
 	const char *ns = cluster_control_namespace(c);
 	const struct kobj *cm = cluster_get(c, "ConfigMap", ns, "istio");
 	if (cm && cm->file && *cm->file && cm->line > 0)
-		*err = xasprintf("%s:%d: ConfigMap %s/istio: meshConfig accessLogFormat: %s", cm->file,
-				 cm->line, ns, why);
+		*err = xasprintf("%s:%d: ConfigMap %s/istio: meshConfig accessLogFormat: %s",
+		                 cm->file, cm->line, ns, why);
 	else
 		*err = xasprintf("ConfigMap %s/istio: meshConfig accessLogFormat: %s", ns, why);
 	free(why);
@@ -494,6 +502,10 @@ static bool take(struct al_record *r, int field, enum kind kind, const char *s, 
 		if (!(n == 1 && s[0] == '-') && !(n >= 6 && memcmp(s, "HTTP/", 5) == 0))
 			return false;
 		break;
+	case K_TOKEN:
+		if (memchr(s, '"', n) || memchr(s, ' ', n))
+			return false;
+		break;
 	case K_ANY:
 		break;
 	}
@@ -517,7 +529,7 @@ static const char *find(const char *s, const char *end, const char *lit, size_t 
 }
 
 static bool match_text(const struct al_format *f, const char *s, size_t n, struct al_record *r,
-		       struct miss *m)
+                       struct miss *m)
 {
 	const char *p = s, *end = s + n;
 	for (size_t i = 0; i < f->n; i++) {
@@ -561,6 +573,7 @@ static const char *skip_ws(const char *p, const char *end)
 /* The end of the JSON string starting after the opening quote at p, or NULL. */
 static const char *string_end(const char *p, const char *end, bool *escaped)
 {
+	const char *start = p;
 	for (;;) {
 		const char *q = memchr(p, '"', (size_t)(end - p));
 		if (!q)
@@ -568,20 +581,20 @@ static const char *string_end(const char *p, const char *end, bool *escaped)
 		size_t bs = 0;
 		while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
 			bs++;
-		if (bs)
-			*escaped = true;
-		if (bs % 2 == 0)
+		if (bs % 2 == 0) {
+			*escaped = memchr(start, '\\', (size_t)(q - start)) != NULL;
 			return q;
+		}
 		p = q + 1;
 	}
 }
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
+	                              : -1;
 }
 
 /* Decode a JSON string's escapes into out (never longer than the input); its length. */
@@ -601,7 +614,8 @@ static size_t unescape(const char *s, size_t n, char *out)
 		} else if (c == 'u' && i + 4 < n) {
 			unsigned u = 0;
 			for (int d = 1; d <= 4; d++)
-				u = u * 16 + (unsigned)(hexval(s[i + d]) < 0 ? 0 : hexval(s[i + d]));
+				u = u * 16 +
+				    (unsigned)(hexval(s[i + d]) < 0 ? 0 : hexval(s[i + d]));
 			i += 4;
 			/* every code point below 0x800 fits in the six bytes of its escape */
 			if (u < 0x80) {
@@ -651,7 +665,7 @@ static const struct jkey *json_key(const struct al_format *f, const char *k, siz
 
 /* One JSON object per line, its keys mapped by the format. */
 static bool match_json(struct al_parser *ps, const struct al_format *f, const char *s, size_t n,
-		       struct al_record *r, struct miss *m)
+                       struct al_record *r, struct miss *m)
 {
 	const char *p = s + 1, *end = s + n;
 	bool code = false;
@@ -662,9 +676,11 @@ static bool match_json(struct al_parser *ps, const struct al_format *f, const ch
 		if (p < end && *p == '}' && !code)
 			break;
 		bool esc = false;
-		const char *kend = p < end && *p == '"' ? string_end(p + 1, end, &esc) : NULL;
-		if (!kend)
+		if (p >= end || *p != '"')
 			goto broken;
+		const char *kend = string_end(p + 1, end, &esc);
+		if (!kend)
+			goto ran_out;
 		const struct jkey *key = json_key(f, p + 1, (size_t)(kend - p - 1));
 		p = skip_ws(kend + 1, end);
 		if (p >= end || *p != ':')
@@ -676,12 +692,12 @@ static bool match_json(struct al_parser *ps, const struct al_format *f, const ch
 		esc = false;
 		if (*p == '"') {
 			if (!(vend = string_end(p + 1, end, &esc)))
-				goto broken;
+				goto ran_out;
 			v = p + 1;
 			p = vend + 1;
 		} else if (*p == '{' || *p == '[') {
 			if (!(p = skip_nested(p, end)))
-				goto broken;
+				goto ran_out;
 			key = NULL;
 			vend = p;
 		} else {
@@ -721,6 +737,8 @@ static bool match_json(struct al_parser *ps, const struct al_format *f, const ch
 		return false;
 	}
 	return true;
+ran_out:
+	p = end;
 broken:
 	m->at = (size_t)(p - s);
 	m->why = p >= end ? AL_TRUNCATED : AL_BAD_FIELD;
@@ -751,7 +769,7 @@ static size_t stamp_len(const char *s, size_t n)
 
 /* Try every format of the right encoding, the last one that matched first. */
 static bool try_formats(struct al_parser *p, const char *s, size_t n, struct al_record *r,
-			struct miss *best)
+                        struct miss *best)
 {
 	bool json = n && s[0] == '{';
 	for (size_t k = 0; k < p->nformats; k++) {
@@ -774,8 +792,7 @@ static bool try_formats(struct al_parser *p, const char *s, size_t n, struct al_
 	return false;
 }
 
-enum al_status al_parse_line(struct al_parser *p, const char *line, size_t n,
-			     struct al_record *r)
+enum al_status al_parse_line(struct al_parser *p, const char *line, size_t n, struct al_record *r)
 {
 	while (n && line[n - 1] == '\r')
 		n--;
@@ -827,9 +844,9 @@ struct al_cluster_name al_cluster_parse(struct al_span name)
 	c.port = cut(&rest, '|');
 	c.subset = cut(&rest, '|');
 	c.host = rest;
-	c.side = span_is(dir, "outbound") ? AL_SIDE_OUTBOUND
-		 : span_is(dir, "inbound") ? AL_SIDE_INBOUND
-					   : AL_SIDE_UNKNOWN;
+	c.side = span_is(dir, "outbound")  ? AL_SIDE_OUTBOUND
+	         : span_is(dir, "inbound") ? AL_SIDE_INBOUND
+	                                   : AL_SIDE_UNKNOWN;
 	return c;
 }
 
@@ -844,8 +861,9 @@ static bool host_names(struct al_span h, const char *svc, const char *ns, bool s
 	if (h.s[ls] != '.' || h.n < ls + 1 + ln || memcmp(h.s + ls + 1, ns, ln) != 0)
 		return false;
 	struct al_span tail = {h.s + ls + 1 + ln, h.n - ls - 1 - ln};
-	return tail.n == 0 ? short_ok : tail.n >= 4 && memcmp(tail.s, ".svc", 4) == 0 &&
-						(tail.n == 4 || tail.s[4] == '.');
+	return tail.n == 0 ? short_ok
+	                   : tail.n >= 4 && memcmp(tail.s, ".svc", 4) == 0 &&
+	                         (tail.n == 4 || tail.s[4] == '.');
 }
 
 bool al_targets(const struct al_record *r, const char *svc, const char *ns)
@@ -899,27 +917,45 @@ bool al_failure(const struct al_record *r)
 	       (r->flags & ~(AL_BIT(DI) | AL_BIT(RFCF)));
 }
 
+#define RULE(label_, flags_, code_, flow_, diagnosis_, answer_, why_)                              \
+	{                                                                                          \
+		.label = label_, .flags = flags_, .code = code_, .flow = flow_,                    \
+		.diagnosis = diagnosis_, .answer = answer_, .why = why_                            \
+	}
 const struct al_next_rule al_next_rules[] = {
-	{"UO", AL_BIT(UO), 0, false, NULL, "503", "circuit-breaker-overflow", "UO",
-	 "a circuit breaker (DestinationRule connectionPool or outlierDetection) turned them away"},
-	{"NR", AL_BIT(NR), 0, false, NULL, "503", "no-route", "NR",
-	 "the sidecar had no route for the host, port or path"},
-	{"NC", AL_BIT(NC), 0, false, NULL, "503", "no-route", "NC",
-	 "the route points at an upstream cluster the sidecar does not have"},
-	{"UF", AL_BIT(UF), 0, false, NULL, "503", "upstream-connect-failure", "UF",
-	 "the sidecar could not connect to the upstream"},
-	{"UH", AL_BIT(UH), 0, false, NULL, "503", "no-healthy-upstream", "UH",
-	 "the upstream cluster had no healthy endpoint"},
-	{"UAEX", AL_BIT(UAEX), 0, false, NULL, "503", NULL, "UAEX",
-	 "an authorization or policy check refused them"},
-	{"UC/UR/LR", AL_BIT(UC) | AL_BIT(UR) | AL_BIT(LR), 0, false, NULL, "503", "upstream-reset",
-	 "reset", "the upstream connection was closed or reset"},
-	{"426 HTTP/1.0", 0, 426, false, "HTTP/1.0", "426", "http10-client", NULL,
-	 "the caller speaks HTTP/1.0, which the sidecar refuses"},
-	{"431", 0, 431, false, NULL, "431", "request-headers-too-large", NULL,
-	 "the request headers are larger than Envoy accepts"},
-	{"503 -", 0, 503, true, NULL, "503", "upstream-app-503", "none",
-	 "503 without a flag: the answer came from further upstream (read the server's sidecar log)"},
+    RULE("UO", AL_BIT(UO), 0, "503", "circuit-breaker-overflow", "UO",
+         "a circuit breaker (DestinationRule connectionPool or outlierDetection) turned them away"),
+    RULE("NR", AL_BIT(NR), 0, "503", "no-route", "NR",
+         "the sidecar had no route for the host, port or path"),
+    RULE("NC", AL_BIT(NC), 0, "503", "no-route", "NC",
+         "the route points at an upstream cluster the sidecar does not have"),
+    RULE("UF", AL_BIT(UF), 0, "503", "upstream-connect-failure", "UF",
+         "the sidecar could not connect to the upstream"),
+    RULE("UH", AL_BIT(UH), 0, "503", "no-healthy-upstream", "UH",
+         "the upstream cluster had no healthy endpoint"),
+    /* the diagnosis depends on the Istio release: al_uaex_diagnosis */
+    RULE("UAEX", AL_BIT(UAEX), 0, "503", NULL, "UAEX",
+         "an authorization or policy check refused them"),
+    RULE("UC/UR/LR", AL_BIT(UC) | AL_BIT(UR) | AL_BIT(LR), 0, "503", "upstream-reset", "reset",
+         "the upstream connection was closed or reset"),
+    {.label = "426 HTTP/1.0",
+     .code = 426,
+     .protocol = "HTTP/1.0",
+     .flow = "426",
+     .diagnosis = "http10-client",
+     .why = "the caller speaks HTTP/1.0, which the sidecar refuses"},
+    RULE("431", 0, 431, "431", "request-headers-too-large", NULL,
+         "the request headers are larger than Envoy accepts"),
+    {.label = "503 -",
+     .code = 503,
+     .no_flag = true,
+     .flow = "503",
+     .diagnosis = "upstream-app-503",
+     .answer = "none",
+     .why = "503 without a flag: the answer came from further upstream (read the server's "
+            "sidecar log)",
+     .why_inbound = "503 without a flag on the receiving side: the application answered 503 "
+                    "itself"},
 };
 const size_t al_nnext_rules = MM_ARRAY_LEN(al_next_rules);
 
@@ -967,12 +1003,12 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	return h ^ (h >> 32);
 }
 
-static struct al_slot *slot_for(const struct al_counter *c, uint64_t h, const char *key,
-				size_t n)
+static struct al_slot *slot_for(const struct al_counter *c, uint64_t h, const char *key, size_t n)
 {
 	for (size_t i = h & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
 		struct al_slot *s = &c->slots[i];
-		if (!s->len || (s->hash == h && s->len == n && memcmp(c->keys + s->off, key, n) == 0))
+		if (!s->len ||
+		    (s->hash == h && s->len == n && memcmp(c->keys + s->off, key, n) == 0))
 			return s;
 	}
 }
@@ -985,7 +1021,7 @@ static void counter_grow(struct al_counter *c)
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].len)
 			*slot_for(c, old.slots[i].hash, c->keys + old.slots[i].off,
-				  old.slots[i].len) = old.slots[i];
+			          old.slots[i].len) = old.slots[i];
 	free(old.slots);
 }
 
@@ -1086,7 +1122,9 @@ void al_tally_add(struct al_tally *t, const struct al_record *r)
 	t->rules[rule]++;
 	/* where the failing requests went: the upstream cluster, else the authority */
 	struct al_span to = r->f[AL_UPSTREAM_CLUSTER];
-	if (al_cluster_parse(to).side != AL_SIDE_OUTBOUND)
+	enum al_side side = al_cluster_parse(to).side;
+	t->rules_inbound[rule] += side == AL_SIDE_INBOUND;
+	if (side != AL_SIDE_OUTBOUND)
 		to = al_has(r->f[AL_AUTHORITY]) ? r->f[AL_AUTHORITY] : (struct al_span){"-", 1};
 	char key[AL_MAX_KEY_LEN + 2];
 	size_t n = to.n > AL_MAX_KEY_LEN ? AL_MAX_KEY_LEN : to.n;
@@ -1097,6 +1135,7 @@ void al_tally_add(struct al_tally *t, const struct al_record *r)
 
 static void tally_line(struct al_tally *t, struct al_parser *p, const char *s, size_t n)
 {
+	t->lineno++;
 	if (n == 0 || (n == 1 && s[0] == '\r'))
 		return;
 	t->lines++;
@@ -1109,7 +1148,7 @@ static void tally_line(struct al_tally *t, struct al_parser *p, const char *s, s
 	t->unparsed++;
 	t->status[st]++;
 	if (!t->first_unparsed) {
-		t->first_unparsed = t->lines;
+		t->first_unparsed = t->lineno;
 		t->first_unparsed_why = st;
 	}
 }
@@ -1159,10 +1198,11 @@ bool al_tally_fd(struct al_tally *t, struct al_parser *p, int fd, char **err)
 			/* a line longer than the buffer: counted once, the rest skipped */
 			if (!t->skipping) {
 				t->lines++;
+				t->lineno++;
 				t->unparsed++;
 				t->status[AL_TOO_LONG]++;
 				if (!t->first_unparsed) {
-					t->first_unparsed = t->lines;
+					t->first_unparsed = t->lineno;
 					t->first_unparsed_why = AL_TOO_LONG;
 				}
 			}
@@ -1201,7 +1241,8 @@ int al_dominant(const struct al_tally *t, const char *default_ns, char **svc, ch
 	struct al_count *v = al_counter_sorted(&t->targets, &n);
 	for (size_t i = 0; i < n; i++)
 		if (v[i].key[0] == 'a' + best) {
-			al_service_of((struct al_span){v[i].key + 1, strlen(v[i].key + 1)}, svc, ns);
+			al_service_of((struct al_span){v[i].key + 1, strlen(v[i].key + 1)}, svc,
+			              ns);
 			break;
 		}
 	free(v);
@@ -1211,7 +1252,7 @@ int al_dominant(const struct al_tally *t, const char *default_ns, char **svc, ch
 }
 
 void al_each(struct al_parser *p, const char *text, size_t last_n,
-	     void (*fn)(void *ctx, const struct al_record *r), void *ctx)
+             void (*fn)(void *ctx, const struct al_record *r), void *ctx)
 {
 	size_t len = strlen(text);
 	const char *start = text;

@@ -41,13 +41,13 @@ enum al_field {
 	AL_CODE,
 	AL_FLAGS,
 	AL_DETAILS,
-	AL_TRANSPORT,       /* upstream transport failure reason */
+	AL_TRANSPORT, /* upstream transport failure reason */
 	AL_AUTHORITY,
 	AL_UPSTREAM_HOST,
 	AL_UPSTREAM_CLUSTER,
 	AL_ROUTE,
 	AL_DURATION,
-	AL_MIXER,           /* %DYNAMIC_METADATA(istio.mixer:status)%, Istio before 1.8 */
+	AL_MIXER, /* %DYNAMIC_METADATA(istio.mixer:status)%, Istio before 1.8 */
 	AL_NFIELDS
 };
 
@@ -66,18 +66,45 @@ bool al_has(struct al_span v);
 /* One parsed line. */
 struct al_record {
 	struct al_span f[AL_NFIELDS];
-	int code;          /* the response code, or -1 */
-	uint32_t flags;    /* bit i set: al_flags[i] is on the line */
-	bool odd_flag;     /* a flag that this build does not know */
+	int code;           /* the response code, or -1 */
+	uint32_t flags;     /* bit i set: al_flags[i] is on the line */
+	bool odd_flag;      /* a flag that this build does not know */
 	const char *format; /* the name of the format that matched */
 };
 
 /* Envoy's response flags, in the order of al_flags[]. */
 enum {
-	AL_F_UH, AL_F_UF, AL_F_UO, AL_F_NR, AL_F_URX, AL_F_NC, AL_F_DT, AL_F_DC, AL_F_LH, AL_F_UT,
-	AL_F_LR, AL_F_UR, AL_F_UC, AL_F_DI, AL_F_FI, AL_F_RL, AL_F_UAEX, AL_F_RLSE, AL_F_IH, AL_F_SI,
-	AL_F_DPE, AL_F_UPE, AL_F_UMSDR, AL_F_RFCF, AL_F_NFCF, AL_F_OM, AL_F_DF, AL_F_DO, AL_F_DR,
-	AL_F_UDO, AL_NFLAGS
+	AL_F_UH,
+	AL_F_UF,
+	AL_F_UO,
+	AL_F_NR,
+	AL_F_URX,
+	AL_F_NC,
+	AL_F_DT,
+	AL_F_DC,
+	AL_F_LH,
+	AL_F_UT,
+	AL_F_LR,
+	AL_F_UR,
+	AL_F_UC,
+	AL_F_DI,
+	AL_F_FI,
+	AL_F_RL,
+	AL_F_UAEX,
+	AL_F_RLSE,
+	AL_F_IH,
+	AL_F_SI,
+	AL_F_DPE,
+	AL_F_UPE,
+	AL_F_UMSDR,
+	AL_F_RFCF,
+	AL_F_NFCF,
+	AL_F_OM,
+	AL_F_DF,
+	AL_F_DO,
+	AL_F_DR,
+	AL_F_UDO,
+	AL_NFLAGS
 };
 #define AL_BIT(flag) (1u << AL_F_##flag)
 
@@ -95,9 +122,9 @@ enum al_status {
 	AL_OK,
 	AL_NOT_ACCESS, /* some other line: Envoy's or istio-agent's own messages, anything else */
 	AL_TRUNCATED,  /* it starts as an entry and stops early */
-	AL_BAD_FIELD,  /* a field has a value its operator never writes (a code that is no number) */
-	AL_TOO_LONG,   /* longer than AL_MAX_LINE */
-	AL_BINARY,     /* holds a NUL byte */
+	AL_BAD_FIELD, /* a field has a value its operator never writes (a code that is no number) */
+	AL_TOO_LONG,  /* longer than AL_MAX_LINE */
+	AL_BINARY,    /* holds a NUL byte */
 	AL_NSTATUS
 };
 /* "truncated", ... as in JSON output. */
@@ -111,9 +138,9 @@ struct al_format;
 struct al_parser {
 	struct al_format *formats[AL_MAX_FORMATS];
 	size_t nformats;
-	size_t last;       /* the format that matched last */
-	bool stamps;       /* the last line had a kubectl --timestamps prefix */
-	char *scratch;     /* decoded JSON strings (AL_MAX_LINE bytes) */
+	size_t last;   /* the format that matched last */
+	bool stamps;   /* the last line had a kubectl --timestamps prefix */
+	char *scratch; /* decoded JSON strings (AL_MAX_LINE bytes) */
 	size_t used;
 };
 
@@ -127,8 +154,7 @@ bool al_parser_init(struct al_parser *p, const char *custom, bool json, char **e
 void al_parser_free(struct al_parser *p);
 
 /* Match one line (no newline); fills r on AL_OK. */
-enum al_status al_parse_line(struct al_parser *p, const char *line, size_t n,
-			     struct al_record *r);
+enum al_status al_parse_line(struct al_parser *p, const char *line, size_t n, struct al_record *r);
 
 struct cluster;
 /*
@@ -138,14 +164,14 @@ struct cluster;
  * and line when it comes from there) if the format is unusable.
  */
 bool al_parser_for_cluster(struct al_parser *p, struct cluster *c, const char *override,
-			   char **err);
+                           char **err);
 
 /*
  * Call fn for every access log entry among the last last_n lines of text
  * (0: all of them); lines that are not entries are skipped. For probes.
  */
 void al_each(struct al_parser *p, const char *text, size_t last_n,
-	     void (*fn)(void *ctx, const struct al_record *r), void *ctx);
+             void (*fn)(void *ctx, const struct al_record *r), void *ctx);
 
 /* The side that wrote a line, from its upstream cluster name. */
 enum al_side { AL_SIDE_UNKNOWN, AL_SIDE_OUTBOUND, AL_SIDE_INBOUND };
@@ -176,13 +202,14 @@ bool al_failure(const struct al_record *r);
  * line matches is its rule). answer is the 503 flow's "flag" choice, or NULL.
  */
 struct al_next_rule {
-	const char *label;     /* "503 UO" */
-	uint32_t flags;        /* any of these flags; 0: see code */
-	int code;              /* the code, or 0 for any */
-	bool no_flag;          /* only lines without a flag */
-	const char *protocol;  /* only this protocol, or NULL */
+	const char *label;    /* "503 UO" */
+	uint32_t flags;       /* any of these flags; 0: see code */
+	int code;             /* the code, or 0 for any */
+	bool no_flag;         /* only lines without a flag */
+	const char *protocol; /* only this protocol, or NULL */
 	const char *flow, *diagnosis, *answer;
-	const char *why;       /* one line: what the failure means */
+	const char *why;         /* one line: what the failure means */
+	const char *why_inbound; /* the same, logged by the receiving side, when it differs */
 };
 extern const struct al_next_rule al_next_rules[];
 extern const size_t al_nnext_rules;
@@ -218,18 +245,20 @@ void al_counter_free(struct al_counter *c);
 struct al_tally {
 	uint64_t lines, parsed, unparsed, failures;
 	uint64_t status[AL_NSTATUS];
-	uint64_t first_unparsed;           /* line number of the first one, or 0 */
+	uint64_t lineno;         /* lines read, empty ones too */
+	uint64_t first_unparsed; /* line number of the first one, or 0 */
 	enum al_status first_unparsed_why;
-	uint64_t codes[1000];              /* codes outside 0..999 are not counted here */
+	uint64_t codes[1000]; /* codes outside 0..999 are not counted here */
 	uint64_t flags[AL_NFLAGS];
 	struct al_counter odd_flags, details, clusters, authorities;
-	uint64_t rules[16];                /* failing lines per al_next_rules entry */
-	struct al_counter targets;         /* "RULE|cluster or authority" of failing lines */
-	bool mixer_status_seen;            /* a Mixer status other than '-' */
+	uint64_t rules[16];         /* failing lines per al_next_rules entry */
+	uint64_t rules_inbound[16]; /* of them, logged by the receiving side */
+	struct al_counter targets;  /* "RULE|cluster or authority" of failing lines */
+	bool mixer_status_seen;     /* a Mixer status other than '-' */
 	/* stream state */
 	char *buf;
 	size_t have;
-	bool skipping;                     /* inside a line longer than AL_MAX_LINE */
+	bool skipping; /* inside a line longer than AL_MAX_LINE */
 };
 
 void al_tally_add(struct al_tally *t, const struct al_record *r);

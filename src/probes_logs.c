@@ -37,7 +37,7 @@ static void on_line(void *ctx, const struct al_record *r)
 	enum al_side side = al_cluster_parse(r->f[AL_UPSTREAM_CLUSTER]).side;
 	/* a caller's line without a cluster (NR) still names the service in its authority */
 	if (g->side == AL_SIDE_INBOUND ? side != AL_SIDE_INBOUND
-				       : side == AL_SIDE_INBOUND || !al_targets(r, g->svc, g->ns))
+	                               : side == AL_SIDE_INBOUND || !al_targets(r, g->svc, g->ns))
 		return;
 	g->pod_lines++;
 	int rule = al_next_rule_of(r);
@@ -49,7 +49,7 @@ static void on_line(void *ctx, const struct al_record *r)
 
 /* Read one pod's istio-proxy log into g. */
 static void gather_pod(struct gather *g, struct cluster *c, struct al_parser *p,
-		       const struct kobj *pod)
+                       const struct kobj *pod)
 {
 	char *why = NULL;
 	char *text = cluster_log(c, pod->ns, pod->name, "istio-proxy", false, &why);
@@ -68,16 +68,15 @@ static void gather_pod(struct gather *g, struct cluster *c, struct al_parser *p,
 	g->lines += g->pod_lines;
 	g->failing += g->pod_failing;
 	if (g->per_pod.n < EVIDENCE_PODS)
-		sl_take(&g->per_pod,
-			xasprintf("%s/%s: %llu %s lines about %s, %llu failing", pod->ns, pod->name,
-				  (unsigned long long)g->pod_lines,
-				  g->side == AL_SIDE_INBOUND ? "inbound" : "outbound", g->svc,
-				  (unsigned long long)g->pod_failing));
+		sl_take(&g->per_pod, xasprintf("%s/%s: %llu %s lines about %s, %llu failing",
+		                               pod->ns, pod->name, (unsigned long long)g->pod_lines,
+		                               g->side == AL_SIDE_INBOUND ? "inbound" : "outbound",
+		                               g->svc, (unsigned long long)g->pod_failing));
 }
 
 /* Read the pods of a list that have a sidecar, LOG_PODS at most. */
 static void gather_pods(struct gather *g, struct cluster *c, struct al_parser *p,
-			const struct kobj *const *pods, size_t n)
+                        const struct kobj *const *pods, size_t n)
 {
 	size_t used = 0;
 	for (size_t i = 0; i < n && used < LOG_PODS; i++)
@@ -94,18 +93,18 @@ static char *others(const struct gather *g, int best)
 	sb_init(&b);
 	for (size_t i = 0; i < al_nnext_rules; i++)
 		if ((int)i != best && g->rule[i])
-			sb_printf(&b, "%s%llu %s", b.len ? ", " : "", (unsigned long long)g->rule[i],
-				  al_next_rules[i].answer);
+			sb_printf(&b, "%s%llu %s", b.len ? ", " : "",
+			          (unsigned long long)g->rule[i], al_next_rules[i].answer);
 	return sb_steal(&b);
 }
 
 /* Pick the node's choice that most failing lines carry; nolog when there are none. */
 static void decide(const struct probe_ctx *x, struct probe_result *r, const struct gather *g,
-		   const char *whose)
+                   const char *whose)
 {
 	if (!g->read) {
 		probe_unknown(r, "no istio-proxy log could be read: %s",
-			      g->why ? g->why : "no pod with a sidecar");
+		              g->why ? g->why : "no pod with a sidecar");
 		return;
 	}
 	int best = -1;
@@ -116,26 +115,27 @@ static void decide(const struct probe_ctx *x, struct probe_result *r, const stru
 	if (best >= 0) {
 		char *rest = others(g, best);
 		probe_answer(r, al_next_rules[best].answer,
-			     "%s on %llu of %llu failing requests to %s in %s%s%s%s",
-			     al_next_rules[best].label, (unsigned long long)g->rule[best],
-			     (unsigned long long)g->failing, g->svc, whose, *rest ? " (also " : "",
-			     rest, *rest ? ")" : "");
+		             "%s on %llu of %llu failing requests to %s in %s%s%s%s",
+		             al_next_rules[best].label, (unsigned long long)g->rule[best],
+		             (unsigned long long)g->failing, g->svc, whose, *rest ? " (also " : "",
+		             rest, *rest ? ")" : "");
 		free(rest);
 	} else if (!g->failing && probe_has_choice(x, "nolog")) {
 		probe_answer(r, "nolog", "%llu access log lines about %s in %s, none failing",
-			     (unsigned long long)g->lines, g->svc, whose);
+		             (unsigned long long)g->lines, g->svc, whose);
 	} else {
-		probe_unknown(r, "%llu lines about %s in %s, %llu failing, none with a flag this "
-				 "question offers",
-			      (unsigned long long)g->lines, g->svc, whose,
-			      (unsigned long long)g->failing);
+		probe_unknown(r,
+		              "%llu lines about %s in %s, %llu failing, none with a flag this "
+		              "question offers",
+		              (unsigned long long)g->lines, g->svc, whose,
+		              (unsigned long long)g->failing);
 		return;
 	}
 	sl_copy(&r->evidence, &g->per_pod);
 	if (g->read + g->skipped > g->per_pod.n)
-		sl_take(&r->evidence, xasprintf("%zu of %zu sidecar logs read%s%s", g->read,
-						g->read + g->skipped, g->why ? "; the others: " : "",
-						g->why ? g->why : ""));
+		sl_take(&r->evidence,
+		        xasprintf("%zu of %zu sidecar logs read%s%s", g->read, g->read + g->skipped,
+		                  g->why ? "; the others: " : "", g->why ? g->why : ""));
 }
 
 /* A parser for the cluster's access log format; false with the reason set. */
@@ -176,12 +176,12 @@ static void log_flag(const struct probe_ctx *x, struct probe_result *r)
 		gather_pods(&g, x->cluster, &p, &one, 1);
 	else if (!pod)
 		gather_pods(&g, x->cluster, &p, cluster_list(x->cluster, "Pod", ns)->v,
-			    cluster_list(x->cluster, "Pod", ns)->n);
-	char *whose = one ? xasprintf("the log of %s", pod)
-			  : xasprintf("the logs of the sidecars in %s", ns);
+		            cluster_list(x->cluster, "Pod", ns)->n);
+	char *whose =
+	    one ? xasprintf("the log of %s", pod) : xasprintf("the logs of the sidecars in %s", ns);
 	if (one && !g.read && !g.skipped)
-		probe_unknown(r, "pod %s/%s has no running istio-proxy: it writes no access log", ns,
-			      pod);
+		probe_unknown(r, "pod %s/%s has no running istio-proxy: it writes no access log",
+		              ns, pod);
 	else if (!pod || one)
 		decide(x, r, &g, whose);
 	free(whose);
@@ -204,13 +204,15 @@ static void log_server_flag(const struct probe_ctx *x, struct probe_result *r)
 		}
 	struct al_parser p;
 	if (running && !sidecars && probe_has_choice(x, "no-sidecar")) {
-		probe_answer(r, "no-sidecar", "none of the %zu running pods of %s/%s has an istio-proxy "
-					      "container",
-			     running, svc->ns, svc->name);
+		probe_answer(r, "no-sidecar",
+		             "none of the %zu running pods of %s/%s has an istio-proxy "
+		             "container",
+		             running, svc->ns, svc->name);
 	} else if (!running) {
 		probe_unknown(r, "no running pod behind Service %s/%s", svc->ns, svc->name);
 	} else if (parser(x, r, &p)) {
-		struct gather g = {svc->name, svc->ns, AL_SIDE_INBOUND, 0, 0, {0}, 0, 0, 0, 0, NULL, {0}};
+		struct gather g = {svc->name, svc->ns, AL_SIDE_INBOUND, 0, 0, {0}, 0, 0, 0, 0,
+		                   NULL,      {0}};
 		char *whose = xasprintf("the logs of %s's own sidecars", svc->name);
 		gather_pods(&g, x->cluster, &p, pods.v, pods.n);
 		decide(x, r, &g, whose);
@@ -222,16 +224,18 @@ static void log_server_flag(const struct probe_ctx *x, struct probe_result *r)
 }
 
 static const struct probe probe_log_flag = {
-	"log-flag", {"namespace", "service", "pod", NULL},
-	"the response flag of the failing requests to the service, from the callers' access logs",
-	log_flag};
+    "log-flag",
+    {"namespace", "service", "pod", NULL},
+    "the response flag of the failing requests to the service, from the callers' access logs",
+    log_flag};
 static const struct probe probe_log_server_flag = {
-	"log-server-flag", {"namespace", "service", NULL},
-	"the response flag of the failing requests, from the service's own sidecars' access logs",
-	log_server_flag};
+    "log-server-flag",
+    {"namespace", "service", NULL},
+    "the response flag of the failing requests, from the service's own sidecars' access logs",
+    log_server_flag};
 
 const struct probe *const probes_logs[] = {
-	&probe_log_flag,
-	&probe_log_server_flag,
-	NULL,
+    &probe_log_flag,
+    &probe_log_server_flag,
+    NULL,
 };
