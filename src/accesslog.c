@@ -10,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cluster.h"
 
@@ -181,6 +184,10 @@ struct tok {
 	size_t len;
 	int field;
 	enum kind kind;
+	uint64_t word, mask; /* the first 8 bytes of the literal, to compare them at once */
+#ifdef __SSE2__
+	__m128i first; /* its first byte, 16 times */
+#endif
 };
 
 /* A JSON key and the field its operator fills. */
@@ -257,7 +264,12 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 			size_t j = i;
 			while (j < len && s[j] != '%')
 				j++;
-			*t = (struct tok){s + i, j - i, -1, K_ANY};
+			*t = (struct tok){.lit = s + i, .len = j - i, .field = -1, .kind = K_ANY};
+			memcpy(&t->word, t->lit, t->len < 8 ? t->len : 8);
+#ifdef __SSE2__
+			t->first = _mm_set1_epi8(t->lit[0]);
+#endif
+			t->mask = t->len < 8 ? (1ull << (8 * t->len)) - 1 : ~0ull;
 			f->n++;
 			i = j;
 			continue;
@@ -285,7 +297,7 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 			goto error;
 		}
 		const struct op *o = op_lookup(s + i + 1, j - i - 1);
-		*t = (struct tok){NULL, 0, o ? o->field : -1, o ? o->kind : K_ANY};
+		*t = (struct tok){.field = o ? o->field : -1, .kind = o ? o->kind : K_ANY};
 		code = code || (o && (o->field == AL_CODE || o->field == AL_FLAGS));
 		f->n++;
 		i = j + 1;
@@ -454,6 +466,102 @@ struct miss {
 	size_t at;
 };
 
+/* Whether p starts with lit: literals are short, and a call to memcmp costs more than they do. */
+static inline bool starts(const char *p, const char *lit, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != lit[i])
+			return false;
+	return true;
+}
+
+/*
+ * The scans below run over every byte of every line: with SSE2 (every x86-64)
+ * they look at 16 bytes at a time, loading only inside [s, end); elsewhere
+ * memchr and a plain loop do the same.
+ */
+#ifdef __SSE2__
+/* The bits of the bytes of 16 at p that equal a or b. */
+static inline unsigned eq16(const char *p, __m128i a, __m128i b)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	return (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)));
+}
+#endif
+
+/* The first byte of t's literal in [s, end), or NULL. */
+static inline const char *chr(const char *s, const char *end, const struct tok *t)
+{
+	char c = t->lit[0];
+#ifdef __SSE2__
+	__m128i n = t->first;
+	/* 32 bytes a step: most fields end within the first, so the branch is predictable */
+	for (; end - s >= 32; s += 32) {
+		unsigned m = eq16(s, n, n) | eq16(s + 16, n, n) << 16;
+		if (m)
+			return s + __builtin_ctz(m);
+	}
+	for (; end - s >= 16; s += 16) {
+		unsigned m = eq16(s, n, n);
+		if (m)
+			return s + __builtin_ctz(m);
+	}
+	for (; s < end; s++)
+		if (*s == c)
+			return s;
+	return NULL;
+#else
+	return s < end ? memchr(s, c, (size_t)(end - s)) : NULL;
+#endif
+}
+
+/* Whether [s, s + n) holds a or b; bytes up to limit may be read. */
+static inline bool has2(const char *s, size_t n, const char *limit, char a, char b)
+{
+	const char *end = s + n;
+#ifdef __SSE2__
+	__m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	for (; end - s >= 16; s += 16)
+		if (eq16(s, va, vb))
+			return true;
+	/* the rest at once when the line goes on for 16 bytes more */
+	if (limit - s >= 16)
+		return end > s && (eq16(s, va, vb) & ((1u << (end - s)) - 1)) != 0;
+#endif
+	(void)limit;
+	for (; s < end; s++)
+		if (*s == a || *s == b)
+			return true;
+	return false;
+}
+
+/* Whether p (with end - p >= t->len) starts with the literal of t; little-endian hosts at once. */
+static inline bool at_lit(const char *p, const char *end, const struct tok *t)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - p >= 8 && t->len <= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		return (w & t->mask) == t->word;
+	}
+#endif
+	(void)end;
+	return starts(p, t->lit, t->len);
+}
+
+/* The first occurrence of t's literal in [s, end), or NULL. */
+static const char *find(const char *s, const char *end, const struct tok *t)
+{
+	while ((size_t)(end - s) >= t->len) {
+		const char *c = chr(s, end - t->len + 1, t);
+		if (!c || t->len == 1 || at_lit(c, end, t))
+			return c;
+		s = c + 1;
+	}
+	return NULL;
+}
+
 static bool parse_flags(const char *s, size_t n, uint32_t *bits, bool *odd)
 {
 	*bits = 0;
@@ -483,18 +591,25 @@ static bool parse_flags(const char *s, size_t n, uint32_t *bits, bool *odd)
 }
 
 /* Check a value against its operator's kind, and keep what the record needs. */
-static bool take(struct al_record *r, int field, enum kind kind, const char *s, size_t n)
+static inline bool take(struct al_record *r, int field, enum kind kind, const char *s, size_t n,
+                        const char *limit)
 {
 	switch (kind) {
 	case K_NUM:
-		if (!(n == 1 && s[0] == '-') && al_number((struct al_span){s, n}) < 0)
+		if (n == 0 || n > 18)
 			return false;
+		for (size_t i = 0; i < n && !(n == 1 && s[0] == '-'); i++)
+			if ((unsigned char)(s[i] - '0') > 9)
+				return false;
 		break;
 	case K_CODE:
 		if (n > 3 || (r->code = (int)al_number((struct al_span){s, n})) < 0)
 			return false;
 		break;
 	case K_FLAGS:
+		/* most lines have no flag */
+		if (n == 1 && s[0] == '-')
+			break;
 		if (!parse_flags(s, n, &r->flags, &r->odd_flag))
 			return false;
 		break;
@@ -503,7 +618,7 @@ static bool take(struct al_record *r, int field, enum kind kind, const char *s, 
 			return false;
 		break;
 	case K_TOKEN:
-		if (memchr(s, '"', n) || memchr(s, ' ', n))
+		if (has2(s, n, limit, '"', ' '))
 			return false;
 		break;
 	case K_ANY:
@@ -514,18 +629,12 @@ static bool take(struct al_record *r, int field, enum kind kind, const char *s, 
 	return true;
 }
 
-/* The first occurrence of lit in [s, end), or NULL. */
-static const char *find(const char *s, const char *end, const char *lit, size_t len)
+/* A failed match at token i: near the start another kind of line, later a broken entry. */
+static bool missed(struct miss *m, size_t i, bool ran_out)
 {
-	while ((size_t)(end - s) >= len) {
-		const char *c = memchr(s, lit[0], (size_t)(end - s) - len + 1);
-		if (!c)
-			return NULL;
-		if (memcmp(c, lit, len) == 0)
-			return c;
-		s = c + 1;
-	}
-	return NULL;
+	m->at = i;
+	m->why = i < 3 ? AL_NOT_ACCESS : ran_out ? AL_TRUNCATED : AL_BAD_FIELD;
+	return false;
 }
 
 static bool match_text(const struct al_format *f, const char *s, size_t n, struct al_record *r,
@@ -534,33 +643,27 @@ static bool match_text(const struct al_format *f, const char *s, size_t n, struc
 	const char *p = s, *end = s + n;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct tok *t = &f->t[i];
-		/* a failure near the start means another kind of line, later on a broken entry */
-		m->at = i;
-		m->why = i < 3 ? AL_NOT_ACCESS : AL_BAD_FIELD;
 		if (t->lit) {
-			if ((size_t)(end - p) < t->len || memcmp(p, t->lit, t->len) != 0) {
-				if (i >= 3 && (size_t)(end - p) < t->len)
-					m->why = AL_TRUNCATED;
-				return false;
-			}
+			if ((size_t)(end - p) < t->len)
+				return missed(m, i, true);
+			if (!at_lit(p, end, t))
+				return missed(m, i, false);
 			p += t->len;
 			continue;
 		}
 		const char *v = end;
-		if (i + 1 < f->n && !(v = find(p, end, t[1].lit, t[1].len))) {
-			if (i >= 3)
-				m->why = AL_TRUNCATED;
-			return false;
-		}
-		if (!take(r, t->field, t->kind, p, (size_t)(v - p)))
-			return false;
-		p = v;
+		if (i + 1 < f->n && !(v = find(p, end, &t[1])))
+			return missed(m, i, true);
+		if ((t->field >= 0 || t->kind != K_ANY) &&
+		    !take(r, t->field, t->kind, p, (size_t)(v - p), end))
+			return missed(m, i, false);
+		/* the literal that ends the value was just found: step over it */
+		p = i + 1 < f->n ? v + t[1].len : v;
+		i += i + 1 < f->n;
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
-	m->at = f->n;
-	m->why = AL_BAD_FIELD;
-	return p == end;
+	return p == end || missed(m, f->n, false);
 }
 
 static const char *skip_ws(const char *p, const char *end)
@@ -714,7 +817,7 @@ static bool match_json(struct al_parser *ps, const struct al_format *f, const ch
 				v = ps->scratch + ps->used;
 				ps->used += vn;
 			}
-			if (!take(r, key->field, key->kind, v, vn)) {
+			if (!take(r, key->field, key->kind, v, vn, v + vn)) {
 				m->why = AL_BAD_FIELD;
 				m->at = (size_t)(p - s);
 				return false;
@@ -1016,6 +1119,7 @@ static struct al_slot *slot_for(const struct al_counter *c, uint64_t h, const ch
 static void counter_grow(struct al_counter *c)
 {
 	struct al_counter old = *c;
+	c->last = 0;
 	c->cap = old.cap ? old.cap * 2 : 64;
 	c->slots = xcalloc(c->cap, sizeof *c->slots);
 	for (size_t i = 0; i < old.cap; i++)
@@ -1031,10 +1135,16 @@ void al_counter_add(struct al_counter *c, const char *key, size_t n, uint64_t co
 		n = AL_MAX_KEY_LEN;
 	if (n == 0)
 		return;
+	struct al_slot *s = c->last ? &c->slots[c->last - 1] : NULL;
+	if (s && s->len == n && memcmp(c->keys + s->off, key, n) == 0) {
+		s->n += count;
+		return;
+	}
 	if ((c->used + 1) * 2 > c->cap)
 		counter_grow(c);
 	uint64_t h = hash_bytes(key, n);
-	struct al_slot *s = slot_for(c, h, key, n);
+	s = slot_for(c, h, key, n);
+	c->last = (size_t)(s - c->slots) + 1;
 	if (s->len) {
 		s->n += count;
 		return;

@@ -234,6 +234,7 @@ struct al_counter {
 	char *keys;
 	size_t keys_len, keys_cap;
 	uint64_t other; /* counts of keys beyond AL_MAX_KEYS */
+	size_t last;    /* 1 + the slot counted last: a log often repeats a value */
 };
 #define AL_MAX_KEYS 10000
 #define AL_MAX_KEY_LEN 256
