@@ -35,17 +35,18 @@ for dir in "$TOP_SRCDIR"/tests/logs/*/; do
 		"$MESHMEDIC" "${args[@]}" --format "$format" <"$input" >"$SCRATCH/out" 2>"$SCRATCH/err" ||
 			status=$?
 		sed -i -e "s|$dir|@CASE@|g" -e "s|$TOP_SRCDIR|@TOP@|g" "$SCRATCH/out" "$SCRATCH/err"
+		# one file each: the exit status, then the outputs the case gives
 		{
-			[ "$status" = "$want" ] || echo "exit status $status, expected $want"
-			[ ! -f "$dir/$format" ] || diff -u "$dir/$format" "$SCRATCH/out" || true
-			[ ! -f "$dir/stderr" ] || diff -u "$dir/stderr" "$SCRATCH/err" || true
-		} >"$SCRATCH/why" 2>&1
-		if [ -s "$SCRATCH/why" ]; then
-			cat "$SCRATCH/err" >>"$SCRATCH/why"
-			not_ok "$name ($format)" "$SCRATCH/why"
-		else
-			ok "$name ($format)"
-		fi
+			echo "exit status $want"
+			[ ! -f "$dir/$format" ] || cat "$dir/$format"
+			[ ! -f "$dir/stderr" ] || cat "$dir/stderr"
+		} >"$SCRATCH/want"
+		{
+			echo "exit status $status"
+			[ ! -f "$dir/$format" ] || cat "$SCRATCH/out"
+			[ ! -f "$dir/stderr" ] || cat "$SCRATCH/err"
+		} >"$SCRATCH/got"
+		check "$name ($format)" "$SCRATCH/want" "$SCRATCH/got"
 	done
 done
 done_testing

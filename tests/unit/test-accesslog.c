@@ -362,8 +362,24 @@ static void test_each(void)
 	al_parser_free(&p);
 }
 
+/* meshmedic help response-flags explains every flag the parser knows, by both names. */
+static void test_help_page(void)
+{
+	char *path = xasprintf("%s/help/response-flags.md", top_srcdir());
+	char *text = read_file(path, NULL);
+	ok(text != NULL, "help/response-flags.md is readable");
+	for (size_t i = 0; text && i < AL_NFLAGS; i++) {
+		char *row = xasprintf("| %s | %s |", al_flags[i].code, al_flags[i].name);
+		ok(strstr(text, row) != NULL, "the help page has a row for %s", al_flags[i].code);
+		free(row);
+	}
+	free(text);
+	free(path);
+}
+
 int main(void)
 {
+	test_help_page();
 	test_formats();
 	test_flags();
 	test_broken();
