@@ -12,6 +12,11 @@
 #include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#define VEC __m128i
+#define VEC_SET(c) _mm_set1_epi8(c)
+#else
+#define VEC char
+#define VEC_SET(c) (c)
 #endif
 
 #include "cluster.h"
@@ -185,9 +190,8 @@ struct tok {
 	int field;
 	enum kind kind;
 	uint64_t word, mask; /* the first 8 bytes of the literal, to compare them at once */
-#ifdef __SSE2__
-	__m128i first; /* its first byte, 16 times */
-#endif
+	VEC first;           /* its first byte, 16 times */
+	bool quote_or_space; /* it starts with one: a token before it ends at the first of them */
 };
 
 /* A JSON key and the field its operator fills. */
@@ -266,9 +270,8 @@ static struct al_format *compile_text(const char *text, const char *name, char *
 				j++;
 			*t = (struct tok){.lit = s + i, .len = j - i, .field = -1, .kind = K_ANY};
 			memcpy(&t->word, t->lit, t->len < 8 ? t->len : 8);
-#ifdef __SSE2__
-			t->first = _mm_set1_epi8(t->lit[0]);
-#endif
+			t->first = VEC_SET(t->lit[0]);
+			t->quote_or_space = t->lit[0] == ' ' || t->lit[0] == '"';
 			t->mask = t->len < 8 ? (1ull << (8 * t->len)) - 1 : ~0ull;
 			f->n++;
 			i = j;
@@ -490,30 +493,40 @@ static inline unsigned eq16(const char *p, __m128i a, __m128i b)
 }
 #endif
 
-/* The first byte of t's literal in [s, end), or NULL. */
-static inline const char *chr(const char *s, const char *end, const struct tok *t)
+/* The first a or b in [s, end), or NULL (va and vb: a and b 16 times). */
+static inline const char *scan2(const char *s, const char *end, char a, char b, VEC va, VEC vb)
 {
-	char c = t->lit[0];
 #ifdef __SSE2__
-	__m128i n = t->first;
 	/* 32 bytes a step: most fields end within the first, so the branch is predictable */
 	for (; end - s >= 32; s += 32) {
-		unsigned m = eq16(s, n, n) | eq16(s + 16, n, n) << 16;
+		unsigned m = eq16(s, va, vb) | eq16(s + 16, va, vb) << 16;
 		if (m)
 			return s + __builtin_ctz(m);
 	}
 	for (; end - s >= 16; s += 16) {
-		unsigned m = eq16(s, n, n);
+		unsigned m = eq16(s, va, vb);
 		if (m)
 			return s + __builtin_ctz(m);
 	}
+#endif
+	(void)va;
+	(void)vb;
 	for (; s < end; s++)
-		if (*s == c)
+		if (*s == a || *s == b)
 			return s;
 	return NULL;
-#else
-	return s < end ? memchr(s, c, (size_t)(end - s)) : NULL;
-#endif
+}
+
+/* The first byte of t's literal in [s, end), or NULL. */
+static inline const char *chr(const char *s, const char *end, const struct tok *t)
+{
+	return scan2(s, end, t->lit[0], t->lit[0], t->first, t->first);
+}
+
+/* Where a token (no space, no quote) ends: its first space or quote, or NULL. */
+static inline const char *token_end(const char *s, const char *end)
+{
+	return scan2(s, end, ' ', '"', VEC_SET(' '), VEC_SET('"'));
 }
 
 /* Whether [s, s + n) holds a or b; bytes up to limit may be read. */
@@ -652,10 +665,19 @@ static bool match_text(const struct al_format *f, const char *s, size_t n, struc
 			continue;
 		}
 		const char *v = end;
-		if (i + 1 < f->n && !(v = find(p, end, &t[1])))
+		enum kind kind = t->kind;
+		if (i + 1 < f->n && kind == K_TOKEN && t[1].quote_or_space) {
+			/* one scan finds the end and checks the token: its first space or quote */
+			if (!(v = token_end(p, end)))
+				return missed(m, i, true);
+			if ((size_t)(end - v) < t[1].len || !at_lit(v, end, &t[1]))
+				return missed(m, i, false);
+			kind = K_ANY;
+		} else if (i + 1 < f->n && !(v = find(p, end, &t[1]))) {
 			return missed(m, i, true);
-		if ((t->field >= 0 || t->kind != K_ANY) &&
-		    !take(r, t->field, t->kind, p, (size_t)(v - p), end))
+		}
+		if ((t->field >= 0 || kind != K_ANY) &&
+		    !take(r, t->field, kind, p, (size_t)(v - p), end))
 			return missed(m, i, false);
 		/* the literal that ends the value was just found: step over it */
 		p = i + 1 < f->n ? v + t[1].len : v;

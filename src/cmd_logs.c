@@ -108,12 +108,15 @@ static json_t *next_json(const struct next *nx)
 /* Print the next step in text or Markdown. */
 static void next_print(FILE *fp, const struct next *nx, bool md, bool cluster)
 {
+	/* the command holds the --snapshot path as typed */
+	char *cmd = sanitize(nx->command, false);
 	if (md)
 		fprintf(fp, "\n## Next step\n\n");
 	fprintf(fp,
 	        md ? "%s → flow `%s`, diagnosis `%s` (`meshmedic explain %s`)\n\n    %s\n"
 	           : "  %s\n  flow %s, diagnosis %s (meshmedic explain %s)\n  continue with: %s\n",
-	        nx->why, nx->rule->flow, nx->diagnosis, nx->diagnosis, nx->command);
+	        nx->why, nx->rule->flow, nx->diagnosis, nx->diagnosis, cmd);
+	free(cmd);
 	if (!cluster)
 		fprintf(
 		    fp, "%s%s\n", md ? "\n" : "  ",
