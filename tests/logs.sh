@@ -49,4 +49,33 @@ for dir in "$TOP_SRCDIR"/tests/logs/*/; do
 		check "$name ($format)" "$SCRATCH/want" "$SCRATCH/got"
 	done
 done
+
+# --pod through the live source: the stand-in kubectl of tests/data/fake-bin answers
+BIN=$SCRATCH/bin
+mkdir -p "$BIN"
+cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$TOP_SRCDIR/tests/data/fake-bin/istioctl" "$BIN/"
+chmod +x "$BIN"/*
+export FAKE_LOG=$SCRATCH/argv.log
+unset FAKE_KUBECTL_MODE FAKE_ISTIOCTL_MODE FAKE_FORBID FAKE_MISSING
+: >"$FAKE_LOG"
+status=0
+PATH=$BIN:$PATH "$MESHMEDIC" logs --live --pod productpage-v1 -n default >"$SCRATCH/out" 2>&1 ||
+	status=$?
+n="logs --live --pod reads the pod's istio-proxy log through kubectl logs"
+if [ "$status" = 0 ] && grep -q '^2 lines: 0 access log entries' "$SCRATCH/out" &&
+	grep -qxF 'kubectl logs productpage-v1 -n default -c istio-proxy --tail 2000' "$FAKE_LOG"; then
+	ok "$n"
+else
+	cat "$FAKE_LOG" >>"$SCRATCH/out"
+	not_ok "$n" "$SCRATCH/out"
+fi
+status=0
+FAKE_FORBID=pods/log PATH=$BIN:$PATH "$MESHMEDIC" logs --live --pod productpage-v1 -n default \
+	>"$SCRATCH/out" 2>&1 || status=$?
+n="logs --live --pod: a Forbidden log is one line on stderr, exit 2"
+if [ "$status" = 2 ] && [ "$(wc -l <"$SCRATCH/out")" = 1 ] && grep -q 'pods/log' "$SCRATCH/out"; then
+	ok "$n"
+else
+	not_ok "$n" "$SCRATCH/out"
+fi
 done_testing
