@@ -480,8 +480,8 @@ static inline bool starts(const char *p, const char *lit, size_t len)
 
 /*
  * The scans below run over every byte of every line: with SSE2 (every x86-64)
- * they look at 16 bytes at a time, loading only inside [s, end); elsewhere
- * memchr and a plain loop do the same.
+ * they look at 16 bytes at a time, loading only inside [s, end); elsewhere a
+ * plain loop does the same.
  */
 #ifdef __SSE2__
 /* The bits of the bytes of 16 at p that equal a or b. */
@@ -527,26 +527,6 @@ static inline const char *chr(const char *s, const char *end, const struct tok *
 static inline const char *token_end(const char *s, const char *end)
 {
 	return scan2(s, end, ' ', '"', VEC_SET(' '), VEC_SET('"'));
-}
-
-/* Whether [s, s + n) holds a or b; bytes up to limit may be read. */
-static inline bool has2(const char *s, size_t n, const char *limit, char a, char b)
-{
-	const char *end = s + n;
-#ifdef __SSE2__
-	__m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
-	for (; end - s >= 16; s += 16)
-		if (eq16(s, va, vb))
-			return true;
-	/* the rest at once when the line goes on for 16 bytes more */
-	if (limit - s >= 16)
-		return end > s && (eq16(s, va, vb) & ((1u << (end - s)) - 1)) != 0;
-#endif
-	(void)limit;
-	for (; s < end; s++)
-		if (*s == a || *s == b)
-			return true;
-	return false;
 }
 
 /* Whether p (with end - p >= t->len) starts with the literal of t; little-endian hosts at once. */
@@ -604,8 +584,7 @@ static bool parse_flags(const char *s, size_t n, uint32_t *bits, bool *odd)
 }
 
 /* Check a value against its operator's kind, and keep what the record needs. */
-static inline bool take(struct al_record *r, int field, enum kind kind, const char *s, size_t n,
-                        const char *limit)
+static inline bool take(struct al_record *r, int field, enum kind kind, const char *s, size_t n)
 {
 	switch (kind) {
 	case K_NUM:
@@ -631,7 +610,7 @@ static inline bool take(struct al_record *r, int field, enum kind kind, const ch
 			return false;
 		break;
 	case K_TOKEN:
-		if (has2(s, n, limit, '"', ' '))
+		if (token_end(s, s + n))
 			return false;
 		break;
 	case K_ANY:
@@ -677,7 +656,7 @@ static bool match_text(const struct al_format *f, const char *s, size_t n, struc
 			return missed(m, i, true);
 		}
 		if ((t->field >= 0 || kind != K_ANY) &&
-		    !take(r, t->field, kind, p, (size_t)(v - p), end))
+		    !take(r, t->field, kind, p, (size_t)(v - p)))
 			return missed(m, i, false);
 		/* the literal that ends the value was just found: step over it */
 		p = i + 1 < f->n ? v + t[1].len : v;
@@ -839,7 +818,7 @@ static bool match_json(struct al_parser *ps, const struct al_format *f, const ch
 				v = ps->scratch + ps->used;
 				ps->used += vn;
 			}
-			if (!take(r, key->field, key->kind, v, vn, v + vn)) {
+			if (!take(r, key->field, key->kind, v, vn)) {
 				m->why = AL_BAD_FIELD;
 				m->at = (size_t)(p - s);
 				return false;
@@ -955,7 +934,7 @@ static struct al_span cut(struct al_span *rest, char sep)
 	return part;
 }
 
-static bool span_is(struct al_span v, const char *s)
+bool al_span_is(struct al_span v, const char *s)
 {
 	return v.s && v.n == strlen(s) && memcmp(v.s, s, v.n) == 0;
 }
@@ -969,9 +948,9 @@ struct al_cluster_name al_cluster_parse(struct al_span name)
 	c.port = cut(&rest, '|');
 	c.subset = cut(&rest, '|');
 	c.host = rest;
-	c.side = span_is(dir, "outbound")  ? AL_SIDE_OUTBOUND
-	         : span_is(dir, "inbound") ? AL_SIDE_INBOUND
-	                                   : AL_SIDE_UNKNOWN;
+	c.side = al_span_is(dir, "outbound")  ? AL_SIDE_OUTBOUND
+	         : al_span_is(dir, "inbound") ? AL_SIDE_INBOUND
+	                                      : AL_SIDE_UNKNOWN;
 	return c;
 }
 
@@ -1013,7 +992,7 @@ static void host_service(struct al_span h, char **svc, char **ns)
 		h.n = (size_t)(colon - h.s);
 	struct al_span rest = h, a = cut(&rest, '.'), b = cut(&rest, '.'), c = cut(&rest, '.');
 	char *s = a.s && a.n ? xstrndup(a.s, a.n) : NULL;
-	char *n = b.s && span_is(c, "svc") ? xstrndup(b.s, b.n) : NULL;
+	char *n = b.s && al_span_is(c, "svc") ? xstrndup(b.s, b.n) : NULL;
 	/* a name with dots that is no cluster service (an external host) names no service */
 	if (s && ((b.s && !n) || !is_dns1123_label(s) || (n && !is_dns1123_label(n)))) {
 		free(s);
@@ -1092,7 +1071,7 @@ int al_next_rule_of(const struct al_record *r)
 		const struct al_next_rule *x = &al_next_rules[i];
 		if ((x->flags && !(r->flags & x->flags)) || (x->code && r->code != x->code) ||
 		    (x->no_flag && (r->flags || r->odd_flag)) ||
-		    (x->protocol && !span_is(r->f[AL_PROTOCOL], x->protocol)))
+		    (x->protocol && !al_span_is(r->f[AL_PROTOCOL], x->protocol)))
 			continue;
 		return (int)i;
 	}
@@ -1186,7 +1165,7 @@ void al_counter_add(struct al_counter *c, const char *key, size_t n, uint64_t co
 	c->used++;
 }
 
-static int count_cmp(const void *a, const void *b)
+int al_count_cmp(const void *a, const void *b)
 {
 	const struct al_count *x = a, *y = b;
 	if (x->n != y->n)
@@ -1203,7 +1182,7 @@ struct al_count *al_counter_sorted(const struct al_counter *c, size_t *n)
 			v[(*n)++] = (struct al_count){c->keys + c->slots[i].off, c->slots[i].n};
 	if (c->other)
 		v[(*n)++] = (struct al_count){"(other)", c->other};
-	qsort(v, *n, sizeof *v, count_cmp);
+	qsort(v, *n, sizeof *v, al_count_cmp);
 	return v;
 }
 

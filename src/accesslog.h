@@ -62,6 +62,8 @@ struct al_span {
 
 /* Whether a span holds a value (Envoy writes '-' for a value it does not have). */
 bool al_has(struct al_span v);
+/* Whether a span is the string s. */
+bool al_span_is(struct al_span v, const char *s);
 
 /* One parsed line. */
 struct al_record {
@@ -239,6 +241,8 @@ struct al_counter {
 #define AL_MAX_KEYS 10000
 #define AL_MAX_KEY_LEN 256
 void al_counter_add(struct al_counter *c, const char *key, size_t n, uint64_t count);
+/* qsort order of struct al_count: highest count first, then by key. */
+int al_count_cmp(const void *a, const void *b);
 /* Entries sorted by count (highest first, then by key); caller frees the array. */
 struct al_count *al_counter_sorted(const struct al_counter *c, size_t *n);
 void al_counter_free(struct al_counter *c);

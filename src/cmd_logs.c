@@ -9,7 +9,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "accesslog.h"
@@ -22,11 +21,6 @@
 static char *span_dup(struct al_span v)
 {
 	return v.s ? xstrndup(v.s, v.n) : NULL;
-}
-
-static bool span_is(struct al_span v, const char *s)
-{
-	return v.s && v.n == strlen(s) && memcmp(v.s, s, v.n) == 0;
 }
 
 /* Where the dominant failure (or one line) leads. */
@@ -83,6 +77,8 @@ static void next_for(const struct ctx *c, struct cluster *cl, int rule, const ch
 		sb_add(&b, " --live");
 	if (c->o.live && c->o.context)
 		add_option(&b, "--context", "%s", c->o.context);
+	if (c->o.live && c->o.kubeconfig)
+		add_option(&b, "--kubeconfig", "%s", c->o.kubeconfig);
 	if (ns)
 		add_option(&b, "--set", "namespace=%s", ns);
 	add_option(&b, "--set", "service=%s", svc ? svc : "SERVICE");
@@ -133,12 +129,6 @@ struct section {
 	size_t n;
 };
 
-static int count_cmp(const void *a, const void *b)
-{
-	const struct al_count *x = a, *y = b;
-	return x->n != y->n ? (x->n > y->n ? -1 : 1) : strcmp(x->key, y->key);
-}
-
 static struct section codes_section(const struct al_tally *t)
 {
 	static char names[1000][4];
@@ -149,7 +139,7 @@ static struct section codes_section(const struct al_tally *t)
 			snprintf(names[i], sizeof names[i], "%d", i);
 			s.v[s.n++] = (struct al_count){names[i], t->codes[i]};
 		}
-	qsort(s.v, s.n, sizeof *s.v, count_cmp);
+	qsort(s.v, s.n, sizeof *s.v, al_count_cmp);
 	return s;
 }
 
@@ -165,7 +155,7 @@ static struct section flags_section(const struct al_tally *t)
 	for (size_t i = 0; i < odd; i++)
 		s.v[s.n++] = o[i];
 	free(o);
-	qsort(s.v, s.n, sizeof *s.v, count_cmp);
+	qsort(s.v, s.n, sizeof *s.v, al_count_cmp);
 	s.meaning = xcalloc(s.n + 1, sizeof *s.meaning);
 	for (size_t i = 0; i < s.n; i++) {
 		uint32_t bit = al_flag_bit(s.v[i].key, strlen(s.v[i].key));
@@ -290,7 +280,7 @@ static void tally_doc(FILE *fp, const char *label, const struct al_tally *t,
 		        (unsigned long long)t->failures, pct);
 		next_print(fp, nx, md, cluster);
 	} else {
-		fprintf(fp, "%s%s\n", md ? "\n" : "\n",
+		fprintf(fp, "\n%s\n",
 		        t->failures
 		            ? "no failure here points to a flow yet (meshmedic help response-flags)"
 		            : "no failures");
@@ -317,8 +307,10 @@ static void tally_json(FILE *fp, const char *label, const struct al_tally *t,
 	for (size_t k = 0; k < nsecs; k++) {
 		json_t *o = json_object();
 		for (size_t i = 0; i < secs[k].n; i++) {
+			/* two values may read the same once sanitised: their counts add up */
 			char *key = sanitize(secs[k].v[i].key, false);
-			json_object_set_new(o, key, json_integer((json_int_t)secs[k].v[i].n));
+			json_int_t was = json_integer_value(json_object_get(o, key));
+			json_object_set_new(o, key, json_integer(was + (json_int_t)secs[k].v[i].n));
 			free(key);
 		}
 		json_object_set_new(j, secs[k].id, o);
@@ -485,7 +477,7 @@ static char *side_text(const struct al_record *r, char **svc, char **ns)
 		    "own application on port %s",
 		    port);
 	for (size_t i = 0; i < MM_ARRAY_LEN(special_clusters) && !out && al_has(u); i++)
-		if (span_is(u, special_clusters[i].name))
+		if (al_span_is(u, special_clusters[i].name))
 			out = xasprintf("%s: %s", special_clusters[i].name,
 			                special_clusters[i].meaning);
 	free(port);
