@@ -67,7 +67,8 @@ static void gather_pod(struct gather *g, struct cluster *c, struct al_parser *p,
 	free(text);
 	g->lines += g->pod_lines;
 	g->failing += g->pod_failing;
-	if (g->per_pod.n < EVIDENCE_PODS)
+	/* the pods that logged something about the service speak for themselves */
+	if (g->pod_lines && g->per_pod.n < EVIDENCE_PODS)
 		sl_take(&g->per_pod, xasprintf("%s/%s: %llu %s lines about %s, %llu failing",
 		                               pod->ns, pod->name, (unsigned long long)g->pod_lines,
 		                               g->side == AL_SIDE_INBOUND ? "inbound" : "outbound",
