@@ -47,6 +47,19 @@ static const struct command commands[] = {
 	 "skipped with the reason. -n limits it to one namespace.\n"
 	 "Exit status: 0 nothing found, 1 findings, 2 error.\n",
 	 true, cmd_check},
+	{"logs", "[FILE|-] [--pod POD [-n NAMESPACE]] [--explain LINE]",
+	 "tally an Envoy access log: codes, response flags, upstreams; the flow to follow",
+	 "Reads an istio-proxy access log from FILE, from standard input (- or no FILE), or with\n"
+	 "--pod POD from that pod's istio-proxy container (-n NAMESPACE, default 'default'),\n"
+	 "through --live or a --snapshot's logs. Counts the lines by response code, response\n"
+	 "flag, code details, upstream cluster and authority, and names the flow and diagnosis\n"
+	 "that the most frequent failure points to, with the command that continues there.\n"
+	 "Istio's default formats (TEXT of every release, JSON) are recognised; a custom format\n"
+	 "comes from --log-format or from meshConfig accessLogFormat (with --live or --snapshot).\n"
+	 "Lines that are no access log entries are counted, never fatal. --explain LINE explains\n"
+	 "one pasted line field by field.\n"
+	 "Exit status: 0 tallied (or explained), 2 unreadable input, bad format or usage.\n",
+	 false, cmd_logs},
 	{"snapshot", "-o DIR [-n NAMESPACE]", "record the live cluster's state for offline use",
 	 "Reads the live cluster (kubectl and istioctl, read-only, never Secrets) and writes\n"
 	 "DIR/resources.json, proxy-status.txt, logs/ and meta.json, one progress line per\n"
@@ -91,6 +104,9 @@ static const char options_help[] =
 	"  --kubeconfig FILE    kubeconfig file for --live and snapshot\n"
 	"  --timeout SECONDS    per kubectl/istioctl call (default 10)\n"
 	"  -o, --output DIR     where snapshot writes\n"
+	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
+	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"
+	"  --explain LINE       logs: explain one access log line field by field\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -119,7 +135,8 @@ static void command_usage(const struct command *cmd)
 }
 
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
-       OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT };
+	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
+	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
 enum { OPT_RESUME = 300 };
 
 static const struct option long_opts[] = {
@@ -138,6 +155,9 @@ static const struct option long_opts[] = {
 	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"output", required_argument, NULL, 'o'},
+	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	{"pod", required_argument, NULL, OPT_POD},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{"help", no_argument, NULL, 'h'},
 	{"resume", no_argument, NULL, OPT_RESUME},
 	{NULL, 0, NULL, 0},
@@ -210,6 +230,18 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			o->log_format = optarg;
+			break;
+		case OPT_POD:
+			if (!is_dns1123_subdomain(optarg))
+				return usage_error("--pod: '%s' is not a pod name (DNS-1123 subdomain)",
+						   optarg);
+			o->pod = optarg;
+			break;
+		case OPT_EXPLAIN:
+			o->explain = optarg;
 			break;
 		case OPT_TIMEOUT: {
 			char *end;

@@ -17,6 +17,7 @@ struct opts {
 	struct strlist sets, answer, flows_dirs;
 	const char *answers_file;
 	const char *snapshot, *ns, *context, *kubeconfig, *output;
+	const char *log_format, *pod, *explain; /* logs */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */
@@ -56,6 +57,7 @@ int cmd_snapshot(struct ctx *c, int argc, char **argv);
 /* The full-screen session (cmd_tui.c); demo opens it on a terminal. */
 int cmd_tui(struct ctx *c, int argc, char **argv);
 int cmd_demo_tty(struct ctx *c, int argc, char **argv);
+int cmd_logs(struct ctx *c, int argc, char **argv);
 
 struct cluster;
 /*

@@ -153,10 +153,6 @@ int main(void)
 			for (size_t k = 0; k < real->flows[i]->nnodes && !used; k++)
 				used = real->flows[i]->nodes[k].probe &&
 				       strcmp(real->flows[i]->nodes[k].probe, (*p)->name) == 0;
-		/* TRANSITIONAL: these get their first users with the family flows */
-		static const char *const pending[] = {"envoy-overflow"};
-		for (size_t i = 0; i < MM_ARRAY_LEN(pending) && !used; i++)
-			used = strcmp((*p)->name, pending[i]) == 0;
 		ok(used, "probe %s is used by a flow", (*p)->name);
 	}
 	errs_free(&errs);

@@ -60,8 +60,9 @@ def lst(items): return {"apiVersion":"v1","kind":"List","items":items,"metadata"
 B = "shop"
 PS_HEAD = "NAME                                   CLUSTER        CDS                LDS                EDS                RDS                ECDS        ISTIOD                      VERSION\n"
 
-def ps_row(pod, ns, rds="SYNCED (1m ago)"):
-    return "%-38s Kubernetes     SYNCED (1m ago)    SYNCED (1m ago)    SYNCED (1m ago)    %-18s IGNORED     istiod-7d9c8b6f5-abcde      1.22.3\n" % (pod + "." + ns, rds)
+def ps_row(pod, ns, rds="SYNCED (1m ago)", version="1.22.3"):
+    """One proxy-status row; the proxy runs the control plane's version."""
+    return "%-38s Kubernetes     SYNCED (1m ago)    SYNCED (1m ago)    SYNCED (1m ago)    %-18s IGNORED     istiod-7d9c8b6f5-abcde      %s\n" % (pod + "." + ns, rds, version)
 
 def base():
     items = [ns("istio-system"), ns("kube-system"), ns(B, {"istio-injection": "enabled"}),
@@ -84,15 +85,17 @@ def pods_of(items):
     return [(o["metadata"]["name"], o["metadata"]["namespace"]) for o in items
             if o["kind"] == "Pod" and any(c["name"] == "istio-proxy" for c in o["spec"]["containers"])]
 
-def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs=None, envoy=None):
+def write(name, items, expect, ps_override=None, version="1.22.3", ps=True, logs=None, envoy=None,
+          ps_version="1.22.3"):
     """logs: {(namespace, pod, container): text}; container "X.previous" is the log before the last restart.
-    envoy: {(namespace, pod, document): JSON value}, the sidecar's admin documents (server_info ...)."""
+    envoy: {(namespace, pod, document): JSON value}, the sidecar's admin documents (server_info ...).
+    ps_version: the proxies' version in proxy-status (the base mesh's istiod image is 1.22.3)."""
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     json.dump(lst(items), open(d + "/resources.json", "w"), indent=1)
     if ps:
-        rows = "".join(ps_row(p, n, (ps_override or {}).get(p, "SYNCED (1m ago)")) for p, n in pods_of(items)
+        rows = "".join(ps_row(p, n, (ps_override or {}).get(p, "SYNCED (1m ago)"), ps_version) for p, n in pods_of(items)
                        if p not in (ps_override or {}) or ps_override[p] is not None)
         open(d + "/proxy-status.txt", "w").write(PS_HEAD + rows)
     json.dump({"versions": {"istio": version}}, open(d + "/meta.json", "w"))

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Write the snapshot fixtures with access logs (names start with "logs-"): the
+healthy shop mesh, one fault, and the istio-proxy logs that the 503 flow's
+log probes read (log-flag on the callers' side, log-server-flag on the
+service's own sidecars). The logs come in every format the parser knows:
+Istio's TEXT format of today, of 1.8 and of the Mixer era, JSON encoding,
+a custom meshConfig accessLogFormat, kubectl --timestamps prefixes, Envoy's
+own messages, truncated and garbage lines.
+
+'expect' lists what `check` finds in the resources (the logs do not change
+it). tests/walks/503 walks these fixtures with no answer for the flag.
+Run from this directory: python3 gen_logs.py
+"""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from k8s import *
+
+# Pods get short names here: a release tarball (tar v7) drops paths longer than 99 bytes, and
+# logs/NS/POD/istio-proxy.log under a fixture is long already.
+SHORT = {"cart-v1-5c6d7e8f9-aaaaa": "cart-1", "cart-v2-5c6d7e8f9-aaaaa": "cart-2",
+         "catalog-v1-5c6d7e8f9-aaaaa": "catalog-1"}
+CART1, CART2, CAT1 = "cart-1", "cart-2", "catalog-1"
+
+
+def shop():
+    """base() with the short pod names."""
+    items = base()
+    for o in items:
+        if o["kind"] == "Pod":
+            o["metadata"]["name"] = SHORT.get(o["metadata"]["name"], o["metadata"]["name"])
+    return items
+IP = {"cart": "10.244.1.11", "catalog": "10.244.1.21"}
+N = [0]
+
+
+def entry(code, flags="-", to="catalog", details=None, reason="-", side="outbound", subset="",
+          authority=None, cluster=None, proto="HTTP/1.1", fmt="istio", mixer="-", second=0):
+    """One access log line of the calling (outbound) or receiving (inbound) sidecar."""
+    N[0] += 1
+    t = "2026-11-20T09:%02d:%02d.%03dZ" % (second // 60 % 60, second % 60, N[0] % 1000)
+    details = details or ("via_upstream" if flags == "-" else "-")
+    if cluster is None:
+        cluster = ("outbound|9080|%s|%s.shop.svc.cluster.local" % (subset, to) if side == "outbound"
+                   else "inbound|9080||")
+    authority = authority or "%s:9080" % to
+    host = "-" if flags in ("UO", "NR", "NC", "UH") else IP[to] + ":9080"
+    rid = "6f1c2d3e-0000-4000-8000-%012d" % N[0]
+    dur = "0" if flags != "-" else "4"
+    if fmt == "json":
+        return json.dumps({"start_time": t, "method": "GET", "path": "/api/items", "protocol": proto,
+                           "response_code": code, "response_flags": flags, "response_code_details": details,
+                           "upstream_transport_failure_reason": reason, "authority": authority,
+                           "upstream_host": host, "upstream_cluster": cluster, "duration": int(dur),
+                           "route_name": "default", "user_agent": "Go-http-client/1.1"}) + "\n"
+    if fmt == "custom":
+        return "%s code=%d flags=%s cluster=%s authority=%s path=/api/items\n" % (t, code, flags, cluster, authority)
+    mid = {"istio": "%d %s %s - \"%s\"" % (code, flags, details, reason),
+           "istio-1.8": "%d %s \"%s\"" % (code, flags, reason),
+           "istio-mixer": "%d %s \"%s\" \"%s\"" % (code, flags, mixer, reason)}[fmt]
+    return ('[%s] "GET /api/items %s" %s 0 %d %s %s "-" "Go-http-client/1.1" "%s" "%s" "%s" %s '
+            '10.244.1.5:40000 10.96.7.80:9080 10.244.1.5:39000 - default\n'
+            % (t, proto, mid, 0 if flags != "-" else 512, dur, "-" if flags != "-" else dur, rid, authority, host, cluster))
+
+
+def lines(n, *args, **kw):
+    return "".join(entry(*args, second=i, **kw) for i in range(n))
+
+
+# What a sidecar writes besides access log entries.
+ENVOY = ("2026-11-20T09:00:00.000000Z\tinfo\txdsproxy\tconnected to upstream XDS server: istiod.istio-system.svc:15012\n"
+         "[2026-11-20 09:00:01.123][17][warning][config] [external/envoy/source/extensions/config_subscription/grpc/grpc_stream.h:152] StreamAggregatedResources gRPC config stream to xds-grpc closed: 13, \n"
+         "2026-11-20T09:00:02.000000Z\twarn\tEnvoy proxy is NOT ready: config not received from XDS server\n")
+BROKEN = ('[2026-11-20T09:00:03.001Z] "GET /api/items HTTP/1.1" 503 UO upstream_reset_before_res\n'
+          "\x00\x01\x02 binary noise \xff\n"
+          "garbage line without any structure\n")
+
+
+def stamped(text):
+    """kubectl logs --timestamps: each line prefixed with the time it was read."""
+    return "".join("2026-11-20T09:10:00.%09dZ %s\n" % (i, l) for i, l in enumerate(text.splitlines()))
+
+
+def log(ns, pod, text):
+    return {(ns, pod, "istio-proxy"): text}
+
+
+def uo_pool():
+    return dr("catalog", B, "catalog.shop.svc.cluster.local", ["v1"],
+              pool={"tcp": {"maxConnections": 1}, "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1}})
+
+
+# circuit-breaker-overflow: cart calls catalog through a tight connection pool; the log was read with
+# --timestamps and holds Envoy's own messages, a truncated entry and garbage
+f = replace(shop(), "DestinationRule", "catalog", uo_pool())
+text = ENVOY + lines(30, 200) + lines(25, 503, "UO", details="upstream_reset_before_response_started{overflow}") + BROKEN
+write("logs-circuit-breaker", f, [], logs=log(B, CART1, stamped(text)))
+
+# no-route: cart asks for a host and port that nothing routes (404 NR, no upstream cluster)
+text = lines(10, 200) + lines(12, 404, "NR", details="route_not_found", cluster="-", authority="catalog:9090")
+write("logs-no-route", shop(), [], logs=log(B, CART1, text))
+
+# upstream-connect-failure: JSON-encoded logs (meshConfig accessLogEncoding: JSON), catalog -> cart refused
+f = shop(); f = replace(f, "ConfigMap", "istio", cm_mesh("enableAutoMtls: true\naccessLogFile: /dev/stdout\naccessLogEncoding: JSON\n"))
+text = (lines(20, 200, to="cart", subset="v1", fmt="json") +
+        lines(15, 503, "UF,URX", to="cart", subset="v1", fmt="json",
+              details="upstream_reset_before_response_started{connection_failure}", reason="delayed connect error: 111"))
+write("logs-connect-failure", f, [], logs=log(B, CAT1, text))
+
+# no-healthy-upstream: catalog's only pod is not ready; a custom meshConfig accessLogFormat
+CUSTOM = "%START_TIME% code=%RESPONSE_CODE% flags=%RESPONSE_FLAGS% cluster=%UPSTREAM_CLUSTER% authority=%REQ(:AUTHORITY)% path=%REQ(:PATH)%\n"
+f = [o for o in shop() if not (o["kind"] == "Pod" and o["metadata"]["name"] == CAT1)]
+f.append(pod(CAT1, B, {"app": "catalog", "version": "v1"}, ready=False))
+f = replace(f, "ConfigMap", "istio", cm_mesh("enableAutoMtls: true\naccessLogFile: /dev/stdout\naccessLogFormat: |\n  " + CUSTOM))
+write("logs-no-healthy-upstream", f, [], logs=log(B, CART1, lines(18, 503, "UH", fmt="custom") + lines(2, 200, fmt="custom")))
+
+# the walks that used to be answered by hand: the same faults, now with the callers' logs
+f = replace(shop(), "DestinationRule", "cart", dr("cart", B, "cart", ["v1", "v2"], tls="DISABLE"))
+write("logs-dr-tls-conflict", f, ["dr-tls-conflict DestinationRule/shop/cart"],
+      logs=log(B, CAT1, lines(20, 503, "UF,URX", to="cart", subset="v1", details="upstream_reset_before_response_started{connection_termination}")))
+
+f = shop(); f[f.index(next(o for o in f if o["kind"] == "ConfigMap"))] = cm_mesh("enableAutoMtls: false\n")
+f = replace(f, "DestinationRule", "cart", dr("cart", B, "cart", ["v1", "v2"]))
+write("logs-dr-tls-auto-mtls-off", f,
+      ["dr-tls-conflict DestinationRule/shop/cart", "dr-tls-conflict DestinationRule/shop/catalog"],
+      logs=log(B, CART1, lines(5, 200) + lines(9, 503, "UF,URX", details="upstream_reset_before_response_started{connection_termination}")))
+
+write("logs-proxy-config-stale", shop(), ["proxy-config-stale Pod/shop/" + CAT1],
+      ps_override={CAT1: "STALE (5m ago)"},
+      logs=log(B, CAT1, lines(7, 503, "UH", to="cart", subset="v1", details="no_healthy_upstream")),
+      # the stale proxy still holds healthy endpoints for cart: the trouble is its old routes
+      envoy={(B, CAT1, "clusters"): {"cluster_statuses": [
+          {"name": "outbound|9080|v1|cart.shop.svc.cluster.local",
+           "host_statuses": [{"address": {"socket_address": {"address": "10.244.0.21", "port_value": 9080}},
+                              "health_status": {"eds_health_status": "HEALTHY"}}]}]}})
+
+f = replace(shop(), "VirtualService", "cart", vs("cart", B, "cart", [("v1", 50), ("v3", 50)]))
+write("logs-subset-undefined", f, ["subset-undefined VirtualService/shop/cart"],
+      logs=log(B, CAT1, lines(6, 200, to="cart", subset="v1") +
+               lines(6, 503, "NC", to="cart", cluster="-", details="cluster_not_found")))
+
+f = replace(shop(), "DestinationRule", "catalog", dr("catalog", B, "catalog.shop.svc.cluster.local", ["v1", "v9"]))
+f.append(vs("catalog", B, "catalog", [("v1", 50), ("v9", 50)]))
+write("logs-subset-no-pods", f, ["subset-no-pods DestinationRule/shop/catalog"],
+      logs=log(B, CART2, lines(10, 200, subset="v1") + lines(10, 503, "UH", subset="v9", details="no_healthy_upstream")))
+
+# the application answers 503 itself: no flag on either side (the server's log is inbound)
+logs = log(B, CART1, lines(8, 503, details="via_upstream"))
+logs.update(log(B, CAT1, lines(8, 503, side="inbound", details="via_upstream")))
+write("logs-upstream-app-503", shop(), [], logs=logs)
+
+# Istio 1.4 with Mixer: the pre-1.8 format carries the policy status after the flag
+f = shop()
+for o in f:
+    for c in o.get("spec", {}).get("containers", []) + o.get("spec", {}).get("initContainers", []):
+        c["image"] = c["image"].replace("1.22.3", "1.4.6")
+    for c in o.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+        c["image"] = c["image"].replace("1.22.3", "1.4.6")
+write("logs-mixer-policy-denied", f, [], version="1.4.6", ps_version="1.4.6",
+      logs=log(B, CART1, lines(4, 200, fmt="istio-mixer") +
+               lines(5, 503, "UAEX", fmt="istio-mixer", mixer="PERMISSION_DENIED:denyall.rule.shop:not allowed")))
+
+# no failing request at all in the caller's log: the flag question answers "nolog"
+write("logs-no-failures", shop(), [], logs=log(B, CART1, lines(12, 200) + ENVOY))
