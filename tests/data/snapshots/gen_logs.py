@@ -161,3 +161,13 @@ write("logs-mixer-policy-denied", f, [], version="1.4.6", ps_version="1.4.6",
 
 # no failing request at all in the caller's log: the flag question answers "nolog"
 write("logs-no-failures", shop(), [], logs=log(B, CART1, lines(12, 200) + ENVOY))
+
+# Istio 1.6: a headless database without a sidecar, which sidecar clients reach with mutual TLS
+IP["db"] = "10.244.1.31"
+f = shop()
+f.append(svc("db", B, {"app": "db"}, port=5432, headless=True))
+f.append(pod("db-0", B, {"app": "db"}, sidecar=False, ann={"sidecar.istio.io/inject": "false"}))
+write("logs-headless-1.6", f, ["headless-no-sidecar-mtls Service/shop/db", "pod-injection-disabled Pod/shop/db-0"],
+      version="1.6.8",
+      logs=log(B, CART1, lines(6, 503, "UF,URX", to="db", reason="-",
+                               details="upstream_reset_before_response_started{connection_termination}")))
