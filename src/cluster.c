@@ -523,8 +523,7 @@ void cluster_set_istio_version(struct cluster *c, const char *version)
 	c->version_done = true;
 }
 
-/* "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3". New string or NULL. */
-static char *image_version(const char *image)
+char *image_version(const char *image)
 {
 	const char *colon = image ? strrchr(image, ':') : NULL;
 	if (!colon || colon[1] < '0' || colon[1] > '9')

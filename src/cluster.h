@@ -133,6 +133,9 @@ void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason
 /* meshConfig: the YAML of ConfigMap istio (data.mesh) in the control-plane namespace, as JSON. */
 json_t *cluster_mesh_config(struct cluster *c);
 
+/* The version in an image tag: "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3". New string or NULL. */
+char *image_version(const char *image);
+
 /* The Istio version ("1.22.3"), from meta, istiod's image tag or istioctl; NULL if unknown. */
 const char *cluster_istio_version(struct cluster *c);
 void cluster_set_istio_version(struct cluster *c, const char *version);

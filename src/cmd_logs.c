@@ -31,27 +31,11 @@ struct next {
 	uint64_t count;
 };
 
-/* Append a word to a command line, single-quoted unless it is plain. */
-static void add_word(struct sbuf *b, const char *w)
-{
-	sb_addc(b, ' ');
-	if (*w &&
-	    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:=/,@+") ==
-	        strlen(w)) {
-		sb_add(b, w);
-		return;
-	}
-	sb_addc(b, '\'');
-	for (; *w; w++)
-		*w == '\'' ? sb_add(b, "'\\''") : sb_addc(b, *w);
-	sb_addc(b, '\'');
-}
-
 static void add_option(struct sbuf *b, const char *opt, const char *fmt, const char *value)
 {
 	char *v = xasprintf(fmt, value);
 	sb_printf(b, " %s", opt);
-	add_word(b, v);
+	sb_add_shell_word(b, v);
 	free(v);
 }
 

@@ -21,26 +21,8 @@ static char *command_line(const struct ctx *c)
 	struct sbuf b;
 	sb_init(&b);
 	sb_add(&b, "meshmedic");
-	for (int i = 1; i < c->argc; i++) {
-		const char *a = c->argv[i];
-		bool plain = *a != '\0';
-		for (const char *p = a; *p; p++)
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:=/,@+",
-				    *p))
-				plain = false;
-		if (plain) {
-			sb_printf(&b, " %s", a);
-			continue;
-		}
-		sb_add(&b, " '");
-		for (const char *p = a; *p; p++) {
-			if (*p == '\'')
-				sb_add(&b, "'\\''");
-			else
-				sb_addc(&b, *p);
-		}
-		sb_addc(&b, '\'');
-	}
+	for (int i = 1; i < c->argc; i++)
+		sb_add_shell_word(&b, c->argv[i]);
 	return sb_steal(&b);
 }
 
@@ -151,14 +133,14 @@ int cmd_demo(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return usage_error("demo takes no arguments, not '%s'", argv[1]);
-	char *root = data_root();
-	char *path = xasprintf("%s/demo/incident.json", root);
-	char *snap = xasprintf("%s/demo/snapshot", root);
-	free(root);
+	char *path, *snap;
+	demo_paths(&path, &snap);
 	/* the probes answer from the bundled snapshot; the incident gives what only logs show */
 	if (!c->o.snapshot)
 		c->o.snapshot = snap;
 	int rc = batch_walk(c, NULL, path);
+	if (c->o.snapshot == snap)
+		c->o.snapshot = NULL;
 	free(path);
 	free(snap);
 	/* the demo is a showcase: an undetermined end is not a failure of the command */

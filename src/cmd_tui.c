@@ -217,10 +217,8 @@ int cmd_demo_tty(struct ctx *c, int argc, char **argv)
 	/* scripts and tests read today's batch output */
 	if (argc > 1 || !on_terminal() || c->o.batch || c->o.format != FMT_TEXT)
 		return cmd_demo(c, argc, argv);
-	char *root = data_root();
-	char *incident = xasprintf("%s/demo/incident.json", root);
-	char *snap = xasprintf("%s/demo/snapshot", root);
-	free(root);
+	char *incident, *snap;
+	demo_paths(&incident, &snap);
 	if (!c->o.snapshot)
 		c->o.snapshot = snap;
 	int rc = tui_session(c, NULL, c->o.answers_file ? c->o.answers_file : incident);

@@ -41,3 +41,11 @@ char *data_root(void)
 #endif
 	return xstrdup(MM_PKGDATADIR);
 }
+
+void demo_paths(char **incident, char **snapshot)
+{
+	char *root = data_root();
+	*incident = xasprintf("%s/demo/incident.json", root);
+	*snapshot = xasprintf("%s/demo/snapshot", root);
+	free(root);
+}

@@ -8,4 +8,7 @@
  */
 char *data_root(void);
 
+/* The bundled demo: its incident answers and its snapshot directory (new strings). */
+void demo_paths(char **incident, char **snapshot);
+
 #endif

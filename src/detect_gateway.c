@@ -204,16 +204,7 @@ bool gw_vs_mesh(const struct kobj *vs)
 const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns)
 {
 	char *full = host_fqdn(host, ns);
-	const struct kobj *svc = NULL;
-	const char *dot = strchr(full, '.');
-	/* name.ns.svc.cluster.local: the name, then the namespace up to the next dot */
-	if (dot && !strchr(full, '*') && str_ends_with(full, ".svc.cluster.local")) {
-		char *name = xstrndup(full, (size_t)(dot - full));
-		char *sns = xstrndup(dot + 1, strcspn(dot + 1, "."));
-		svc = cluster_get(c, "Service", sns, name);
-		free(name);
-		free(sns);
-	}
+	const struct kobj *svc = service_of_host(c, full);
 	free(full);
 	return svc;
 }

@@ -207,15 +207,6 @@ static bool major_minor(const char *v, long *major, long *minor)
 	return true;
 }
 
-/* "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3"; new string or NULL. */
-static char *tag_version(const char *image)
-{
-	const char *colon = image ? strrchr(image, ':') : NULL;
-	if (!colon || !isdigit((unsigned char)colon[1]))
-		return NULL;
-	return xstrndup(colon + 1, strspn(colon + 1, "0123456789."));
-}
-
 /* The pilot image of an istiod Deployment; NULL if it has none. */
 static const char *pilot_image(const struct kobj *dep)
 {
@@ -243,7 +234,7 @@ static char *istiod_version(struct cluster *c, const char *istiod_pod)
 		    istiod_pod[len] == '-' && (!best || len > strlen(best->name)))
 			best = deps->v[i];
 	}
-	char *v = best ? tag_version(pilot_image(best)) : NULL;
+	char *v = best ? image_version(pilot_image(best)) : NULL;
 	if (!v && cluster_istio_version(c))
 		v = xstrdup(cluster_istio_version(c));
 	return v;

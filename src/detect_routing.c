@@ -2,9 +2,9 @@
  * Detectors of the routing flow: rules that are accepted but have no effect.
  * Each proves one cause from configuration alone (Services, pods,
  * VirtualServices, DestinationRules) and keeps quiet on what works as
- * written. Some helpers are shared with probes_routing.c: the Service a host
- * names, how Istio classifies a Service port's protocol, and whether a
- * VirtualService applies to sidecars for a host.
+ * written. Some helpers are shared with probes_routing.c: how Istio
+ * classifies a Service port's protocol, and whether a VirtualService applies
+ * to sidecars for a host.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,23 +13,6 @@
 #include "detect.h"
 #include "routing.h"
 #include "mesh.h"
-
-/* The Service that an in-cluster FQDN (name.namespace.svc.cluster.local) names, or NULL. */
-const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn)
-{
-	static const char suffix[] = ".svc.cluster.local";
-	if (strchr(fqdn, '*') || !str_ends_with(fqdn, suffix))
-		return NULL;
-	char *head = xstrndup(fqdn, strlen(fqdn) - strlen(suffix));
-	char *dot = strchr(head, '.');
-	const struct kobj *svc = NULL;
-	if (dot && !strchr(dot + 1, '.')) {
-		*dot = '\0';
-		svc = cluster_get(c, "Service", dot + 1, head);
-	}
-	free(head);
-	return svc;
-}
 
 /* Protocol prefixes of port names and appProtocol values, and what a sidecar makes of them. */
 static const struct {
@@ -278,7 +261,7 @@ static void port_naming(struct cluster *c, const struct scope *s, struct finding
 		json_array_foreach(l7 ? jpath(vs->j, "spec.hosts") : NULL, k, h) {
 			const char *host = json_string_value(h);
 			char *fqdn = host ? host_fqdn(host, vs->ns) : NULL;
-			const struct kobj *svc = fqdn ? routing_service_of_host(c, fqdn) : NULL;
+			const struct kobj *svc = fqdn ? service_of_host(c, fqdn) : NULL;
 			if (svc && service_wanted(s, svc) && !namespace_exempt(c, svc->ns))
 				naming_one(c, vs, svc, &done, f);
 			free(fqdn);
@@ -464,7 +447,7 @@ static bool subset_routed(struct cluster *c, const char *pattern, const char *su
 static bool dr_wanted(struct cluster *c, const struct scope *s, const struct kobj *dr,
 		      const char *fqdn)
 {
-	const struct kobj *svc = routing_service_of_host(c, fqdn);
+	const struct kobj *svc = service_of_host(c, fqdn);
 	if (s->service)
 		return svc && service_wanted(s, svc);
 	return in_scope(s, dr) || (svc && in_scope(s, svc));
@@ -482,7 +465,7 @@ static void each_dr(struct cluster *c, const struct scope *s, struct findings *f
 		const char *host = jstr(drs->v[i]->j, "spec.host");
 		char *fqdn = host ? host_fqdn(host, drs->v[i]->ns) : NULL;
 		if (fqdn && dr_wanted(c, s, drs->v[i], fqdn))
-			fn(c, drs->v[i], fqdn, routing_service_of_host(c, fqdn), f);
+			fn(c, drs->v[i], fqdn, service_of_host(c, fqdn), f);
 		free(fqdn);
 	}
 }
@@ -570,7 +553,7 @@ static void gateway_vs(struct cluster *c, const struct scope *s, const struct ko
 		if (!h || jstr(d, "subset"))
 			continue;
 		char *fqdn = host_fqdn(h, gw->ns);
-		const struct kobj *svc = routing_service_of_host(c, fqdn), *mesh = NULL;
+		const struct kobj *svc = service_of_host(c, fqdn), *mesh = NULL;
 		bool wanted = s->service ? svc && service_wanted(s, svc)
 					 : in_scope(s, gw) || (svc && in_scope(s, svc));
 		struct strlist subs = {0};

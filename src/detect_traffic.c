@@ -5,21 +5,6 @@
 #include "detect.h"
 #include "mesh.h"
 
-/* The Service a fully qualified in-cluster host names, or NULL. */
-static const struct kobj *service_of_host(struct cluster *c, const char *fqdn)
-{
-	if (!str_ends_with(fqdn, ".svc.cluster.local") || strchr(fqdn, '*'))
-		return NULL;
-	const char *dot = strchr(fqdn, '.');
-	const char *end = strchr(dot + 1, '.');
-	char *name = xstrndup(fqdn, (size_t)(dot - fqdn));
-	char *ns = xstrndup(dot + 1, (size_t)(end - dot - 1));
-	const struct kobj *svc = cluster_get(c, "Service", ns, name);
-	free(name);
-	free(ns);
-	return svc;
-}
-
 /* The Service a DestinationRule governs (by its host), or NULL. */
 static const struct kobj *dr_service(struct cluster *c, const struct kobj *dr)
 {

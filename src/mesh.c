@@ -64,6 +64,22 @@ char *host_fqdn(const char *host, const char *ns)
 	return xasprintf("%s.%s.svc.cluster.local", host, ns);
 }
 
+const struct kobj *service_of_host(struct cluster *c, const char *fqdn)
+{
+	static const char suffix[] = ".svc.cluster.local";
+	if (strchr(fqdn, '*') || !str_ends_with(fqdn, suffix))
+		return NULL;
+	char *head = xstrndup(fqdn, strlen(fqdn) - strlen(suffix));
+	char *dot = strchr(head, '.');
+	const struct kobj *svc = NULL;
+	if (dot && !strchr(dot + 1, '.')) {
+		*dot = '\0';
+		svc = cluster_get(c, "Service", dot + 1, head);
+	}
+	free(head);
+	return svc;
+}
+
 bool host_matches(const char *pattern, const char *fqdn)
 {
 	if (strcmp(pattern, "*") == 0)

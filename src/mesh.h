@@ -20,6 +20,9 @@ bool service_headless(const struct kobj *svc);
 /* "reviews" in ns "default" -> "reviews.default.svc.cluster.local". New string. */
 char *host_fqdn(const char *host, const char *ns);
 
+/* The Service an FQDN "NAME.NS.svc.cluster.local" names, or NULL (wildcards and other hosts). */
+const struct kobj *service_of_host(struct cluster *c, const char *fqdn);
+
 /* Whether a (possibly wildcard) host pattern covers an FQDN. */
 bool host_matches(const char *pattern, const char *fqdn);
 

@@ -7,7 +7,6 @@
 
 #include "cluster.h"
 
-const struct kobj *routing_service_of_host(struct cluster *c, const char *fqdn);
 const char *routing_port_class(struct cluster *c, json_t *port, char **why);
 bool routing_vs_for_mesh(const struct kobj *vs);
 bool routing_vs_covers(const struct kobj *vs, const char *fqdn);

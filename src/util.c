@@ -129,6 +129,25 @@ char *sb_steal(struct sbuf *b)
 	return s;
 }
 
+void sb_add_shell_word(struct sbuf *b, const char *w)
+{
+	static const char plain[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:=/,@+";
+	sb_addc(b, ' ');
+	if (*w && strspn(w, plain) == strlen(w)) {
+		sb_add(b, w);
+		return;
+	}
+	sb_addc(b, '\'');
+	for (; *w; w++) {
+		if (*w == '\'')
+			sb_add(b, "'\\''");
+		else
+			sb_addc(b, *w);
+	}
+	sb_addc(b, '\'');
+}
+
 void sb_free(struct sbuf *b)
 {
 	free(b->s);

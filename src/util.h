@@ -39,6 +39,8 @@ void sb_addn(struct sbuf *b, const char *s, size_t n);
 void sb_addc(struct sbuf *b, char c);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sb_steal(struct sbuf *b); /* returns the string; the buffer is empty again */
+/* Append " WORD", single-quoted for a POSIX shell unless it is plain. */
+void sb_add_shell_word(struct sbuf *b, const char *w);
 void sb_free(struct sbuf *b);
 
 /* A list of owned strings. */
