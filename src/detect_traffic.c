@@ -268,6 +268,10 @@ static void cb_no_pending(struct cluster *c, const struct scope *s, struct findi
 		json_t *pool = jpath(drs->v[i]->j, "spec.trafficPolicy.connectionPool");
 		if (!jpath(pool, "tcp.maxConnections") || jpath(pool, "http.http1MaxPendingRequests"))
 			continue;
+		/* scoped to a service: only the rule whose host is that service */
+		const struct kobj *svc = s->service ? dr_service(c, drs->v[i]) : NULL;
+		if (s->service && (!svc || strcmp(svc->name, s->service) != 0))
+			continue;
 		struct strlist ev = {0};
 		sl_take(&ev, xasprintf("connectionPool.tcp.maxConnections %lld without "
 				       "http.http1MaxPendingRequests",
