@@ -23,6 +23,24 @@ static const struct command commands[] = {
 	 "autosaved to $XDG_STATE_HOME/meshmedic/session.json; --resume continues it. Press ?\n"
 	 "for help and the keys. Needs a terminal on stdin and stdout.\n",
 	 true, cmd_tui},
+	{"ask", "[FLOW|onboard]", "the same session one question at a time on a prompt (readline)",
+	 "Walks FLOW (or asks which one) on a line-oriented prompt: numbered choices, Tab\n"
+	 "completes choices, inputs (namespaces, services, pods) and the commands help, why,\n"
+	 "back, path, save and quit. History is kept in $XDG_STATE_HOME/meshmedic/history.\n"
+	 "Ctrl-C cancels a running probe, Ctrl-D ends the session. When standard input is not\n"
+	 "a terminal, answers are read line by line from it (for runbooks). 'ask onboard -n NS'\n"
+	 "runs the onboarding checklist on the prompt.\n"
+	 "Exit status: 0 (the session ended), 2 usage error.\n",
+	 true, cmd_ask},
+	{"onboard", "-n NAMESPACE [--service NAME] [--batch]",
+	 "a checklist for bringing a namespace or workload into the mesh",
+	 "Checks what a namespace (or the workload behind one Service) needs before it joins\n"
+	 "the mesh, item by item, from the cluster state (--snapshot, --live); what the cluster\n"
+	 "cannot show is asked (on a terminal) or taken from --answer ITEM=CHOICE. Each item\n"
+	 "ends pass, warn or fail with the reason, the evidence and the fix. On a terminal it\n"
+	 "opens the full-screen checklist; --batch (or no terminal) prints the report.\n"
+	 "Exit status: 0 nothing fails, 1 something to fix, 2 error.\n",
+	 true, cmd_onboard},
 	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,
 	 cmd_list},
 	{"explain", "[ID]", "show one diagnosis: cause, fix, snippet, how to verify",
@@ -107,6 +125,9 @@ static const char options_help[] =
 	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
 	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"
 	"  --explain LINE       logs: explain one access log line field by field\n"
+	"  --envoy-admin URL    an Envoy admin port already open (e.g. http://127.0.0.1:15000)\n"
+	"  --prometheus URL     Prometheus, for request counts when logs are not at hand\n"
+	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -120,7 +141,11 @@ static void print_usage(FILE *fp)
 		    "Commands:\n");
 	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++) {
 		char *syn = xasprintf("%s %s", commands[i].name, commands[i].args);
-		fprintf(fp, "  %-20s %s\n", syn, commands[i].summary);
+		/* a long synopsis gets a line of its own */
+		if (strlen(syn) > 20)
+			fprintf(fp, "  %s\n  %-20s %s\n", syn, "", commands[i].summary);
+		else
+			fprintf(fp, "  %-20s %s\n", syn, commands[i].summary);
 		free(syn);
 	}
 	fprintf(fp, "\n%s\nExit status: 0 success, 1 undetermined or findings, 2 usage or input error.\n"
@@ -137,7 +162,7 @@ static void command_usage(const struct command *cmd)
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
-enum { OPT_RESUME = 300 };
+enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -160,6 +185,9 @@ static const struct option long_opts[] = {
 	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{"help", no_argument, NULL, 'h'},
 	{"resume", no_argument, NULL, OPT_RESUME},
+	{"envoy-admin", required_argument, NULL, OPT_ENVOY_ADMIN},
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+	{"service", required_argument, NULL, OPT_SERVICE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -168,6 +196,20 @@ static bool is_assignment(const char *s)
 {
 	const char *eq = strchr(s, '=');
 	return eq && eq != s;
+}
+
+/* An http:// or https:// base URL with a host and nothing a command line could misread. */
+static bool is_base_url(const char *s)
+{
+	const char *host = strncmp(s, "http://", 7) == 0    ? s + 7
+			   : strncmp(s, "https://", 8) == 0 ? s + 8
+							    : NULL;
+	if (!host || !*host || *host == '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
 }
 
 /* Parse options anywhere on the line; the rest is left in argv[optind..]. Returns -1 or an exit status. */
@@ -260,6 +302,20 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case OPT_RESUME:
 			o->resume = true;
+			break;
+		case OPT_ENVOY_ADMIN:
+		case OPT_PROMETHEUS:
+			if (!is_base_url(optarg))
+				return usage_error("%s takes an http:// or https:// URL, not '%s'",
+						   ch == OPT_PROMETHEUS ? "--prometheus" : "--envoy-admin",
+						   optarg);
+			*(ch == OPT_PROMETHEUS ? &o->prometheus : &o->envoy_admin) = optarg;
+			break;
+		case OPT_SERVICE:
+			if (!is_dns1123_label(optarg))
+				return usage_error("--service: '%s' is not a Service name (DNS-1123 label)",
+						   optarg);
+			o->service = optarg;
 			break;
 		default:
 			if (optopt && optopt < 256)

@@ -18,6 +18,8 @@ struct opts {
 	const char *answers_file;
 	const char *snapshot, *ns, *context, *kubeconfig, *output;
 	const char *log_format, *pod, *explain; /* logs */
+	const char *envoy_admin, *prometheus;   /* base URLs of an open admin port, of Prometheus */
+	const char *service;                    /* onboard: one workload's Service */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */
@@ -58,6 +60,9 @@ int cmd_snapshot(struct ctx *c, int argc, char **argv);
 int cmd_tui(struct ctx *c, int argc, char **argv);
 int cmd_demo_tty(struct ctx *c, int argc, char **argv);
 int cmd_logs(struct ctx *c, int argc, char **argv);
+/* The line-mode session (cmd_ask.c) and the onboarding checklist (cmd_onboard.c). */
+int cmd_ask(struct ctx *c, int argc, char **argv);
+int cmd_onboard(struct ctx *c, int argc, char **argv);
 
 struct cluster;
 /*

@@ -1,0 +1,2 @@
+/* Placeholder until the onboarding checklist lands (issue 7). */
+#include "onboard.h"
