@@ -5,15 +5,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "cluster.h"
-#include "transcript.h"
-
-/* Split NAME=VALUE into a new NAME and a pointer to VALUE. */
-static char *split_kv(const char *s, const char **value)
-{
-	const char *eq = strchr(s, '=');
-	*value = eq + 1;
-	return xstrndup(s, (size_t)(eq - s));
-}
+#include "session.h"
 
 /* The command line as typed, for the "continue with" hint; words quoted when needed. */
 static char *command_line(const struct ctx *c)
@@ -29,84 +21,37 @@ static char *command_line(const struct ctx *c)
 /* Walk flow_id with the options' inputs and answers; print the result; return the exit status. */
 static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_file)
 {
-	struct answers a = {0};
-	struct kvlist file_inputs = {0};
-	char *file_flow = NULL, *err = NULL;
+	struct prepared p = {0};
 	struct walk w;
 	struct cluster *cluster = NULL;
-	int rc = 2;
+	char *err = NULL;
+	const struct mm_input *missing;
 	bool walking = false;
-	if (answers_file) {
-		struct mm_errors errs = {0};
-		if (!answers_load(answers_file, &a, &file_inputs, &file_flow, &errs)) {
-			errs_print(&errs, stderr);
-			errs_free(&errs);
-			goto out;
-		}
-	}
-	if (flow_id && file_flow && strcmp(flow_id, file_flow) != 0) {
-		rc = usage_error("%s is a walk of flow '%s', not '%s'", answers_file, file_flow, flow_id);
+	int rc = prepare(c, flow_id, answers_file, &p);
+	if (rc >= 0)
 		goto out;
-	}
-	if (!flow_id)
-		flow_id = file_flow;
-	if (!flow_id) {
+	rc = 2;
+	if (!p.flow) {
 		rc = usage_error("run needs a FLOW (see meshmedic list)");
 		goto out;
 	}
-	const struct mm_flow *f = kb_flow(c->kb, flow_id);
-	if (!f) {
-		rc = usage_error("no flow '%s' (see meshmedic list)", flow_id);
-		goto out;
-	}
-	walk_init(&w, c->kb, f);
+	walk_init(&w, c->kb, p.flow);
 	walking = true;
-	for (size_t i = 0; i < file_inputs.n; i++)
-		if (!walk_set_input(&w, file_inputs.v[i].key, file_inputs.v[i].value, &err)) {
-			rc = usage_error("%s: %s", answers_file, err);
-			goto out;
-		}
-	/* -n is the namespace input, unless --set says otherwise */
-	if (c->o.ns && flow_input(f, "namespace") && !walk_set_input(&w, "namespace", c->o.ns, &err)) {
-		rc = usage_error("-n: %s", err);
-		goto out;
-	}
-	for (size_t i = 0; i < c->o.sets.n; i++) {
-		const char *value;
-		char *name = split_kv(c->o.sets.v[i], &value);
-		bool ok = walk_set_input(&w, name, value, &err);
-		free(name);
-		if (!ok) {
-			rc = usage_error("--set: %s", err);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < c->o.answer.n; i++) {
-		const char *value;
-		char *name = split_kv(c->o.answer.v[i], &value);
-		kv_set(&a.user, name, value);
-		free(name);
-	}
-	if (!answers_check(&a.user, c->kb, &err)) {
-		rc = usage_error("--answer: %s", err);
-		goto out;
-	}
-	if (!answers_check(&a.file, c->kb, &err)) {
-		rc = usage_error("%s: %s", answers_file, err);
+	if (!walk_preset(&c->o, &p.file_inputs, answers_file, &w, &err)) {
+		rc = usage_error("%s", err);
 		goto out;
 	}
 	/* required inputs must be known before the walk can mean anything */
-	for (size_t i = 0; i < f->ninputs; i++)
-		if (f->inputs[i].required && !walk_input(&w, f->inputs[i].name)) {
-			rc = usage_error("flow '%s' needs --set %s=VALUE (%s)", f->id, f->inputs[i].name,
-					 f->inputs[i].prompt);
-			goto out;
-		}
+	if (!walk_inputs_complete(&w, &missing)) {
+		rc = usage_error("flow '%s' needs --set %s=VALUE (%s)", p.flow->id, missing->name,
+				 missing->prompt);
+		goto out;
+	}
 	bool failed;
 	cluster = open_cluster_opt(c, &failed);
 	if (failed)
 		goto out;
-	walk_auto(&w, &a, cluster);
+	walk_auto(&w, &p.answers, cluster);
 	char *cmdline = command_line(c);
 	report_walk(&c->out, &w, cmdline);
 	free(cmdline);
@@ -116,9 +61,7 @@ out:
 		walk_free(&w);
 	cluster_free(cluster);
 	free(err);
-	free(file_flow);
-	kv_free(&file_inputs);
-	answers_free(&a);
+	prepared_free(&p);
 	return rc;
 }
 

@@ -1,10 +1,12 @@
 #include "kb.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "jsonpos.h"
@@ -718,4 +720,37 @@ char *help_body(const struct mm_help *h)
 		p++;
 	memmove(body, p, strlen(p) + 1);
 	return body;
+}
+
+/* Case-insensitive substring. */
+static bool has(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return true;
+	return !*needle;
+}
+
+/* Whether word stands in text as a word of its own (case-insensitive). */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; n && *p; p++)
+		if (strncasecmp(p, word, n) == 0 && (p == text || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			return true;
+	return false;
+}
+
+bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits)
+{
+	bool any = !*filter || has(f->id, filter) || has(f->title, filter);
+	for (size_t i = 0; *filter && i < f->symptoms.n; i++)
+		if (has(f->symptoms.v[i], filter) || has_word(filter, f->symptoms.v[i])) {
+			any = true;
+			if (hits)
+				sl_add(hits, f->symptoms.v[i]);
+		}
+	return any;
 }

@@ -128,6 +128,13 @@ const struct mm_input *flow_input(const struct mm_flow *f, const char *name);
 
 const char *input_type_name(enum mm_input_type t);
 
+/*
+ * Whether flow f matches the filter: the filter is part of its id, title or a
+ * symptom, or a symptom stands in the filter as a word (a pasted error
+ * message or access-log line). The symptoms that match go into hits.
+ */
+bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits);
+
 /* Report an error at a JSON Pointer of a loaded file (key=true: at the member's key). */
 void kb_err_at(struct mm_errors *errs, const struct mm_src *src, const char *ptr, bool key,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,6 +205,86 @@ void report_diag(const struct out *o, const struct mm_diag *d)
 	}
 }
 
+void report_answer(const struct out *o, const struct walk *w, size_t i, size_t max_evidence)
+{
+	FILE *fp = o->fp;
+	const struct step *s = &w->steps[i];
+	char *l = walk_text(w, s->choice->label);
+	fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
+	fput_clean(fp, l, false);
+	fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
+	for (size_t k = 0; k < s->evidence.n && k < max_evidence; k++) {
+		fprintf(fp, "       %s|%s ", dim(o), reset(o));
+		fput_clean(fp, s->evidence.v[k], false);
+		fputc('\n', fp);
+	}
+	if (s->evidence.n > max_evidence)
+		fprintf(fp, "       %s| ... %zu more (why %zu)%s\n", dim(o),
+			s->evidence.n - max_evidence, i + 1, reset(o));
+	if (s->choice->kind == TARGET_FLOW) {
+		fprintf(fp, "    %s=> flow %s:%s ", dim(o), s->choice->flow->id, reset(o));
+		fput_clean(fp, s->choice->flow->title, false);
+		fputc('\n', fp);
+	}
+	free(l);
+}
+
+/* "N. question" wrapped under its number. */
+static void numbered_question(FILE *fp, const struct walk *w, const struct mm_node *n, size_t num)
+{
+	char *q = walk_text(w, n->question);
+	char *line = xasprintf("%zu. %s", num, q);
+	wrap_hang(fp, line, num < 10 ? 1 : 0, 4, WIDTH);
+	free(q);
+	free(line);
+}
+
+void report_step(const struct out *o, const struct walk *w, size_t i, size_t max_evidence)
+{
+	numbered_question(o->fp, w, w->steps[i].node, i + 1);
+	report_answer(o, w, i, max_evidence);
+}
+
+void report_question(const struct out *o, const struct walk *w, size_t num)
+{
+	FILE *fp = o->fp;
+	int indent = num ? 4 : 2;
+	if (num) {
+		fputs(bold(o), fp);
+		numbered_question(fp, w, w->node, num);
+		fputs(reset(o), fp);
+	} else {
+		char *q = walk_text(w, w->node->question);
+		wrap(fp, q, 2, WIDTH);
+		free(q);
+	}
+	if (w->node->detail) {
+		char *d = walk_text(w, w->node->detail);
+		fputs(dim(o), fp);
+		wrap(fp, d, indent, WIDTH);
+		fputs(reset(o), fp);
+		free(d);
+	}
+	if (w->probe_note) {
+		char *note = xasprintf("probe %s: %s", w->node->probe, w->probe_note);
+		fputs(dim(o), fp);
+		wrap_hang(fp, note, indent, indent + 2, WIDTH);
+		fputs(reset(o), fp);
+		free(note);
+	}
+	for (size_t i = 0; i < w->node->nchoices; i++) {
+		char *l = walk_text(w, w->node->choices[i].label);
+		if (num)
+			fprintf(fp, "  %2zu) %s%-12s%s ", i + 1, bold(o), w->node->choices[i].id,
+				reset(o));
+		else
+			fprintf(fp, "    %-14s ", w->node->choices[i].id);
+		fput_clean(fp, l, false);
+		fputc('\n', fp);
+		free(l);
+	}
+}
+
 static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
 	FILE *fp = o->fp;
@@ -224,56 +305,17 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	}
 	sb_free(&in);
 	fputc('\n', fp);
-	for (size_t i = 0; i < w->nsteps; i++) {
-		const struct step *s = &w->steps[i];
-		char *q = walk_text(w, s->node->question), *l = walk_text(w, s->choice->label);
-		char *line = xasprintf("%zu. %s", i + 1, q);
-		wrap_hang(fp, line, i + 1 < 10 ? 1 : 0, 4, WIDTH);
-		fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
-		fput_clean(fp, l, false);
-		fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
-		for (size_t k = 0; k < s->evidence.n; k++) {
-			fprintf(fp, "       %s|%s ", dim(o), reset(o));
-			fput_clean(fp, s->evidence.v[k], false);
-			fputc('\n', fp);
-		}
-		if (s->choice->kind == TARGET_FLOW) {
-			fprintf(fp, "    %s=> flow %s:%s ", dim(o), s->choice->flow->id, reset(o));
-			fput_clean(fp, s->choice->flow->title, false);
-			fputc('\n', fp);
-		}
-		free(q);
-		free(l);
-		free(line);
-	}
+	for (size_t i = 0; i < w->nsteps; i++)
+		report_step(o, w, i, SIZE_MAX);
 	if (w->nsteps)
 		fputc('\n', fp);
 	if (walk_done(w)) {
 		diag_text(o, w->diag);
 		return;
 	}
-	char *q = walk_text(w, w->node->question);
 	fprintf(fp, "%sUNDETERMINED%s  the walk stopped at %s:%s, which nobody answered\n",
 		yellow(o), reset(o), w->flow->id, w->node->id);
-	wrap(fp, q, 2, WIDTH);
-	free(q);
-	if (w->node->detail) {
-		char *d = walk_text(w, w->node->detail);
-		wrap(fp, d, 2, WIDTH);
-		free(d);
-	}
-	if (w->probe_note) {
-		fprintf(fp, "  %sprobe %s: ", dim(o), w->node->probe);
-		fput_clean(fp, w->probe_note, false);
-		fprintf(fp, "%s\n", reset(o));
-	}
-	for (size_t i = 0; i < w->node->nchoices; i++) {
-		char *l = walk_text(w, w->node->choices[i].label);
-		fprintf(fp, "    %-14s ", w->node->choices[i].id);
-		fput_clean(fp, l, false);
-		fputc('\n', fp);
-		free(l);
-	}
+	report_question(o, w, 0);
 	if (resume_cmd)
 		fprintf(fp, "\nContinue with: %s --answer %s=CHOICE\n", resume_cmd, w->node->id);
 }

@@ -23,6 +23,15 @@ struct out {
 /* How to continue an undetermined walk, as a command line (NULL: do not show). */
 void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd);
 void report_diag(const struct out *o, const struct mm_diag *d);
+/* Step i of the walk as the text report shows it, with at most max_evidence lines. */
+void report_step(const struct out *o, const struct walk *w, size_t i, size_t max_evidence);
+/* Its answer alone: the choice, who gave it, the evidence. */
+void report_answer(const struct out *o, const struct walk *w, size_t i, size_t max_evidence);
+/*
+ * The current question: text, detail, what the probe said, the choices. With
+ * num, the question is numbered num and the choices 1..n (line mode).
+ */
+void report_question(const struct out *o, const struct walk *w, size_t num);
 void report_list(const struct out *o, const struct mm_kb *kb);
 void report_graph(FILE *fp, const struct mm_flow *f);
 

@@ -225,8 +225,6 @@ void picker_open(struct tui *t);
 /* tui_inputs.c */
 void inputs_open(struct tui *t, const struct mm_flow *f);
 void inputs_names_done(struct tui *t);
-/* The names of kind ("Namespace", "Service", "Pod") in ns, sorted (reads the cluster). */
-void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
 /* Apply the inputs of the command line and the answers file to a walk of f, as batch mode does. */
 bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err);
 /* tui_question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "session.h"
 #include "tui.h"
 
 void diag_open(struct tui *t)
@@ -37,80 +38,12 @@ static void diag_draw(struct tui *t)
 	pager_draw(t, &t->diag, 3, t->rows - 3);
 }
 
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* base, base-2, base-3 ...: the first for which no file with one of the suffixes exists. */
-static char *free_name(const char *base, const char *const suffixes[])
-{
-	for (int n = 1;; n++) {
-		char *name = n == 1 ? xstrdup(base) : xasprintf("%s-%d", base, n);
-		bool taken = false;
-		for (size_t i = 0; suffixes[i] && !taken; i++) {
-			char *p = xasprintf("%s%s", name, suffixes[i]);
-			taken = exists(p);
-			free(p);
-		}
-		if (!taken)
-			return name;
-		free(name);
-	}
-}
-
-/* Write a new file (never over an existing one) with what print puts in it. */
-static bool write_new(struct tui *t, const char *path, void (*print)(FILE *fp, void *arg),
-		      void *arg)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!fp) {
-		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	print(fp, arg);
-	if (fclose(fp) != 0) {
-		tui_msg(t, true, "cannot write %s: %s", path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-struct walk_out {
-	const struct walk *w;
-	enum out_format fmt;
-};
-
-static void print_walk(FILE *fp, void *arg)
-{
-	const struct walk_out *wo = arg;
-	struct out o = {fp, wo->fmt, false};
-	report_walk(&o, wo->w, NULL);
-}
-
 static void save_done(struct tui *t, const char *value)
 {
-	char *base = xstrdup(value);
-	/* NAME.md or NAME.json typed in full: the pair is named after NAME */
-	if (str_ends_with(base, ".md"))
-		base[strlen(base) - 3] = '\0';
-	else if (str_ends_with(base, ".json"))
-		base[strlen(base) - 5] = '\0';
-	char *md = xasprintf("%s.md", base), *js = xasprintf("%s.json", base);
-	struct walk_out m = {&t->w, FMT_MARKDOWN}, j = {&t->w, FMT_JSON};
-	if (!*base) {
-		tui_msg(t, false, "not saved");
-	} else if (exists(md) || exists(js)) {
-		tui_msg(t, true, "%s exists: choose another name (s)", exists(md) ? md : js);
-	} else if (write_new(t, md, print_walk, &m) && write_new(t, js, print_walk, &j)) {
-		tui_msg(t, false, "Saved %s and .json (replays with --answers)", md);
-	}
-	free(js);
-	free(md);
-	free(base);
+	char *msg;
+	bool ok = save_walk(&t->w, value, &msg);
+	tui_msg(t, !ok && *value, "%s", msg);
+	free(msg);
 }
 
 int diag_save(struct tui *t)
@@ -137,12 +70,16 @@ static void print_snippet(FILE *fp, void *arg)
 
 static void copy_done(struct tui *t, const char *value)
 {
+	char *err = NULL;
 	if (!*value)
 		tui_msg(t, false, "not written");
-	else if (exists(value))
+	else if (access(value, F_OK) == 0)
 		tui_msg(t, true, "%s exists: choose another name (c)", value);
-	else if (write_new(t, value, print_snippet, t->w.diag->snippet))
+	else if (write_new(value, print_snippet, t->w.diag->snippet, &err))
 		tui_msg(t, false, "Wrote the snippet to %s", value);
+	else
+		tui_msg(t, true, "%s", err);
+	free(err);
 }
 
 static int key_copy(struct tui *t)

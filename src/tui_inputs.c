@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "session.h"
 #include "tui.h"
 
 /* The value the command line gives an input: --set (the last), -n, then the answers file. */
@@ -27,31 +28,8 @@ static const char *preset_value(const struct tui *t, const char *name)
 
 bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err)
 {
-	const struct opts *o = &s->c->o;
-	const struct kvlist *fi = &s->file_inputs;
-	for (size_t i = 0; i < fi->n; i++)
-		if (!walk_set_input(w, fi->v[i].key, fi->v[i].value, err))
-			return false;
-	/* -n is the namespace input, unless --set says otherwise */
-	if (o->ns && flow_input(f, "namespace") && !walk_set_input(w, "namespace", o->ns, err))
-		return false;
-	for (size_t i = 0; i < o->sets.n; i++) {
-		const char *eq = strchr(o->sets.v[i], '=');
-		char *name = xstrndup(o->sets.v[i], (size_t)(eq - o->sets.v[i]));
-		bool ok = walk_set_input(w, name, eq + 1, err);
-		free(name);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-/* The kind of object an input names, for completion; NULL if none. */
-static const char *input_kind(const struct mm_input *in)
-{
-	static const char *const kinds[] = {[IN_NAMESPACE] = "Namespace", [IN_SERVICE] = "Service",
-					    [IN_POD] = "Pod"};
-	return in->type < MM_ARRAY_LEN(kinds) ? kinds[in->type] : NULL;
+	(void)f;
+	return walk_preset(&s->c->o, &s->file_inputs, s->c->o.answers_file, w, err);
 }
 
 /* The namespace the form names (its namespace input, or the default). */
@@ -61,25 +39,6 @@ static const char *form_namespace(const struct tui *t)
 		if (t->flow->inputs[i].type == IN_NAMESPACE && *t->form.val[i])
 			return t->form.val[i];
 	return "default";
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out)
-{
-	if (strcmp(kind, "Namespace") == 0) {
-		sl_copy(out, cluster_namespaces(c));
-	} else {
-		const struct kobj_list *l = cluster_list(c, kind, ns);
-		for (size_t i = 0; i < l->n; i++)
-			if (!sl_has(out, l->v[i]->name))
-				sl_add(out, l->v[i]->name);
-	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(char *), cmp_str);
 }
 
 /* Whether the cluster answers at once (a snapshot): then nothing needs the worker. */

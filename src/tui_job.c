@@ -13,6 +13,7 @@
 
 #include "cluster.h"
 #include "exec.h"
+#include "session.h"
 #include "tui.h"
 
 /* Lines of a command's output the evidence viewer keeps, and bytes of each. */

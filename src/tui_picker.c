@@ -11,51 +11,13 @@
 
 #include "tui.h"
 
-/* Case-insensitive substring. */
-static bool has(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (const char *p = hay; *p; p++)
-		if (strncasecmp(p, needle, n) == 0)
-			return true;
-	return !*needle;
-}
-
-/* Whether word stands in text as a word of its own (case-insensitive). */
-static bool has_word(const char *text, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = text; n && *p; p++)
-		if (strncasecmp(p, word, n) == 0 && (p == text || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[n]))
-			return true;
-	return false;
-}
-
-/*
- * Whether f matches the filter: the filter is part of its id, title or a
- * symptom, or a symptom stands in the filter as a word (a pasted error
- * message or access-log line). The symptoms that match go into hits.
- */
-static bool flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits)
-{
-	bool any = !*filter || has(f->id, filter) || has(f->title, filter);
-	for (size_t i = 0; *filter && i < f->symptoms.n; i++)
-		if (has(f->symptoms.v[i], filter) || has_word(filter, f->symptoms.v[i])) {
-			any = true;
-			if (hits)
-				sl_add(hits, f->symptoms.v[i]);
-		}
-	return any;
-}
-
 /* The flows that match, in the kb's order. Caller frees the array. */
 static const struct mm_flow **matches(const struct tui *t, size_t *n)
 {
 	const struct mm_flow **v = xcalloc(t->kb->nflows + 1, sizeof(*v));
 	*n = 0;
 	for (size_t i = 0; i < t->kb->nflows; i++)
-		if (flow_matches(t->kb->flows[i], t->filter, NULL))
+		if (kb_flow_matches(t->kb->flows[i], t->filter, NULL))
 			v[(*n)++] = t->kb->flows[i];
 	return v;
 }
@@ -79,7 +41,7 @@ static void flow_line(const struct tui *t, const struct mm_flow *f, int y, bool 
 	tui_put(y, 1, t->cols - 2, sel ? R_SEL : R_BOLD, line);
 	free(line);
 	struct strlist hits = {0};
-	flow_matches(f, t->filter, &hits);
+	kb_flow_matches(f, t->filter, &hits);
 	const struct strlist *shown = *t->filter ? &hits : &f->symptoms;
 	struct sbuf b;
 	sb_init(&b);

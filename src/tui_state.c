@@ -15,34 +15,12 @@
 #include <unistd.h>
 
 #include "transcript.h"
+#include "session.h"
 #include "tui.h"
 
 char *state_default_path(void)
 {
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	/* the XDG spec: a relative path is to be ignored */
-	if (xdg && *xdg == '/')
-		return xasprintf("%s/meshmedic/session.json", xdg);
-	if (home && *home)
-		return xasprintf("%s/.local/state/meshmedic/session.json", home);
-	return NULL;
-}
-
-/* mkdir -p for the directory of path, mode 0700 for what it creates. */
-static bool make_parents(const char *path)
-{
-	char *dir = xstrdup(path);
-	bool ok = true;
-	for (char *p = dir + 1; ok && *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			ok = false;
-		*p = '/';
-	}
-	free(dir);
-	return ok;
+	return state_path("session.json");
 }
 
 void state_save(struct tui *t)

@@ -1,0 +1,206 @@
+#!/bin/bash
+# Line mode (meshmedic ask): scripted through a pipe, and at a terminal in tmux
+# (completion, history, Ctrl-C, Ctrl-D). Every batch walk (tests/walks) is walked
+# again in ask with the answers typed instead of given, and must save the same
+# transcript as batch mode.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+DEMO=$TOP_SRCDIR/demo/snapshot
+mkdir -p "$SCRATCH/replay"
+
+# ---- every batch walk through a pipe: the same transcript ----
+# the required input each flow's walks set; the script types it instead
+required_input() {
+	case $1 in
+	404) echo host ;;
+	crash | sync) echo pod ;;
+	headers | injection) echo ;;
+	*) echo service ;;
+	esac
+}
+while read -r flow expect rest; do
+	case $flow in '' | '#'*) continue ;; esac
+	rest=${rest//@TOP@/$TOP_SRCDIR}
+	# shellcheck disable=SC2086 # the rest of the line is a list of options
+	set -- $rest
+	"$MESHMEDIC" run "$flow" --batch --format json "$@" >"$SCRATCH/batch.json" 2>/dev/null || true
+	# the answers batch mode took from --answer, in its order: typed, unless a probe
+	# would answer that question first (then --answer stays, as it overrides probes)
+	awk '/^      "node": /{n=$2} /^      "answer": /{a=$2} /^      "by": "user"/{print n, a}' \
+		"$SCRATCH/batch.json" | tr -d '",' >"$SCRATCH/answers"
+	req=$(required_input "$flow") typed= args=() answers=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--answer) shift 2 && continue ;;
+		--set) if [ -n "$req" ] && [ -z "$typed" ] && [ "${2%%=*}" = "$req" ]; then
+			typed=${2#*=} && shift 2 && continue
+		fi ;;
+		esac
+		args+=("$1") && shift
+	done
+	while read -r node choice; do
+		if grep -h -A1 "^      \"id\": \"$node\"," "$TOP_SRCDIR"/flows/*.json | grep -q '"probe"'; then
+			args+=(--answer "$node=$choice")
+		else
+			answers+=("$choice")
+		fi
+	done <"$SCRATCH/answers"
+	out=$SCRATCH/replay/$TAP_N
+	{
+		[ -z "$typed" ] || echo "$typed"
+		[ ${#answers[@]} = 0 ] || printf '%s\n' "${answers[@]}"
+		echo "save $out"
+	} >"$SCRATCH/script"
+	status=0
+	"$MESHMEDIC" ask "$flow" "${args[@]}" <"$SCRATCH/script" >"$SCRATCH/ask.out" 2>&1 || status=$?
+	if [ $status = 0 ] && diff -u "$SCRATCH/batch.json" "$out.json" >"$SCRATCH/diff" 2>&1; then
+		ok "ask $flow -> $expect from a pipe: the same transcript as batch"
+	else
+		{ echo "exit $status"; tail -n 30 "$SCRATCH/ask.out"; } >>"$SCRATCH/diff"
+		not_ok "ask $flow -> $expect from a pipe: the same transcript as batch" "$SCRATCH/diff"
+	fi
+done < <(cat "$TOP_SRCDIR"/tests/walks/*)
+
+# ---- the script's other lines ----
+# ask_pipe NAME EXPECTED-STATUS SCRIPT ARGS...: ask ARGS with SCRIPT on stdin, output in $SCRATCH/out.
+ask_pipe() {
+	local name=$1 want=$2 script=$3 status=0
+	shift 3
+	printf '%b' "$script" | (cd "$SCRATCH" && "$MESHMEDIC" ask "$@") >"$SCRATCH/out" 2>&1 || status=$?
+	NAME=$name
+	[ "$status" = "$want" ] || echo "exit $status, not $want" >>"$SCRATCH/out"
+	return $([ "$status" = "$want" ])
+}
+# has TEXT...: every TEXT is a line of $SCRATCH/out (fixed strings); reports $NAME.
+has() {
+	local t
+	for t in "$@"; do
+		if ! grep -qF -- "$t" "$SCRATCH/out"; then
+			echo "missing: $t" >>"$SCRATCH/out"
+			not_ok "$NAME" "$SCRATCH/out"
+			return
+		fi
+	done
+	ok "$NAME"
+}
+Q503=(503 --snapshot "$DEMO" -n bookinfo --set service=reviews)
+
+ask_pipe "a wrong answer is named and asked again; why, path, back, save" 0 \
+	'maybe\nU\nwhy\nUF\npath\nwhy 3\nback 2\n\nsave t1\nquit\n' "${Q503[@]}" &&
+	has "'maybe' is not an answer here: a number from 1 to 9, a choice id, or a command (help)." \
+		"'U' is the start of several choices" \
+		"probe log-flag: no istio-proxy log could be read" \
+		"    -> UF  UF or UF,URX - upstream connection failure  [user]" \
+		"       | Service bookinfo/reviews clusterIP 10.96.7.80" \
+		"(Enter keeps UF)" "DIAGNOSIS  dr-tls-conflict" \
+		"Saved t1.md and .json (replays with --answers)"
+status=0
+"$MESHMEDIC" run --batch --answers "$SCRATCH/t1.json" >"$SCRATCH/out" 2>&1 || status=$?
+NAME="the transcript ask saved replays in batch mode"
+[ $status = 0 ] && has "DIAGNOSIS  dr-tls-conflict"
+
+ask_pipe "a number picks the choice; comments are skipped" 0 '# zzcomment\n4\n' "${Q503[@]}" &&
+	has "503 flag> 4" "    -> UF  UF or UF,URX - upstream connection failure  [user]" \
+		"DIAGNOSIS  dr-tls-conflict"
+if grep -q "zzcomment" "$SCRATCH/out"; then not_ok "comments are not echoed" "$SCRATCH/out"; else
+	ok "comments are not echoed"; fi
+
+ask_pipe "the end of the script ends the session at the question" 0 '' "${Q503[@]}" &&
+	has "Ended at 503:flag, unanswered, after 1 answer."
+
+ask_pipe "no FLOW: a pasted log line picks its flow" 0 \
+	'"GET /r HTTP/1.1" 503 UO upstream_reset_before_response_started\nreviews\nUO\n' \
+	--snapshot "$DEMO" -n bookinfo &&
+	has "503: HTTP 503 Service Unavailable or rejected requests" "service> reviews"
+
+ask_pipe "no FLOW: a number picks it; a required input is asked, a bad value again" 0 \
+	'4\nReviews!\nreviews\n' -n bookinfo &&
+	has "symptom> 4" "service> Reviews!" "input service='Reviews!' must be a DNS-1123 label" \
+		"service> reviews" "probe control-plane: no cluster state loaded"
+
+ask_pipe "help prints the question's help page and the commands" 0 'help\n' "${Q503[@]}" &&
+	has "$(sed -n "1s/^# //p" "$TOP_SRCDIR/help/response-flags.md")" "  back [STEP]    answer the last step (or STEP) again"
+
+ask_pipe "--answer is taken without asking" 0 '' "${Q503[@]}" --answer flag=UO &&
+	has "    -> UO  UO - upstream overflow (circuit breaker)  [user]"
+
+ask_pipe "an unknown flow: exit 2" 2 '' nosuch && has "meshmedic: no flow 'nosuch' (see meshmedic list)"
+ask_pipe "two flows: exit 2" 2 '' 503 404 && has "meshmedic: ask takes one FLOW, not '404' as well"
+ask_pipe "a bad --set: exit 2 before anything is asked" 2 '' 503 --set service=Bad_Name &&
+	has "meshmedic: --set: input service='Bad_Name' must be a DNS-1123 label"
+ask_pipe "ask onboard needs a namespace" 2 '' onboard && has "meshmedic: ask onboard needs -n NAMESPACE"
+ask_pipe "--answers - is refused" 2 '' 503 --answers - && has "give --answers a file, not '-'"
+ask_pipe "an unanswered question leaves no colour in a pipe" 0 '' "${Q503[@]}"
+if grep -q $'\033' "$SCRATCH/out"; then not_ok "no escape sequences off a terminal" "$SCRATCH/out"; else
+	ok "no escape sequences off a terminal"; fi
+
+# ---- at a terminal (tmux) ----
+if [ -z "${TMUX_BIN:-}" ]; then
+	ok "terminal cases # SKIP tmux not found"
+	done_testing
+	exit
+fi
+. "$TOP_SRCDIR/tests/tmux.sh"
+
+start -- ask 503 --snapshot "$DEMO" -n bookinfo
+shows "the first prompt asks the required input" "service>"
+keys r e v Tab
+shows "Tab completes a service name from the snapshot" "service> reviews"
+keys Enter
+shows "an optional input is asked at a terminal" "pod>"
+keys p r o d Tab
+shows "Tab completes a pod name" "pod> productpage-v1-6b746f74dc-9stvs"
+keys Enter
+settle "503 flag>"
+keys U Tab Tab
+shows "Tab twice lists the choices that start so" "UAEX  UF    UH    UO"
+keys F Enter
+shows "the answer leads to the diagnosis" "503 done>"
+keys "save s1" Enter
+shows "save at the end" "Saved s1.md and .json"
+keys C-d
+ended "Ctrl-D ends the session" 0
+if grep -q '"id": "dr-tls-conflict"' "$WORK/s1.json"; then ok "the saved transcript has the diagnosis"; else
+	not_ok "the saved transcript has the diagnosis" "$WORK/s1.json"; fi
+mode=$(stat -c %a "$STATE/meshmedic/history" 2>/dev/null || echo missing)
+if [ "$mode" = 600 ]; then ok "history is kept in XDG_STATE_HOME, mode 600"; else
+	echo "mode $mode" >"$SCRATCH/why" && not_ok "history is kept in XDG_STATE_HOME, mode 600" "$SCRATCH/why"; fi
+
+start -- ask 503 --snapshot "$DEMO" -n bookinfo --set service=reviews --set pod=productpage-v1-6b746f74dc-9stvs
+settle "503 flag>"
+keys Up
+shows "Up recalls the last session's line" "503 flag> save s1"
+keys C-u "nonsense"
+# the terminal flushes what is not read yet when Ctrl-C comes: let readline see it first
+settle "flag> nonsense"
+keys C-c
+shows "Ctrl-C drops the line typed" "nonsense^C"
+keys "he" Tab Enter
+shows "Tab completes a command; help shows the page" "  quit           end the session (Ctrl-D too)"
+keys quit Enter
+ended "quit ends the session" 0
+
+# ---- Ctrl-C cancels a probe that hangs (stand-in kubectl); nothing is left running ----
+BIN=$SCRATCH/bin
+mkdir -p "$BIN"
+cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$TOP_SRCDIR/tests/data/fake-bin/istioctl" "$BIN/"
+chmod +x "$BIN"/*
+: >"$SCRATCH/pids"
+RUN_PATH=$BIN:$PATH start FAKE_KUBECTL_MODE=hang FAKE_PIDS="$SCRATCH/pids" -- ask 503 --live -n default \
+	--set service=reviews --set pod=productpage-v1-6b746f74dc-9stvs
+shows "a live probe says it asks the cluster" "asking the cluster... (Ctrl-C cancels)"
+keys C-c
+shows "Ctrl-C cancels the probe and asks the person" "Cancelled: the question is yours."
+settle "503 control-plane>"
+stand_ins_gone "no stand-in process is left running"
+keys C-d
+ended "Ctrl-D after a cancelled probe" 0
+
+start -- ask 503 --snapshot "$DEMO" -n bookinfo --set service=reviews
+settle "503 flag>"
+signal TERM
+settle "modes="
+if grep -q '^modes=echo icanon isig' "$SCRATCH/screen"; then ok "TERM at the prompt restores the terminal"; else
+	not_ok "TERM at the prompt restores the terminal" "$SCRATCH/screen"; fi
+
+done_testing
