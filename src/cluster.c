@@ -81,6 +81,7 @@ struct cluster {
 	struct hmap by_id;    /* "kind/ns/name" -> struct kobj * */
 	struct hmap lists;    /* "kind/ns", and "kind/" + "*" for all, -> struct kobj_list * */
 	struct hmap unavail;  /* kind -> reason */
+	char *retry_reason;   /* why the last look-up of a kind was cancelled (not remembered) */
 	struct strlist loaded, files, namespaces;
 	struct proxy_status *ps;
 	size_t nps;
@@ -138,6 +139,7 @@ void cluster_free(struct cluster *c)
 	hmap_free(&c->by_id, NULL);
 	hmap_free(&c->lists, list_free);
 	hmap_free(&c->unavail, free);
+	free(c->retry_reason);
 	sl_free(&c->loaded);
 	sl_free(&c->files);
 	sl_free(&c->namespaces);
@@ -252,6 +254,14 @@ bool cluster_has_kind(struct cluster *c, const char *kind, const char **reason)
 			cluster_mark_loaded(c, kind);
 			free(why);
 			return true;
+		}
+		/* a cancelled read is tried again at the next look-up */
+		if (why && strncmp(why, CLUSTER_CANCELLED, strlen(CLUSTER_CANCELLED)) == 0) {
+			free(c->retry_reason);
+			c->retry_reason = why;
+			if (reason)
+				*reason = why;
+			return false;
 		}
 		cluster_mark_unavailable(c, kind, why ? why : "could not be read");
 		free(why);

@@ -44,9 +44,15 @@ struct proxy_status {
 struct cluster;
 
 /* A source that can read more on demand (the live one); NULL for snapshots. */
+#define CLUSTER_CANCELLED "cancelled"
+
 struct cluster_source {
 	void *ctx;
-	/* Fill every object of kind (all namespaces); false with *reason on failure. */
+	/*
+	 * Fill every object of kind (all namespaces); false with *reason on
+	 * failure. A reason that starts with CLUSTER_CANCELLED (the person
+	 * cancelled the read) is not remembered: the next look-up asks again.
+	 */
 	bool (*load_kind)(void *ctx, struct cluster *c, const char *kind, char **reason);
 	/* A container's log, current or previous; NULL with *reason on failure. */
 	char *(*read_log)(void *ctx, const char *ns, const char *pod, const char *container,

@@ -391,6 +391,11 @@ static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_inf
 	run_cmds(l, n, cmds, res);
 	for (size_t i = 0; i < n; i++) {
 		char *reason = NULL;
+		/* a cancelled fetch is not recorded: the kind is read again when asked */
+		if (res[i].error && strcmp(res[i].error, EXEC_CANCELLED) == 0) {
+			exec_result_free(&res[i]);
+			continue;
+		}
 		add_items(l, c, ks[i], &cmds[i], &res[i], &reason);
 		exec_result_free(&res[i]);
 		if (reason && l->ns && !ks[i]->cluster_scoped && strncmp(reason, "forbidden", 9) == 0) {
@@ -420,7 +425,10 @@ static bool live_load_kind(void *ctx, struct cluster *c, const char *kind, char 
 			return false;
 		}
 		fetch_kinds(l, c, &ki, 1);
-		f = fetched_find(l, kind);
+		if (!(f = fetched_find(l, kind))) {
+			*reason = xasprintf("%s: reading %s was stopped", CLUSTER_CANCELLED, kind);
+			return false;
+		}
 	}
 	if (f->reason) {
 		*reason = xstrdup(f->reason);
@@ -451,6 +459,8 @@ void live_prefetch(struct cluster *c, const char *const want[])
 	fetch_kinds(l, c, ks, m);
 	for (size_t i = 0; i < m; i++) {
 		const struct fetched *f = fetched_find(l, ks[i]->kind);
+		if (!f)
+			continue;
 		if (f->reason)
 			cluster_mark_unavailable(c, f->kind, f->reason);
 		else

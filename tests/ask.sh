@@ -193,6 +193,16 @@ keys C-c
 shows "Ctrl-C cancels the probe and asks the person" "Cancelled: the question is yours."
 settle "503 control-plane>"
 stand_ins_gone "no stand-in process is left running"
+keys healthy Enter
+settle "asking the cluster"
+if grep -A1 -F -- "-> healthy  Yes, all Running and Ready  [user]" "$SCRATCH/screen" |
+	grep -qF "asking the cluster... (Ctrl-C cancels)"; then
+	ok "a cancelled read is not remembered: the next probe asks the cluster again"
+else
+	not_ok "a cancelled read is not remembered: the next probe asks the cluster again" "$SCRATCH/screen"
+fi
+keys C-c
+settle "503 flag>"
 keys C-d
 ended "Ctrl-D after a cancelled probe" 0
 
