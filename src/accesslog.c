@@ -583,6 +583,18 @@ static bool parse_flags(const char *s, size_t n, uint32_t *bits, bool *odd)
 	return true;
 }
 
+void al_record_of(struct al_record *r, int code, const char *flags)
+{
+	memset(r, 0, sizeof *r);
+	r->code = code;
+	r->f[AL_FLAGS] = (struct al_span){flags, strlen(flags)};
+	/* a label that is no list of flags counts as a flag this build does not know */
+	if (!parse_flags(flags, r->f[AL_FLAGS].n, &r->flags, &r->odd_flag)) {
+		r->flags = 0;
+		r->odd_flag = true;
+	}
+}
+
 /* Check a value against its operator's kind, and keep what the record needs. */
 static inline bool take(struct al_record *r, int field, enum kind kind, const char *s, size_t n)
 {

@@ -158,6 +158,13 @@ void al_parser_free(struct al_parser *p);
 /* Match one line (no newline); fills r on AL_OK. */
 enum al_status al_parse_line(struct al_parser *p, const char *line, size_t n, struct al_record *r);
 
+/*
+ * A record with only a code and response flags, as a metric's labels give
+ * them (Prometheus' response_code and response_flags: "UF,URX", "-"), so
+ * that it is classified like a log line. flags is borrowed by r->f[AL_FLAGS].
+ */
+void al_record_of(struct al_record *r, int code, const char *flags);
+
 struct cluster;
 /*
  * A parser for a cluster's sidecars: meshConfig accessLogFormat and

@@ -2,7 +2,8 @@
  * Probes that read a sidecar's Envoy admin API (through the cluster model:
  * a snapshot's envoy/ documents, a port-forward, or --envoy-admin): whether
  * the proxy is LIVE, whether it counts overflows for a service, the health
- * of the service's endpoints, and the request header limit.
+ * of the service's endpoints, and the request header limit. With
+ * --envoy-admin the port answers even when no pod is named.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +13,25 @@
 #include "mesh.h"
 #include "probe.h"
 
-/* The admin document of the pod named by the "pod" input, or NULL with the reason set. */
+/* The Envoy the questions are about: the "pod" input, or the port --envoy-admin names. */
+static const char *envoy_of(const struct probe_ctx *x)
+{
+	const char *pod = probe_in(x, "pod");
+	return pod ? pod : "the --envoy-admin port";
+}
+
+/* The admin document of that Envoy, or NULL with the reason set. */
 static json_t *pod_doc(const struct probe_ctx *x, struct probe_result *r, const char *doc)
 {
 	const char *ns = probe_in(x, "namespace"), *pod = probe_in(x, "pod"), *why = NULL;
-	if (!pod) {
+	if (!pod && !envoy_admin_url(x->cluster)) {
 		probe_unknown(r, "no pod given (--set pod=NAME) whose Envoy to ask");
 		return NULL;
 	}
-	json_t *j = cluster_envoy_doc(x->cluster, ns ? ns : "default", pod, doc, &why);
+	/* with --envoy-admin the pod only names the document: that port answers for any */
+	json_t *j = cluster_envoy_doc(x->cluster, ns ? ns : "default", pod ? pod : "-", doc, &why);
 	if (!j)
-		probe_unknown(r, "Envoy admin %s of %s: %s", doc, pod, why);
+		probe_unknown(r, "Envoy admin %s of %s: %s", doc, envoy_of(x), why);
 	return j;
 }
 
@@ -46,10 +55,10 @@ static void envoy_live(const struct probe_ctx *x, struct probe_result *r)
 		return;
 	const char *state = envoy_state(info);
 	if (!state)
-		probe_unknown(r, "server_info of %s has no state", probe_in(x, "pod"));
+		probe_unknown(r, "server_info of %s has no state", envoy_of(x));
 	else
 		probe_answer(r, strcmp(state, "LIVE") == 0 ? "live" : "not-live",
-			     "Envoy of %s: server_info state %s", probe_in(x, "pod"), state);
+			     "Envoy of %s: server_info state %s", envoy_of(x), state);
 }
 
 /* The overflow counters that a tripped circuit breaker raises, per upstream cluster. */
@@ -74,16 +83,16 @@ static void envoy_overflow(const struct probe_ctx *x, struct probe_result *r)
 		total += n;
 		if (n)
 			sl_take(&r->evidence, xasprintf("Envoy of %s: %lld x %s for %s",
-							probe_in(x, "pod"), n, overflow_stats[i] + 1,
+							envoy_of(x), n, overflow_stats[i] + 1,
 							needle + 1));
 	}
 	if (!seen)
-		probe_unknown(r, "the Envoy of %s has no cluster for %s", probe_in(x, "pod"),
+		probe_unknown(r, "the Envoy of %s has no cluster for %s", envoy_of(x),
 			      needle + 1);
 	else if (total)
 		r->choice = xstrdup("yes");
 	else
-		probe_answer(r, "no", "Envoy of %s: no overflow counted for %s", probe_in(x, "pod"),
+		probe_answer(r, "no", "Envoy of %s: no overflow counted for %s", envoy_of(x),
 			     needle + 1);
 	free(needle);
 }
@@ -99,13 +108,13 @@ static void envoy_endpoints_p(const struct probe_ctx *x, struct probe_result *r)
 	struct envoy_endpoints e;
 	envoy_endpoints(clusters, needle, &e);
 	if (!e.clusters)
-		probe_unknown(r, "the Envoy of %s has no cluster for %s", probe_in(x, "pod"),
+		probe_unknown(r, "the Envoy of %s has no cluster for %s", envoy_of(x),
 			      needle + 1);
 	else
 		probe_answer(r, e.healthy ? "healthy" : "unhealthy",
 			     "Envoy of %s: %zu of %zu endpoints of %s healthy, %zu ejected by outlier "
 			     "detection",
-			     probe_in(x, "pod"), e.healthy, e.total, needle + 1, e.ejected);
+			     envoy_of(x), e.healthy, e.total, needle + 1, e.ejected);
 	free(needle);
 }
 
@@ -121,17 +130,17 @@ static void envoy_header_limit_p(const struct probe_ctx *x, struct probe_result 
 	envoy_header_limit(dump, &h);
 	if (!h.managers)
 		probe_unknown(r, "no HTTP connection manager in the config dump of %s",
-			      probe_in(x, "pod"));
+			      envoy_of(x));
 	else if (!h.set || h.max_kb == ENVOY_DEFAULT_HEADERS_KB)
 		probe_answer(r, "default",
 			     "Envoy of %s: %zu HTTP listeners, none sets max_request_headers_kb "
 			     "above the %d KiB default",
-			     probe_in(x, "pod"), h.managers, ENVOY_DEFAULT_HEADERS_KB);
+			     envoy_of(x), h.managers, ENVOY_DEFAULT_HEADERS_KB);
 	else
 		probe_answer(r, h.max_kb > ENVOY_DEFAULT_HEADERS_KB ? "raised" : "lowered",
 			     "Envoy of %s: max_request_headers_kb %ld to %ld KiB on %zu of %zu HTTP "
 			     "listeners",
-			     probe_in(x, "pod"), h.min_kb, h.max_kb, h.set, h.managers);
+			     envoy_of(x), h.min_kb, h.max_kb, h.set, h.managers);
 }
 
 #define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}

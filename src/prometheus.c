@@ -46,8 +46,11 @@ static json_t *load(struct cluster *c, void *arg, char **reason)
 			j = NULL;
 		}
 	} else {
+		/* the error starts with the whole query URL: the base says enough */
 		char *err = *reason;
-		*reason = xasprintf("Prometheus: %s", err);
+		size_t len = strlen(url);
+		const char *what = strncmp(err, url, len) == 0 && err[len] == ':' ? err + len + 2 : err;
+		*reason = xasprintf("Prometheus at %s: %s", base, what);
 		free(err);
 	}
 	http_reply_free(&r);

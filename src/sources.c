@@ -1,11 +1,20 @@
-/* Opening the cluster state the command line names: a snapshot, or the live cluster. */
+/*
+ * Opening the cluster state the command line names: a snapshot, or the live
+ * cluster; then the HTTP sources given beside it (--envoy-admin, --prometheus).
+ * Those two work without cluster state too: the model is then empty, and
+ * every kind, log and proxy-status reads as not available, with the reason.
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cluster.h"
+#include "envoy.h"
 #include "source_live.h"
 #include "source_snapshot.h"
+
+/* Why an empty model cannot tell: what every probe that reads the cluster says. */
+#define NO_STATE "no cluster state (give --snapshot PATH or --live)"
 
 /* The value of --set NAME=VALUE (the last one), or NULL. */
 static const char *set_value(const struct ctx *c, const char *name)
@@ -18,9 +27,42 @@ static const char *set_value(const struct ctx *c, const char *name)
 	return v;
 }
 
-struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
+/* The source of a model with no cluster state: nothing can be read, and it says why. */
+static bool none_kind(void *ctx, struct cluster *c, const char *kind, char **reason)
 {
-	*failed = false;
+	*reason = xstrdup(NO_STATE);
+	return false;
+}
+
+static char *none_log(void *ctx, const char *ns, const char *pod, const char *container,
+		      bool previous, char **reason)
+{
+	*reason = xasprintf("no log of %s/%s container %s: " NO_STATE, ns, pod, container);
+	return NULL;
+}
+
+static bool none_proxy_status(void *ctx, struct cluster *c, char **reason)
+{
+	*reason = xstrdup("no proxy-status: " NO_STATE);
+	return false;
+}
+
+/* Asked only when --envoy-admin is not given (that URL is tried first). */
+static json_t *none_admin(void *ctx, const char *ns, const char *pod, const char *doc,
+			  char **reason)
+{
+	*reason = xstrdup("no Envoy admin API: give --envoy-admin URL, --snapshot PATH or --live");
+	return NULL;
+}
+
+static const struct cluster_source no_state = {.load_kind = none_kind,
+					       .read_log = none_log,
+					       .load_proxy_status = none_proxy_status,
+					       .read_admin = none_admin};
+
+/* The cluster state itself: NULL when the options name none (or on an error: *failed). */
+static struct cluster *open_state(struct ctx *c, bool *failed)
+{
 	if (c->o.live && c->o.snapshot) {
 		usage_error("--live and --snapshot exclude each other");
 		*failed = true;
@@ -50,11 +92,38 @@ struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
 	return cl;
 }
 
+struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
+{
+	*failed = false;
+	struct cluster *cl = open_state(c, failed);
+	if (*failed || (!cl && !c->o.envoy_admin && !c->o.prometheus))
+		return cl;
+	if (!cl) {
+		cl = cluster_new();
+		cluster_set_source(cl, &no_state);
+	}
+	if (c->o.envoy_admin)
+		envoy_admin_use(cl, c->o.envoy_admin);
+	cluster_set_prometheus(cl, c->o.prometheus);
+	/* --timeout bounds each HTTP request as it bounds each kubectl call */
+	if (c->o.timeout_s > 0)
+		cluster_set_http_timeout(cl, 1000 * c->o.timeout_s);
+	return cl;
+}
+
 struct cluster *open_cluster(struct ctx *c)
 {
 	bool failed;
 	struct cluster *cl = open_cluster_opt(c, &failed);
+	/* the HTTP sources answer a flow's questions; a command that needs the state needs more */
+	if (cl && cluster_source(cl) == &no_state) {
+		cluster_free(cl);
+		cl = NULL;
+	}
 	if (!cl && !failed)
-		usage_error("no cluster state: give --snapshot PATH or --live");
+		usage_error("no cluster state: give --snapshot PATH or --live%s",
+			    c->o.envoy_admin || c->o.prometheus
+				    ? " (--envoy-admin and --prometheus only answer a flow's questions)"
+				    : "");
 	return cl;
 }

@@ -374,4 +374,32 @@ cli "the written snapshot is read back by check" 1 check --snapshot "$SCRATCH/sn
 grep -q 'proxy-config-stale' "$SCRATCH/cli.out" && ok "and shows what --live showed" || not_ok "and shows what --live showed" "$SCRATCH/cli.out"
 cli "--live and --snapshot exclude each other" 2 check --live --snapshot "$SCRATCH/snap-cli"
 cli "snapshot without -o is a usage error" 2 snapshot
+
+# --- the log probes over the live source: kubectl logs serves the stand-in pod's recorded log ---
+export FAKE_LOGS_DIR=$TOP_SRCDIR/tests/data/fake-bin/logs
+PP=productpage-v1-5d9b4c9b4b-abcde
+# live_walk NAME PATTERN... -- ARGS...: run answers the log questions from kubectl logs, once per pod
+live_walk() {
+	local name=$1 p failed=
+	shift
+	local patterns=()
+	while [ "$1" != -- ]; do patterns+=("$1"); shift; done
+	shift
+	FAKE_LOG=$SCRATCH/walk.log
+	: >"$FAKE_LOG"
+	cli "$name: exit 0" 0 run --batch --live "$@"
+	for p in "${patterns[@]}"; do
+		grep -qF -- "$p" "$SCRATCH/cli.out" || { echo "missing: $p" >>"$SCRATCH/cli.out"; failed=1; }
+	done
+	[ "$(grep -cxF "kubectl logs $PP -n default -c istio-proxy --tail 2000" "$FAKE_LOG")" = 1 ] || failed=1
+	if [ -z "$failed" ]; then ok "$name"; else cat "$FAKE_LOG" >>"$SCRATCH/cli.out"; not_ok "$name" "$SCRATCH/cli.out"; fi
+}
+live_walk "run 426 --live: the HTTP version comes from the caller's istio-proxy log" \
+	"-> http10  HTTP/1.0 (or HTTP/0.9)  [probe]" \
+	"HTTP/1.0 or HTTP/0.9 on 4 of 4 426 responses to reviews in the log of $PP" \
+	"DIAGNOSIS  http10-client" -- 426 --set service=reviews --set pod=$PP --answer caller-client=no
+live_walk "run 431 --live: whether and who answered 431, from the same log" \
+	"-> yes  Yes, a sidecar or gateway logs the 431  [probe]" \
+	"-> size  Envoy: headers too large (http1.headers_too_large)  [probe]" \
+	"DIAGNOSIS  request-headers-too-large" -- 431 --set service=reviews --set pod=$PP
 done_testing

@@ -78,4 +78,131 @@ if [ "$status" = 2 ] && [ "$(wc -l <"$SCRATCH/out")" = 1 ] && grep -q 'pods/log'
 else
 	not_ok "$n" "$SCRATCH/out"
 fi
+
+# ---- --prometheus and --envoy-admin, against the stand-in HTTP server (tests/fake-http) ----
+: "${FAKE_HTTP:?run through make check (FAKE_HTTP is not set)}"
+HTTP=$TOP_SRCDIR/tests/data/http
+: >"$SCRATCH/servers"
+trap 'kill $(cat "$SCRATCH/servers") 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+# serve DIR: start a server on the recorded answers of tests/data/http/DIR; print its base URL.
+serve() {
+	local portfile=$SCRATCH/port.$1 i
+	"$FAKE_HTTP" "$HTTP/$1" "$portfile" >/dev/null 2>&1 &
+	echo "$!" >>"$SCRATCH/servers"
+	for i in $(seq 200); do [ -s "$portfile" ] && break; sleep 0.05; done
+	echo "http://127.0.0.1:$(cat "$portfile")"
+}
+OK_URL=$(serve ok)
+BAD_URL=$(serve bad)
+# a port where nothing listens any more: refused
+DEAD_URL=$(serve prom-empty)
+kill "$(tail -n 1 "$SCRATCH/servers")"
+sleep 0.1
+
+# walk NAME WANT-STATUS PATTERN... -- ARGS...: run a batch walk; its output must hold every pattern
+# (fixed strings), and it must end within 8 seconds
+walk() {
+	local name=$1 want=$2 status=0 start end p
+	shift 2
+	local patterns=()
+	while [ "$1" != -- ]; do patterns+=("$1"); shift; done
+	shift
+	start=$(date +%s)
+	"$MESHMEDIC" run --batch "$@" >"$SCRATCH/out" 2>&1 || status=$?
+	end=$(date +%s)
+	echo "exit $status in $((end - start)) s" >>"$SCRATCH/out"
+	for p in "${patterns[@]}"; do
+		grep -qF -- "$p" "$SCRATCH/out" || { echo "missing: $p" >>"$SCRATCH/out"; status=x; }
+	done
+	if [ "$status" = "$want" ] && [ $((end - start)) -lt 8 ]; then ok "$name"; else not_ok "$name" "$SCRATCH/out"; fi
+}
+SHOP=(--set namespace=shop --set service=reviews)
+SNAP=$TOP_SRCDIR/tests/data/snapshots
+
+# the log probes that cannot tell leave the question to the person, with the reason
+walk "431 with access logging off: no 431 line proves nothing, log-431 is asked" 1 \
+	"the walk stopped at 431:log-431" \
+	"but access logging may be off: shop/catalog-1: Telemetry/shop/no-access-log turns access logging off" -- \
+	431 --snapshot "$SNAP/logs-431-logging-off" -n shop --set service=catalog
+walk "426 without a pod whose log can be read: caller-version is asked" 1 \
+	"the walk stopped at 426:caller-version" "probe log-426-version: no istio-proxy log could be read: " -- \
+	426 --snapshot "$SNAP/healthy" -n shop --set service=catalog --answer caller-client=no
+
+walk "503 with --prometheus and no cluster state: the flag comes from Prometheus" 0 \
+	"UO on 213 of 220 failing requests to reviews in Prometheus' istio_requests_total of the last 15m (also 7 UF)" \
+	"the access logs: Pods: no cluster state (give --snapshot PATH or --live)" \
+	"DIAGNOSIS  circuit-breaker-overflow" -- 503 "${SHOP[@]}" --prometheus "$OK_URL" --answer control-plane=healthy
+walk "503 on a snapshot whose logs hold no failing line: Prometheus' UO decides" 0 \
+	"UO on 213 of 220 failing requests to catalog in Prometheus'" \
+	"the access logs: 12 access log lines about catalog in the logs of the sidecars in shop, none failing" \
+	"DIAGNOSIS  circuit-breaker-overflow" -- \
+	503 --snapshot "$SNAP/logs-no-failures" -n shop --set service=catalog --prometheus "$OK_URL"
+walk "503 on a snapshot with failing lines: the logs answer, Prometheus is not asked" 0 \
+	"UO on 25 of 25 failing requests to catalog in the logs of the sidecars in shop" "DIAGNOSIS  circuit-breaker-overflow" -- \
+	503 --snapshot "$SNAP/logs-circuit-breaker" -n shop --set service=catalog --prometheus "$DEAD_URL"
+walk "503 on a snapshot whose logs hold no failing line, Prometheus refused: nolog stands, with why" 1 \
+	"-> nolog  There is no 503 line at all in this log  [probe]" \
+	"Prometheus at $DEAD_URL: connection refused" "the walk stopped at 503:nolog-overflow" -- \
+	503 --snapshot "$SNAP/logs-no-failures" -n shop --set service=catalog --prometheus "$DEAD_URL"
+QUIET_URL=$(serve prom-quiet)
+walk "503 with both: no failing request in Prometheus, then the --envoy-admin port's overflow counters" 0 \
+	"nolog  There is no 503 line at all in this log  [probe]" \
+	"4222 requests to reviews in Prometheus' istio_requests_total of the last 15m, none failing" \
+	"Envoy of the --envoy-admin port: 40 x upstream_rq_pending_overflow for reviews.shop.svc.cluster.local" \
+	"DIAGNOSIS  circuit-breaker-overflow" -- \
+	503 "${SHOP[@]}" --prometheus "$QUIET_URL" --envoy-admin "$OK_URL" --answer control-plane=healthy
+walk "503 with --envoy-admin alone: no pod needed, the port answers" 0 \
+	"DIAGNOSIS  circuit-breaker-overflow" -- \
+	503 "${SHOP[@]}" --envoy-admin "$OK_URL" --answer control-plane=healthy --answer flag=nolog
+
+# every fault ends the walk at the question, with the reason; exit 1 (the question is pending)
+for fault in "refused|$DEAD_URL|connection refused (nothing listens there)" \
+	"timeout|$(serve prom-slow)|no answer within 1.0 s" "500|$(serve prom-500)|HTTP 500" \
+	"malformed JSON|$(serve prom-malformed)|the answer is not JSON" \
+	"an error answer|$BAD_URL|not a successful vector answer"; do
+	IFS='|' read -r what url why <<<"$fault"
+	walk "--prometheus, $what: the flag question is asked, both reasons named" 1 \
+		"UNDETERMINED  the walk stopped at 503:flag, which nobody answered" \
+		"probe log-flag: Pods: no cluster state (give --snapshot PATH or --live); Prometheus at $url: $why" -- \
+		503 "${SHOP[@]}" --timeout 1 --prometheus "$url" --answer control-plane=healthy
+done
+walk "--envoy-admin refused: the overflow question is asked" 1 \
+	"the walk stopped at 503:nolog-overflow" "probe envoy-overflow: Envoy admin stats of the --envoy-admin port: " \
+	"connection refused" -- 503 "${SHOP[@]}" --envoy-admin "$DEAD_URL" --answer control-plane=healthy --answer flag=nolog
+walk "--envoy-admin timeout: ends at --timeout" 1 \
+	"the walk stopped at 503:nolog-overflow" "/stats?format=json: no answer within 1.0 s" -- \
+	503 "${SHOP[@]}" --timeout 1 --envoy-admin "$BAD_URL" --answer control-plane=healthy --answer flag=nolog
+walk "--envoy-admin HTTP 500: the LIVE question is asked" 1 \
+	"the walk stopped at crash:proxy-live" "/server_info: HTTP 500" -- \
+	crash --set namespace=shop --set pod=web-1 --envoy-admin "$BAD_URL" --answer control-plane=healthy \
+	--answer container=proxy --answer proxy-cause=other
+walk "--envoy-admin closes without answering: the endpoints question is asked" 1 \
+	"the walk stopped at 503:uh-envoy" "closed without an answer" -- \
+	503 "${SHOP[@]}" --envoy-admin "$BAD_URL" --answer control-plane=healthy --answer flag=UH \
+	--answer uh-subset=no --answer uh-endpoints=yes
+walk "--envoy-admin malformed JSON: the header limit question is asked" 1 \
+	"the walk stopped at 431:limit-live" "/config_dump: not a JSON object" -- \
+	431 "${SHOP[@]}" --envoy-admin "$BAD_URL" --answer control-plane=healthy --answer limit-patch=raised
+
+# the other commands: check needs cluster state, logs and snapshot go on as without the options
+status=0
+"$MESHMEDIC" check --prometheus "$OK_URL" --envoy-admin "$OK_URL" >"$SCRATCH/out" 2>&1 || status=$?
+n="check with only --prometheus/--envoy-admin: a usage error naming what is missing"
+if [ "$status" = 2 ] && grep -qF 'no cluster state: give --snapshot PATH or --live (--envoy-admin and --prometheus only answer a flow' "$SCRATCH/out"
+then ok "$n"; else not_ok "$n" "$SCRATCH/out"; fi
+status=0
+"$MESHMEDIC" check --snapshot "$SNAP/logs-subset-undefined" --prometheus "$DEAD_URL" >"$SCRATCH/out" 2>&1 || status=$?
+n="check --snapshot with --prometheus: the same findings"
+if [ "$status" = 1 ] && grep -q 'subset-undefined' "$SCRATCH/out"; then ok "$n"; else not_ok "$n" "$SCRATCH/out"; fi
+status=0
+"$MESHMEDIC" logs "$SNAP/logs-circuit-breaker/logs/shop/cart-1/istio-proxy.log" --prometheus "$DEAD_URL" \
+	--envoy-admin "$DEAD_URL" >"$SCRATCH/out" 2>&1 || status=$?
+n="logs FILE with --prometheus/--envoy-admin: the tally, exit 0"
+if [ "$status" = 0 ] && grep -q 'circuit-breaker-overflow' "$SCRATCH/out"; then ok "$n"; else not_ok "$n" "$SCRATCH/out"; fi
+status=0
+FAKE_LOG=$SCRATCH/argv.log PATH=$BIN:$PATH "$MESHMEDIC" snapshot -o "$SCRATCH/snap" --envoy-admin "$DEAD_URL" \
+	--prometheus "$DEAD_URL" >"$SCRATCH/out" 2>&1 || status=$?
+n="snapshot with --prometheus/--envoy-admin: written as without them"
+if [ "$status" = 0 ] && [ -s "$SCRATCH/snap/resources.json" ]; then ok "$n"; else not_ok "$n" "$SCRATCH/out"; fi
 done_testing

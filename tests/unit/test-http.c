@@ -2,10 +2,12 @@
  * The Envoy admin API and Prometheus over HTTP, against tests/fake-http on
  * loopback serving recorded answers (tests/data/http/ok) and faults
  * (tests/data/http/bad: a 500, a hang, a closed connection, malformed JSON,
- * an error answer), plus a port where nothing listens. Needs FAKE_HTTP and
+ * an error answer), plus a port where nothing listens; and the 503 flag
+ * probe answered from Prometheus (tests/data/http/prom-*). Needs FAKE_HTTP and
  * TOP_SRCDIR in the environment (make check sets them).
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +42,7 @@ static bool server_start(struct server *s, const char *dir)
 	s->pid = fork();
 	if (s->pid == 0) {
 		setpgid(0, 0);
-		int null = open("/dev/null", 1);
+		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 1);
 		execl(getenv("FAKE_HTTP"), "fake-http", dir, portfile, (char *)NULL);
 		_exit(127);
@@ -91,11 +93,15 @@ static const char *input(void *ctx, const char *name)
 	return NULL;
 }
 
+/* The choices of the node a probe answers, when it reads them (the 503 flow's flag). */
+static const char *const *choices;
+static size_t nchoices;
+
 /* Run a probe against the cluster: its choice, or "?" with the reason in *why. */
 static char *run_probe(struct cluster *c, const char *name, char **why)
 {
 	const struct probe *p = probe_find(name);
-	struct probe_ctx x = {c, input, NULL, NULL, 0};
+	struct probe_ctx x = {c, input, NULL, choices, nchoices};
 	struct probe_result r = {0};
 	p->run(&x, &r);
 	char *choice = xstrdup(r.choice ? r.choice : "?");
@@ -186,6 +192,73 @@ static void test_admin_faults(const char *url)
 	cluster_free(c);
 }
 
+/*
+ * The 503 flag from Prometheus when no log can be read (a model with no
+ * pods): each recorded answer gives the flag, nolog, or an unknown that
+ * names both the logs' reason and Prometheus'.
+ */
+static void test_prom_flag(void)
+{
+	static const struct {
+		const char *dir, *want, *why;
+	} cases[] = {
+		{"ok", "UO", "UO on 213 of 220 failing requests to reviews in Prometheus"},
+		{"prom-quiet", "nolog", "4222 requests to reviews in Prometheus' istio_requests_total "
+					"of the last 15m, none failing"},
+		{"prom-empty", "?", "Pods: not recorded; Prometheus has no istio_requests_total to "
+				    "reviews.shop"},
+		{"prom-500", "?", "Pods: not recorded; Prometheus at http://127.0.0.1:"},
+		{"prom-malformed", "?", "the answer is not JSON"},
+		{"prom-slow", "?", "no answer within 0.5 s"},
+		{"bad", "?", "not a successful vector answer"},
+	};
+	static const char *const flag[] = {"UO", "NR", "NC", "UF", "UH", "UAEX", "reset", "none",
+					   "nolog"};
+	choices = flag;
+	nchoices = MM_ARRAY_LEN(flag);
+	for (size_t i = 0; i < MM_ARRAY_LEN(cases); i++) {
+		char *dir = xasprintf("%s/tests/data/http/%s", getenv("TOP_SRCDIR"), cases[i].dir);
+		struct server s;
+		if (!server_start(&s, dir)) {
+			ok(false, "prometheus %s: the server starts", cases[i].dir);
+			free(dir);
+			continue;
+		}
+		struct cluster *c = cluster_new();
+		cluster_set_prometheus(c, s.url);
+		cluster_set_http_timeout(c, 500);
+		char *what = xasprintf("log-flag from Prometheus: %s", cases[i].dir);
+		expect_probe(c, "log-flag", cases[i].want, cases[i].why, what);
+		free(what);
+		cluster_free(c);
+		server_stop(&s);
+		free(dir);
+	}
+	choices = NULL;
+	nchoices = 0;
+}
+
+/* --envoy-admin without a pod: the port answers; without the URL recorded, a pod is needed. */
+static void test_admin_no_pod(const char *url)
+{
+	const char *pod = inputs[2][1];
+	inputs[2][1] = NULL;
+	struct cluster *c = cluster_new();
+	envoy_admin_use(c, url);
+	ok(envoy_admin_url(c) && strcmp(envoy_admin_url(c), url) == 0, "the admin URL is recorded");
+	expect_probe(c, "envoy-live", "live", "Envoy of the --envoy-admin port: server_info state LIVE",
+		     "no pod: the --envoy-admin port answers");
+	expect_probe(c, "envoy-overflow", "yes", "40 x upstream_rq_pending_overflow",
+		     "no pod: the overflow counters of the port");
+	cluster_free(c);
+	c = cluster_new();
+	cluster_set_envoy_admin(c, url);
+	ok(!envoy_admin_url(c), "nothing recorded without envoy_admin_use");
+	expect_probe(c, "envoy-live", "?", "no pod given", "no pod and no recorded URL: a pod is asked for");
+	cluster_free(c);
+	inputs[2][1] = pod;
+}
+
 static void test_snapshot_docs(void)
 {
 	char *dir = xasprintf("%s/demo/snapshot", getenv("TOP_SRCDIR"));
@@ -219,10 +292,12 @@ int main(void)
 	if (up) {
 		test_admin_ok(good.url);
 		test_admin_faults(bad.url);
+		test_admin_no_pod(good.url);
 		server_stop(&good);
 		server_stop(&bad);
 	}
 	test_snapshot_docs();
+	test_prom_flag();
 	free(ok_dir);
 	free(bad_dir);
 	return done_testing();

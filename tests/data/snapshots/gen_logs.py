@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Write the snapshot fixtures with access logs (names start with "logs-"): the
-healthy shop mesh, one fault, and the istio-proxy logs that the 503 flow's
-log probes read (log-flag on the callers' side, log-server-flag on the
-service's own sidecars). The logs come in every format the parser knows:
+healthy shop mesh, one fault, and the istio-proxy logs that the log probes
+read: the 503 flow's (log-flag on the callers' side, log-server-flag on the
+service's own sidecars), the 426 flow's (log-426-version) and the 431 flow's
+(log-431, log-431-who, with the ingress gateway's log and the Telemetry or
+meshConfig that says whether access logging is on). The logs come in every format the parser knows:
 Istio's TEXT format of today, of 1.8 and of the Mixer era, JSON encoding,
 a custom meshConfig accessLogFormat, kubectl --timestamps prefixes, Envoy's
 own messages, truncated and garbage lines.
 
 'expect' lists what `check` finds in the resources (the logs do not change
-it). tests/walks/503 walks these fixtures with no answer for the flag.
+it). tests/walks/503, 426 and 431 walk these fixtures with no answer for the log questions.
 Run from this directory: python3 gen_logs.py
 """
 import os, sys
@@ -34,7 +36,7 @@ N = [0]
 
 
 def entry(code, flags="-", to="catalog", details=None, reason="-", side="outbound", subset="",
-          authority=None, cluster=None, proto="HTTP/1.1", fmt="istio", mixer="-", second=0):
+          authority=None, cluster=None, proto="HTTP/1.1", fmt="istio", mixer="-", second=0, upstream=None):
     """One access log line of the calling (outbound) or receiving (inbound) sidecar."""
     N[0] += 1
     t = "2026-11-20T09:%02d:%02d.%03dZ" % (second // 60 % 60, second % 60, N[0] % 1000)
@@ -43,7 +45,7 @@ def entry(code, flags="-", to="catalog", details=None, reason="-", side="outboun
         cluster = ("outbound|9080|%s|%s.shop.svc.cluster.local" % (subset, to) if side == "outbound"
                    else "inbound|9080||")
     authority = authority or "%s:9080" % to
-    host = "-" if flags in ("UO", "NR", "NC", "UH") else IP[to] + ":9080"
+    host = upstream or ("-" if flags in ("UO", "NR", "NC", "UH") else IP[to] + ":9080")
     rid = "6f1c2d3e-0000-4000-8000-%012d" % N[0]
     dur = "0" if flags != "-" else "4"
     if fmt == "json":
@@ -171,3 +173,60 @@ write("logs-headless-1.6", f, ["headless-no-sidecar-mtls Service/shop/db", "pod-
       version="1.6.8",
       logs=log(B, CART1, lines(6, 503, "UF,URX", to="db", reason="-",
                                details="upstream_reset_before_response_started{connection_termination}")))
+
+
+# ---- 426 and 431 ----
+
+def telemetry(name, n, logging, sel=None):
+    """A Telemetry resource with an accessLogging list (Istio 1.12 and later)."""
+    spec = {"accessLogging": logging}
+    if sel:
+        spec["selector"] = {"matchLabels": sel}
+    return {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "metadata": meta(name, n), "spec": spec}
+
+
+def refused(n, code, details, proto="HTTP/1.1", flags="-", authority=None):
+    """Lines of requests Envoy answered itself before routing: no upstream cluster, no host."""
+    return lines(n, code, flags, details=details, proto=proto, cluster="-", upstream="-", authority=authority)
+
+
+# http10-client: cart-1 sends HTTP/1.0 (some requests without a Host header), its sidecar answers 426
+text = lines(6, 200) + refused(8, 426, "low_version", proto="HTTP/1.0") + refused(3, 426, "low_version", proto="HTTP/1.0", authority="-")
+write("logs-426-http10", shop(), [], logs=log(B, CART1, text))
+
+# the 426 comes from catalog itself over HTTP/1.1: the caller passes it on, the server's sidecar too
+logs = log(B, CART1, lines(4, 200) + lines(9, 426, details="via_upstream"))
+logs.update(log(B, CAT1, lines(9, 426, side="inbound", details="via_upstream")))
+write("logs-426-upstream", shop(), [], logs=logs)
+
+# the ingress gateway, for the 431 fixtures: the path of outside traffic
+GW = pod("ingress-1", "istio-system", {"app": "istio-ingressgateway", "istio": "ingressgateway"})
+IP["gw"] = "10.244.1.41"
+
+# request-headers-too-large: a big cookie; the gateway's codec refuses the headers (DPE, no route yet)
+text = (lines(5, 200, cluster="outbound|9080||catalog.shop.svc.cluster.local", authority="shop.example.com") +
+        refused(6, 431, "http1.headers_too_large", flags="DPE", authority="shop.example.com") +
+        refused(2, 431, "http1.headers_too_large", flags="DPE", authority="-"))
+write("logs-431-size", shop() + [GW], [], logs=log("istio-system", "ingress-1", text))
+
+# request-headers-too-many: cart-1's own sidecar counts more than 100 header fields
+write("logs-431-count", shop(), [],
+      logs=log(B, CART1, lines(7, 200) + refused(5, 431, "http1.too_many_headers", flags="DPE")))
+
+# app-header-limit: catalog answers 431 itself; both sidecars only pass it on
+logs = log(B, CART1, lines(5, 200) + lines(6, 431, details="via_upstream"))
+logs.update(log(B, CAT1, lines(6, 431, side="inbound", details="via_upstream")))
+write("logs-431-upstream", shop() + [GW], [], logs=logs)
+
+# access logging on mesh-wide through Telemetry, and no 431 on the path: the limit is the application's
+f = shop() + [telemetry("mesh-default", "istio-system", [{"providers": [{"name": "envoy"}]}])]
+logs = log(B, CART1, lines(10, 200))
+logs.update(log(B, CAT1, lines(10, 200, side="inbound")))
+write("logs-431-logging-on", f, [], logs=logs)
+
+# access logging off for shop (Telemetry disabled: true): the sidecars write only Envoy's own lines,
+# so a missing 431 line proves nothing
+f = shop() + [telemetry("no-access-log", B, [{"disabled": True}])]
+logs = log(B, CART1, ENVOY)
+logs.update(log(B, CAT1, ENVOY))
+write("logs-431-logging-off", f, [], logs=logs)
