@@ -409,7 +409,8 @@ static void webhooks_evidence(struct ob_ctx *x, struct ob_result *r)
 {
 	const struct kobj_list *whs = cluster_list(x->c, "MutatingWebhookConfiguration", NULL);
 	for (size_t i = 0; i < whs->n; i++) {
-		const char *rev = jstr(whs->v[i]->j, "metadata.labels.istio.io/rev");
+		const char *rev = json_string_value(
+			json_object_get(jpath(whs->v[i]->j, "metadata.labels"), "istio.io/rev"));
 		if (strstr(whs->v[i]->name, "sidecar-injector"))
 			ev(r, "MutatingWebhookConfiguration %s injects (revision %s)", whs->v[i]->name,
 			   rev ? rev : "default");
@@ -519,7 +520,7 @@ static void check_port_naming(struct ob_ctx *x, struct ob_result *r)
 								    MM_ARRAY_LEN(server_first_images));
 			if (image)
 				ob_raise(r, OB_FAIL, fix_ports,
-					 "Service %s runs %s, a protocol where the server speaks "
+					 "Service %s runs %s, whose protocol has the server speak "
 					 "first, on a port that declares no protocol: the sidecar "
 					 "waits for the client's first bytes to detect the protocol, "
 					 "so connections stall.",
@@ -807,7 +808,9 @@ static void check_net_admin(struct ob_ctx *x, struct ob_result *r)
 	ev(r, "no DaemonSet istio-cni-node: every pod gets the istio-init container, which needs "
 	      "NET_ADMIN and NET_RAW");
 	const struct kobj *ns = cluster_get(x->c, "Namespace", "", x->ns);
-	const char *level = ns ? jstr(ns->j, "metadata.labels.pod-security.kubernetes.io/enforce")
+	/* label keys hold dots, so they are not looked up as a path */
+	const char *level = ns ? json_string_value(json_object_get(
+					 jpath(ns->j, "metadata.labels"), "pod-security.kubernetes.io/enforce"))
 			       : NULL;
 	if (level && (strcmp(level, "baseline") == 0 || strcmp(level, "restricted") == 0)) {
 		ev(r, "namespace %s: pod-security.kubernetes.io/enforce=%s", x->ns, level);
@@ -1298,6 +1301,26 @@ static bool ctx_open(struct ob_ctx *x, const struct onboard *o, struct cluster *
 	return true;
 }
 
+/* The fix with the namespace in place of the word NAMESPACE. */
+static void fill_namespace(struct ob_result *r, const char *ns)
+{
+	if (!r->fix || !strstr(r->fix, "NAMESPACE"))
+		return;
+	struct sbuf b;
+	sb_init(&b);
+	for (const char *p = r->fix, *at; *p; p = at + 9) {
+		at = strstr(p, "NAMESPACE");
+		if (!at) {
+			sb_add(&b, p);
+			break;
+		}
+		sb_addn(&b, p, (size_t)(at - p));
+		sb_add(&b, ns);
+	}
+	free(r->fix);
+	r->fix = sb_steal(&b);
+}
+
 void onboard_check(struct onboard *o, size_t i, struct cluster *c)
 {
 	if (i >= o->n)
@@ -1315,6 +1338,7 @@ void onboard_check(struct onboard *o, size_t i, struct cluster *c)
 		free(r->fix);
 		r->fix = NULL;
 	}
+	fill_namespace(r, o->ns);
 }
 
 int onboard_find(const struct onboard *o, const char *id)
@@ -1362,6 +1386,7 @@ bool onboard_answer(struct onboard *o, const char *id, const char *choice, char 
 	r->reason = xstrdup(ch->reason);
 	r->fix = ch->fix ? xstrdup(ch->fix) : NULL;
 	r->answered = ch->id;
+	fill_namespace(r, o->ns);
 	return true;
 }
 
@@ -1532,13 +1557,17 @@ static void item_markdown(FILE *fp, const struct ob_result *r)
 {
 	enum ob_status st = shown_status(r);
 	fprintf(fp, "## %s: %s (`%s`)\n\n", marks[st], r->title, r->id);
+	if (r->answered)
+		fprintf(fp, "Answered: `%s`. ", r->answered);
 	char *reason = shown_reason(r);
 	fput_clean(fp, reason, false);
 	free(reason);
 	fputs("\n\n", fp);
+	/* evidence lines indented under a finding become a nested list */
 	for (size_t k = 0; k < r->evidence.n; k++) {
-		fputs("- `", fp);
-		fput_clean(fp, r->evidence.v[k] + strspn(r->evidence.v[k], " "), false);
+		size_t in = strspn(r->evidence.v[k], " ");
+		fprintf(fp, "%*s- `", in ? 2 : 0, "");
+		fput_clean(fp, r->evidence.v[k] + in, false);
 		fputs("`\n", fp);
 	}
 	if (r->evidence.n)
