@@ -76,7 +76,7 @@ static bool checked(const struct tui *t, size_t i)
 /* ---- drawing ---- */
 
 static const enum role status_roles[] = {R_GOOD, R_WARN, R_BAD, R_WARN};
-static const char *const status_marks[] = {"PASS", "WARN", "FAIL", " ?? "};
+static const char *const status_marks[] = {"PASS", "WARN", "FAIL", "ASK"};
 
 static int list_rows(const struct tui *t)
 {
