@@ -18,8 +18,8 @@ int cmd_onboard(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return usage_error("onboard takes no arguments, not '%s' (use -n NAMESPACE, "
-				   "--service NAME)",
-				   argv[1]);
+		                   "--service NAME)",
+		                   argv[1]);
 	if (!c->o.ns)
 		return usage_error("onboard needs the namespace: -n NAMESPACE");
 	struct onboard o;

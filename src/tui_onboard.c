@@ -95,15 +95,15 @@ static void item_line(struct tui *t, size_t i, int y)
 	}
 	tui_put(y, 1, 2, sel ? R_SEL : R_PLAIN, sel ? glyph_mark() : " ");
 	int64_t ms = tui_now_ms() - t->job.started_ms;
-	const char *mark = done			? status_marks[r->status]
-			   : i == t->ob_next && t->job.running ? glyph_spin(ms)
-							       : "....";
+	const char *mark = done                                ? status_marks[r->status]
+	                   : i == t->ob_next && t->job.running ? glyph_spin(ms)
+	                                                       : "....";
 	tui_putf(y, 3, 6, sel ? R_SEL : done ? status_roles[r->status] : R_DIM, "%-4s", mark);
 	tui_putf(y, 9, t->cols - 31, sel ? R_SEL : R_BOLD, "%s", r->title);
-	const char *tail = !done		 ? (i == t->ob_next && t->job.running ? "checking" : "")
-			   : r->answered	 ? "answered"
-			   : r->status == OB_ASK ? "to answer: Enter"
-						 : "";
+	const char *tail = !done         ? (i == t->ob_next && t->job.running ? "checking" : "")
+	                   : r->answered ? "answered"
+	                   : r->status == OB_ASK ? "to answer: Enter"
+	                                         : "";
 	tui_put(y, t->cols - 21, 20, sel ? R_SEL : R_DIM, tail);
 }
 
@@ -113,10 +113,11 @@ static void counts_line(struct tui *t)
 	for (size_t i = 0; i < t->ob->n; i++)
 		n[checked(t, i) ? t->ob->v[i].status : OB_ASK]++;
 	char *c = xasprintf("%zu pass  %zu warn  %zu fail  %zu open", n[OB_PASS], n[OB_WARN],
-			    n[OB_FAIL], n[OB_ASK]);
+	                    n[OB_FAIL], n[OB_ASK]);
 	int w = text_width(c);
 	tui_putf(1, 1, t->cols - w - 4, R_BOLD, "Namespace %s%s%s", t->ob->ns,
-		 t->ob->service ? ", Service " : ", every Service", t->ob->service ? t->ob->service : "");
+	         t->ob->service ? ", Service " : ", every Service",
+	         t->ob->service ? t->ob->service : "");
 	tui_put(1, t->cols - w - 1, w, R_DIM, c);
 	free(c);
 }
@@ -130,7 +131,8 @@ static void detail_draw(struct tui *t, int y0, int y1)
 		sl_add(&lines, "Not checked yet.");
 	else if (r->status == OB_ASK) {
 		tui_wrap(r->question, t->cols - 4, "", 0, &lines);
-		char *why = xasprintf("The cluster could not tell: %s.", r->reason ? r->reason : "");
+		char *why =
+		    xasprintf("The cluster could not tell: %s.", r->reason ? r->reason : "");
 		tui_wrap(why, t->cols - 4, "", 0, &lines);
 		free(why);
 	} else {
@@ -138,8 +140,8 @@ static void detail_draw(struct tui *t, int y0, int y1)
 	}
 	for (size_t i = 0; i < lines.n && y0 + (int)i <= y1; i++)
 		tui_put(y0 + (int)i, 2, t->cols - 4,
-			i == 0 && r->status == OB_ASK && checked(t, t->ob_sel) ? R_BOLD : R_PLAIN,
-			lines.v[i]);
+		        i == 0 && r->status == OB_ASK && checked(t, t->ob_sel) ? R_BOLD : R_PLAIN,
+		        lines.v[i]);
 	sl_free(&lines);
 }
 
@@ -196,7 +198,7 @@ static char *item_details(const struct ob_result *r)
 	struct sbuf b;
 	sb_init(&b);
 	sb_printf(&b, "%s (%s): %s%s\n\n%s\n", r->title, r->id, ob_status_name(r->status),
-		  r->answered ? ", answered" : "", r->reason ? r->reason : "");
+	          r->answered ? ", answered" : "", r->reason ? r->reason : "");
 	if (r->evidence.n)
 		sb_add(&b, "\nEvidence:\n");
 	for (size_t i = 0; i < r->evidence.n; i++)
@@ -268,7 +270,7 @@ static void save_done(struct tui *t, const char *value)
 	}
 	if (!fp || fclose(fp) != 0) {
 		tui_msg(t, true, "cannot write %s: %s (s to try another name)", value,
-			strerror(errno));
+		        strerror(errno));
 		if (fd >= 0 && !fp)
 			close(fd);
 		return;
@@ -295,28 +297,30 @@ static int key_quit(struct tui *t)
 }
 
 static const struct binding onboard_keys[] = {
-	{{KEY_DOWN, 'j'}, "Down, j", "the next item", key_down},
-	{{KEY_UP, 'k'}, "Up, k", "the item before", key_up},
-	{{KEY_HOME, 'g'}, "Home, g", "the first item", key_home},
-	{{KEY_END, 'G'}, "End, G", "the last item", key_end},
-	{{'\n', '\r', KEY_ENTER}, "Enter", "the item: its reason, evidence, fix and help; or its "
-					   "question when the cluster could not tell",
-	 key_enter},
-	{{'a'}, "a", "answer the item's question (also over what the cluster showed)", open_ask},
-	{{'r'}, "r", "go on checking after Esc stopped the checks", key_resume},
-	{{'s'}, "s", "save the report as Markdown", key_save},
-	{{'?', KEY_F(1)}, "?", "how the checklist works (again: the keys)", key_help},
-	{{'q'}, "q", "quit: exit status 0 when nothing fails, 1 otherwise", key_quit},
-	{{0}, "Esc", "stop the checks (while they run)", NULL},
-	{{0}, NULL, NULL, NULL},
+    {{KEY_DOWN, 'j'}, "Down, j", "the next item", key_down},
+    {{KEY_UP, 'k'}, "Up, k", "the item before", key_up},
+    {{KEY_HOME, 'g'}, "Home, g", "the first item", key_home},
+    {{KEY_END, 'G'}, "End, G", "the last item", key_end},
+    {{'\n', '\r', KEY_ENTER},
+     "Enter",
+     "the item: its reason, evidence, fix and help; or its "
+     "question when the cluster could not tell",
+     key_enter},
+    {{'a'}, "a", "answer the item's question (also over what the cluster showed)", open_ask},
+    {{'r'}, "r", "go on checking after Esc stopped the checks", key_resume},
+    {{'s'}, "s", "save the report as Markdown", key_save},
+    {{'?', KEY_F(1)}, "?", "how the checklist works (again: the keys)", key_help},
+    {{'q'}, "q", "quit: exit status 0 when nothing fails, 1 otherwise", key_quit},
+    {{0}, "Esc", "stop the checks (while they run)", NULL},
+    {{0}, NULL, NULL, NULL},
 };
 
 const struct screen screen_onboard = {
-	.name = "onboarding checklist",
-	.hint = "Up/Down move  Enter open/answer  a answer  s save  ? help  q quit",
-	.draw = onboard_draw,
-	.keys = onboard_keys,
-	.other = NULL,
+    .name = "onboarding checklist",
+    .hint = "Up/Down move  Enter open/answer  a answer  s save  ? help  q quit",
+    .draw = onboard_draw,
+    .keys = onboard_keys,
+    .other = NULL,
 };
 
 /* ---- the question screen ---- */
@@ -332,10 +336,10 @@ static void ask_draw(struct tui *t)
 	for (size_t i = 0; i < lines.n && y < t->rows - 4; i++)
 		tui_put(y++, 2, t->cols - 4, R_BOLD, lines.v[i]);
 	sl_free(&lines);
-	char *now = r->status == OB_ASK
-			    ? xasprintf("The cluster could not tell: %s.", r->reason ? r->reason : "")
-			    : xasprintf("Now %s: %s", ob_status_name(r->status),
-					r->reason ? r->reason : "");
+	char *now =
+	    r->status == OB_ASK
+	        ? xasprintf("The cluster could not tell: %s.", r->reason ? r->reason : "")
+	        : xasprintf("Now %s: %s", ob_status_name(r->status), r->reason ? r->reason : "");
 	tui_wrap(now, t->cols - 4, "", 0, &lines);
 	free(now);
 	y++;
@@ -351,9 +355,9 @@ static void ask_draw(struct tui *t)
 			attroff(text_attr(R_SEL));
 		}
 		int x = tui_putf(y, 1, t->cols - 2, sel ? R_SEL : R_PLAIN, "%s %zu. %s",
-				 sel ? glyph_mark() : " ", i + 1, r->choices[i].label);
+		                 sel ? glyph_mark() : " ", i + 1, r->choices[i].label);
 		tui_putf(y, 2 + x, t->cols - 3 - x, sel ? R_SEL : R_DIM, "(%s)",
-			 ob_status_name(r->choices[i].status));
+		         ob_status_name(r->choices[i].status));
 	}
 }
 
@@ -425,19 +429,19 @@ static int ask_other(struct tui *t, int ch)
 }
 
 static const struct binding ask_keys[] = {
-	{{KEY_DOWN, 'j'}, "Down, j", "the next choice", ask_down},
-	{{KEY_UP, 'k'}, "Up, k", "the choice before", ask_up},
-	{{'\n', '\r', KEY_ENTER}, "Enter", "answer with the choice selected", ask_enter},
-	{{0}, "1-9", "answer with that choice", NULL},
-	{{'?', KEY_F(1)}, "?", "help on this item (again: the keys)", ask_help},
-	{{KEY_ESC, 'b', KEY_LEFT}, "Esc, b", "back to the checklist without answering", ask_back},
-	{{0}, NULL, NULL, NULL},
+    {{KEY_DOWN, 'j'}, "Down, j", "the next choice", ask_down},
+    {{KEY_UP, 'k'}, "Up, k", "the choice before", ask_up},
+    {{'\n', '\r', KEY_ENTER}, "Enter", "answer with the choice selected", ask_enter},
+    {{0}, "1-9", "answer with that choice", NULL},
+    {{'?', KEY_F(1)}, "?", "help on this item (again: the keys)", ask_help},
+    {{KEY_ESC, 'b', KEY_LEFT}, "Esc, b", "back to the checklist without answering", ask_back},
+    {{0}, NULL, NULL, NULL},
 };
 
 const struct screen screen_onboard_ask = {
-	.name = "onboarding question",
-	.hint = "1-9 or Up/Down+Enter answer  ? help  Esc back",
-	.draw = ask_draw,
-	.keys = ask_keys,
-	.other = ask_other,
+    .name = "onboarding question",
+    .hint = "1-9 or Up/Down+Enter answer  ? help  Esc back",
+    .draw = ask_draw,
+    .keys = ask_keys,
+    .other = ask_other,
 };

@@ -102,12 +102,11 @@ for st in p["status"]["containerStatuses"]:
         st.update(restartCount=3, state={"waiting": {"reason": "CrashLoopBackOff"}},
                   lastState={"terminated": {"reason": "Error", "exitCode": 1}})
 f += [svc("recommender", B, {"app": "recommender"}), p]
+log = "\n".join(["INFO starting recommender",
+                 "ERROR fetching settings from http://config.shop:8888: dial tcp 10.96.12.8:8888: connect: connection refused",
+                 "FATAL no settings, giving up", ""])
 write("onboard-startup-order", f, ["app-exits-before-proxy-ready Pod/shop/recommender-v1-%s" % HASH],
-      logs={(B, p["metadata"]["name"], "recommender.previous"):
-            "2026-11-20T08:58:00Z INFO starting recommender\n"
-            "2026-11-20T08:58:01Z ERROR fetching settings from http://config.shop:8888: "
-            "dial tcp 10.96.12.8:8888: connect: connection refused\n"
-            "2026-11-20T08:58:01Z FATAL no settings, giving up\n"})
+      logs={(B, p["metadata"]["name"], "recommender.previous"): log})
 
 # net-admin: the namespace enforces Pod Security baseline, and there is no CNI plugin
 f = replace(ready(), "Namespace", B, ns(B, {"istio-injection": "enabled",
