@@ -40,7 +40,9 @@ int cmd_onboard(struct ctx *c, int argc, char **argv)
 	}
 	o.source = session_source_label(c);
 	int rc;
-	if (!c->o.batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	/* scripts that ask for JSON or Markdown read the report, as demo does */
+	if (!c->o.batch && c->o.format == FMT_TEXT && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO)) {
 		rc = tui_onboard(c, cl, &o);
 	} else {
 		/* every check reads most kinds: fetch them at once rather than one by one */

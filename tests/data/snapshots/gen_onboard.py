@@ -5,7 +5,8 @@ onboard-ready is the healthy "shop" mesh of k8s.py, ready for the mesh: every
 item passes, or is left to the questions no cluster can answer (http10,
 header-case, retries: tests/onboard/default.args answers them). Each other
 fixture is onboard-ready plus one fault, named after the item it fails or
-warns (onboard-<item>). tests/onboard/<fixture>.expect lists "ITEM STATUS".
+warns (onboard-<item>); onboard-variants looks suspicious and is ready.
+tests/onboard/<fixture>.expect lists "ITEM STATUS".
 
 Each fixture's 'expect' lists what `meshmedic check` finds in it, one
 "DIAGNOSIS RESOURCE" per line (tests/check.sh).
@@ -134,3 +135,23 @@ write("onboard-retries", ready() + [v], [])
 
 # tracing: the mesh reports spans (whether the applications forward the headers is asked)
 write("onboard-tracing", ready() + [telemetry_tracing()], [])
+
+# variants that look suspicious but are ready: the CNI plugin under Pod Security baseline, the
+# ingress-nginx controller (HTTP/1.1 to its upstreams), a headless StatefulSet without a
+# load-balancer policy, an https port that is PERMISSIVE, tracing switched off
+f = replace(ready(), "Namespace", B, ns(B, {"istio-injection": "enabled",
+                                            "pod-security.kubernetes.io/enforce": "baseline"}))
+f.append({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta("istio-cni-node", "istio-system"),
+          "spec": {"selector": {"matchLabels": {"k8s-app": "istio-cni-node"}}}})
+f += [svc("edge", B, {"app": "edge"}),
+      app_pod("edge", "registry.k8s.io/ingress-nginx/controller:v1.10.0")]
+f += [svc("vault", B, {"app": "vault"}, headless=True), statefulset("vault", {"app": "vault"}, "vault")]
+p = app_pod("vault", "docker.io/hashicorp/vault:1.15")
+p["metadata"]["name"] = "vault-0"
+f.append(p)
+f += [ports_svc("billing", {"app": "billing"}, [("https-api", 8443, "TCP")]), app_pod("billing")]
+perm = pa("billing", B, "STRICT", {"app": "billing"})
+perm["spec"]["portLevelMtls"] = {"8443": {"mode": "PERMISSIVE"}}
+f.append(perm)
+f = replace(f, "ConfigMap", "istio", cm_mesh(READY_MESH + "enableTracing: false\n"))
+write("onboard-variants", f, [])
