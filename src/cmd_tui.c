@@ -71,8 +71,7 @@ static void session_use(struct ctx *c, json_t *s, const char **answers_file)
 			sl_add(&c->o.answer, json_string_value(json_array_get(a, i)));
 }
 
-/* "snapshot NAME", "live CONTEXT", "no cluster": for the title bar. New string. */
-static char *source_label(const struct ctx *c)
+char *session_source_label(const struct ctx *c)
 {
 	if (c->o.live)
 		return xasprintf("live%s%s", c->o.context ? " " : "",
@@ -187,7 +186,7 @@ static int tui_session(struct ctx *c, const char *flow_id, const char *answers_f
 	if (failed)
 		goto out;
 	s.session = session_json(c, answers_file);
-	label = source_label(c);
+	label = session_source_label(c);
 	s.source = label;
 	rc = tui_run(&s);
 out:
@@ -199,6 +198,19 @@ out:
 	free(label);
 	free(file_flow);
 	free(err);
+	return rc;
+}
+
+int tui_onboard(struct ctx *c, struct cluster *cluster, struct onboard *o)
+{
+	struct tui_setup s = {0};
+	s.c = c;
+	s.cluster = cluster;
+	s.onboard = o;
+	char *label = session_source_label(c);
+	s.source = label;
+	int rc = tui_run(&s);
+	free(label);
 	return rc;
 }
 

@@ -50,7 +50,7 @@ void findings_free(struct findings *f);
 /* Whether a kind is readable; if not, the check is recorded as skipped. */
 bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind);
 
-/* Whether an object is in scope (namespace, and service/pod when given). */
+/* Whether an object is in the scope's namespace; detectors narrow to its service or pod themselves. */
 bool in_scope(const struct scope *s, const struct kobj *o);
 
 const struct detector *const *detector_all(void);

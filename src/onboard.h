@@ -28,6 +28,7 @@ struct ob_choice {
 	const char *label;   /* as a prompt shows it */
 	enum ob_status status;
 	const char *reason;  /* the reason the report gives for this answer */
+	const char *fix;     /* what to do after this answer; NULL when it passes */
 };
 
 struct ob_item; /* the checklist's table entry (onboard.c) */
@@ -49,6 +50,7 @@ struct ob_result {
 
 struct onboard {
 	char *ns, *service;   /* service NULL: the whole namespace */
+	char *source;         /* where the cluster state came from, for the report; may be NULL */
 	struct ob_result *v;  /* one per checklist item, in the table's order */
 	size_t n;
 };
@@ -68,6 +70,12 @@ int onboard_find(const struct onboard *o, const char *id);
 
 /* Decide item id by a person's choice; false with *err (new string) if there is no such item or choice. */
 bool onboard_answer(struct onboard *o, const char *id, const char *choice, char **err);
+
+/*
+ * Apply answers "ITEM=CHOICE" (--answer) to every item, or to item only
+ * (-1: all); false with *err (new string) at the first unknown item or choice.
+ */
+bool onboard_apply(struct onboard *o, const struct strlist *answers, int only, char **err);
 
 /* 0 when no item fails, 1 otherwise (the exit status of onboard --batch). */
 int onboard_exit_status(const struct onboard *o);

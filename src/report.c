@@ -265,12 +265,17 @@ void report_question(const struct out *o, const struct walk *w, size_t num)
 		fputs(reset(o), fp);
 		free(d);
 	}
-	if (w->probe_note) {
+	if (w->probe_note && num) {
 		char *note = xasprintf("probe %s: %s", w->node->probe, w->probe_note);
 		fputs(dim(o), fp);
 		wrap_hang(fp, note, indent, indent + 2, WIDTH);
 		fputs(reset(o), fp);
 		free(note);
+	} else if (w->probe_note) {
+		/* one line in the batch report: scripts grep it */
+		fprintf(fp, "  %sprobe %s: ", dim(o), w->node->probe);
+		fput_clean(fp, w->probe_note, false);
+		fprintf(fp, "%s\n", reset(o));
 	}
 	for (size_t i = 0; i < w->node->nchoices; i++) {
 		char *l = walk_text(w, w->node->choices[i].label);

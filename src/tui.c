@@ -294,8 +294,8 @@ static int dispatch(struct tui *t, int ch)
 {
 	if (t->prompt.active)
 		return prompt_key(t, ch);
-	if (t->job.running && t->job.kind == JOB_PROBE) {
-		/* while a probe runs, the walk is left alone: only Esc (cancel) counts */
+	if (t->job.running && (t->job.kind == JOB_PROBE || t->job.kind == JOB_CALL)) {
+		/* while a probe or a check runs, its state is left alone: only Esc (cancel) counts */
 		if (ch == KEY_ESC)
 			job_cancel(t);
 		return K_DONE;
@@ -325,6 +325,8 @@ static void draw_title(struct tui *t)
 	if (t->flow && tui_top(t) != &screen_picker)
 		tui_putf(0, x, t->cols - rw - x - 1, R_TITLE, "  %s  %s", t->flow->id,
 			 t->flow->title);
+	else if (t->ob)
+		tui_put(0, x, t->cols - rw - x - 1, R_TITLE, "  onboarding checklist");
 	tui_put(0, t->cols - rw, rw, R_TITLE, right);
 	free(right);
 }
@@ -351,7 +353,7 @@ static void draw_bottom(struct tui *t)
 	attron(text_attr(R_TITLE));
 	mvhline(t->rows - 1, 0, ' ', t->cols);
 	attroff(text_attr(R_TITLE));
-	const char *hint = t->job.running && t->job.kind == JOB_PROBE ? "Esc cancel"
+	const char *hint = t->job.running && t->job.kind != JOB_NAMES ? "Esc cancel"
 			   : t->prompt.active ? "Enter confirm  Esc cancel  Ctrl-U clear"
 					      : tui_top(t)->hint;
 	tui_putf(t->rows - 1, 0, t->cols, R_TITLE, " %s", hint);
@@ -394,6 +396,10 @@ static void draw(struct tui *t)
 static void setup_screens(struct tui *t)
 {
 	struct tui_setup *s = t->s;
+	if (s->onboard) {
+		onboard_open(t);
+		return;
+	}
 	picker_open(t);
 	if (s->resume) {
 		char *err = NULL;
@@ -473,5 +479,5 @@ int tui_run(struct tui_setup *s)
 		raise(sig);
 	}
 	tui_free(&t);
-	return 0;
+	return t.status;
 }

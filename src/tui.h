@@ -37,10 +37,17 @@ struct tui_setup {
 	struct kvlist file_inputs;   /* inputs from the answers file */
 	json_t *resume;              /* a saved session to continue, or NULL */
 	json_t *session;             /* how the cluster was opened, kept in the autosave */
+	struct onboard *onboard;     /* the onboarding checklist to run instead of a walk, or NULL */
 };
 
 /* Run the session; returns the exit status. */
 int tui_run(struct tui_setup *s);
+
+struct onboard;
+/* The onboarding checklist's session (cmd_tui.c): its exit status is the checklist's. */
+int tui_onboard(struct ctx *c, struct cluster *cluster, struct onboard *o);
+/* "snapshot NAME", "live CONTEXT", "no cluster": where the session reads the cluster. New string. */
+char *session_source_label(const struct ctx *c);
 
 /* ---- the session ---- */
 
@@ -65,7 +72,7 @@ struct screen {
 };
 
 extern const struct screen screen_picker, screen_inputs, screen_question, screen_path,
-	screen_pager, screen_diag;
+	screen_pager, screen_diag, screen_onboard, screen_onboard_ask;
 
 /* A scrollable text with search: help, evidence, key list, diagnosis. */
 struct pager {
@@ -87,7 +94,7 @@ struct prompt {
 	void (*done)(struct tui *t, const char *value);
 };
 
-enum job_kind { JOB_NONE, JOB_PROBE, JOB_NAMES };
+enum job_kind { JOB_NONE, JOB_PROBE, JOB_NAMES, JOB_CALL };
 
 /* Work on the worker thread; see tui_job.c. */
 struct job {
@@ -105,6 +112,9 @@ struct job {
 	char ns[64];
 	struct strlist names;
 	size_t field;
+	/* JOB_CALL: run on the worker, then done on the main thread when collected */
+	void (*run)(struct tui *t);
+	void (*done)(struct tui *t);
 };
 
 /* Every command run for a probe, for the evidence viewer (shared with the worker). */
@@ -158,6 +168,13 @@ struct tui {
 	struct cmdlog log;
 	char *msg;
 	bool msg_err;
+	/* the onboarding checklist (tui_onboard.c) */
+	struct onboard *ob;
+	size_t ob_sel, ob_top;        /* the item selected, the first one shown */
+	size_t ob_next;               /* the item being checked, or the next to check */
+	bool ob_stopped;              /* Esc stopped the checks */
+	size_t ob_choice;             /* the choice selected on the question screen */
+	int status;                   /* the session's exit status */
 	/* the terminal */
 	bool color, utf8;
 	int rows, cols;
@@ -251,6 +268,8 @@ void pager_open_evidence(struct tui *t);
 void diag_open(struct tui *t);
 /* Save the transcript under a name the person confirms. */
 int diag_save(struct tui *t);
+/* tui_onboard.c: open the checklist screen and start checking its items */
+void onboard_open(struct tui *t);
 /* tui_state.c: the autosave */
 char *state_default_path(void);
 void state_save(struct tui *t);

@@ -27,6 +27,8 @@ static void *worker(void *arg)
 	struct tui *t = arg;
 	if (t->job.kind == JOB_PROBE)
 		walk_probe_run(&t->w, t->s->cluster, &t->job.probe);
+	else if (t->job.kind == JOB_CALL)
+		t->job.run(t);
 	else
 		names_read(t->s->cluster, t->job.kind_name, t->job.ns, &t->job.names);
 	atomic_store(&t->job.finished, true);
@@ -40,7 +42,7 @@ void job_start(struct tui *t, enum job_kind kind)
 	j->running = true;
 	j->cancelled = false;
 	j->started_ms = tui_now_ms();
-	j->what = kind == JOB_PROBE ? "asking the cluster" : "reading names from the cluster";
+	j->what = kind == JOB_NAMES ? "reading names from the cluster" : "asking the cluster";
 	atomic_store(&j->finished, false);
 	exec_cancel_reset();
 	/* signals are the main thread's: it restores the terminal */
@@ -69,6 +71,8 @@ bool job_poll(struct tui *t)
 	j->running = false;
 	if (j->kind == JOB_PROBE)
 		question_probe_done(t);
+	else if (j->kind == JOB_CALL)
+		j->done(t);
 	else
 		inputs_names_done(t);
 	return true;

@@ -207,6 +207,38 @@ stand_ins_gone "no stand-in process is left running"
 keys q
 ended "quit after a cancelled probe" 0
 
+# ---- the onboarding checklist: items checked, an asked one answered, the report saved ----
+rm -rf "$WORK" && mkdir -p "$WORK"
+start -- onboard -n shop --snapshot "$TOP_SRCDIR/tests/data/snapshots/onboard-injection"
+golden onboard "Every item checked"
+keys j j Enter
+golden onboard-ask "1. No (pass)"
+keys 1
+shows "a number answers the asked item" "http10: No (pass)"
+keys Escape g Enter
+shows "Enter shows an item, its fix and its help page" "Help: Sidecar injection"
+keys q
+settle "Every item checked"
+keys s
+settle "Save the report"
+keys Enter
+shows "s saves the report" "Saved the report as meshmedic-onboard-shop.md"
+if grep -q '^## FAIL: Sidecar injection' "$WORK/meshmedic-onboard-shop.md" &&
+	grep -q '^Answered: `no`' "$WORK/meshmedic-onboard-shop.md"; then
+	ok "the saved report has the checks and the answer"
+else
+	not_ok "the saved report has the checks and the answer" "$WORK/meshmedic-onboard-shop.md"
+fi
+keys q
+ended "q quits with the checklist's exit status" 1
+: >"$SCRATCH/pids"
+RUN_PATH=$BIN:$PATH start FAKE_KUBECTL_MODE=hang FAKE_PIDS="$SCRATCH/pids" -- onboard -n shop --live
+shows "the checks run on the worker thread" "kubectl get"
+keys Escape
+shows "Esc stops the checks" "Checks stopped: r checks the rest"
+keys q
+ended "quit after the checks were stopped" 0
+
 # ---- every batch walk, walked in the TUI ('a' takes the answers given): the same transcript ----
 while read -r flow expect rest; do
 	case $flow in '' | '#'*) continue ;; esac
