@@ -120,7 +120,7 @@ static const char options_help[] =
 	"  --live               read the cluster through kubectl and istioctl (read-only)\n"
 	"  --context NAME       kubeconfig context for --live and snapshot\n"
 	"  --kubeconfig FILE    kubeconfig file for --live and snapshot\n"
-	"  --timeout SECONDS    per kubectl/istioctl call (default 10)\n"
+	"  --timeout SECONDS    per kubectl/istioctl call and HTTP request (default 10)\n"
 	"  -o, --output DIR     where snapshot writes\n"
 	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
 	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"

@@ -427,6 +427,11 @@ void cluster_set_envoy_admin(struct cluster *c, const char *url)
 	c->envoy_admin = url ? xstrdup(url) : NULL;
 }
 
+const char *cluster_envoy_admin(const struct cluster *c)
+{
+	return c->envoy_admin;
+}
+
 void cluster_set_prometheus(struct cluster *c, const char *url)
 {
 	free(c->prometheus);

@@ -123,6 +123,8 @@ json_t *cluster_memo(struct cluster *c, const char *key, cluster_loader load, vo
 
 /* Where the admin API of the pod asked about answers (--envoy-admin URL), or NULL. */
 void cluster_set_envoy_admin(struct cluster *c, const char *url);
+/* That URL, or NULL: a probe may then ask the port without a pod name. */
+const char *cluster_envoy_admin(const struct cluster *c);
 /* A Prometheus base URL (--prometheus), or NULL. */
 void cluster_set_prometheus(struct cluster *c, const char *url);
 const char *cluster_prometheus(const struct cluster *c);

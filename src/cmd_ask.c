@@ -16,6 +16,7 @@
 #include "line.h"
 #include "onboard.h"
 #include "session.h"
+#include "source_live.h"
 
 /* Evidence lines shown under an answer; why shows them all. */
 #define SHOWN_EVIDENCE 3
@@ -618,48 +619,42 @@ static bool ask_inputs(struct ask *a)
 
 /* ---- onboarding on the prompt ---- */
 
-static int onboard_loop(struct ask *a, const char *ns)
+/* The checklist item by item: what the cluster and --answer decide is shown, the rest asked. */
+static void onboard_loop(struct ask *a, struct onboard *ob)
 {
-	struct onboard ob;
-	onboard_init(&ob, ns, a->c->o.service);
-	a->ob = &ob;
-	int rc = 0;
 	bool ended = false;
-	printf("Onboarding %s%s%s into the mesh: %zu items.\n", ns, a->c->o.service ? "/" : "",
-	       a->c->o.service ? a->c->o.service : "", ob.n);
-	for (size_t i = 0; i < ob.n && !ended; i++) {
-		struct ob_result *r = &ob.v[i];
+	a->ob = ob;
+	printf("Onboarding %s%s%s into the mesh: %zu items.\n", ob->ns, ob->service ? "/" : "",
+	       ob->service ? ob->service : "", ob->n);
+	if (a->cluster && a->c->o.live)
+		live_prefetch(a->cluster, live_kinds());
+	for (size_t i = 0; i < ob->n && !ended; i++) {
+		struct ob_result *r = &ob->v[i];
 		char *err = NULL;
 		line_busy(a->in, true);
-		onboard_check(&ob, i, a->cluster);
+		onboard_check(ob, i, a->cluster);
 		line_busy(a->in, false);
-		/* --answer ITEM=CHOICE decides what the cluster could not */
-		for (size_t k = 0; r->status == OB_ASK && k < a->c->o.answer.n; k++) {
-			const char *s = a->c->o.answer.v[k], *eq = strchr(s, '=');
-			if (strlen(r->id) == (size_t)(eq - s) && strncmp(s, r->id, (size_t)(eq - s)) == 0)
-				onboard_answer(&ob, r->id, eq + 1, &err);
-		}
+		/* --answer ITEM=CHOICE decides, as in onboard --batch (checked before) */
+		onboard_apply(ob, &a->c->o.answer, (int)i, &err);
 		free(err);
 		err = NULL;
-		printf("\n%s%2zu. %s%s  ", bold(a), i + 1, r->title, reset(a));
-		if (r->status != OB_ASK) {
-			printf("%s\n    ", ob_status_name(r->status));
-			say(r->reason ? r->reason : "");
-			printf("\n");
+		int width = line_width(a->in);
+		printf("\n%s%2zu. %s:%s %s\n", bold(a), i + 1, r->title, reset(a),
+		       r->status == OB_ASK ? "?" : ob_status_name(r->status));
+		if (r->reason)
+			wrap(stdout, r->reason, 4, width);
+		if (r->status != OB_ASK)
 			continue;
-		}
 		a->at = AT_ITEM;
 		a->item = i;
-		printf("\n    ");
-		if (r->reason) {
-			say(r->reason);
-			printf("\n    ");
+		fputs(bold(a), stdout);
+		wrap(stdout, r->question, 4, width);
+		fputs(reset(a), stdout);
+		for (size_t k = 0; k < r->nchoices; k++) {
+			printf("  %2zu) %s%-10s%s ", k + 1, bold(a), r->choices[k].id, reset(a));
+			say(r->choices[k].label);
+			printf("\n");
 		}
-		say(r->question);
-		printf("\n");
-		for (size_t k = 0; k < r->nchoices; k++)
-			printf("  %2zu) %s%-10s%s %s\n", k + 1, bold(a), r->choices[k].id, reset(a),
-			       r->choices[k].label);
 		while (r->status == OB_ASK) {
 			char *line = ask_line(a, r->id);
 			if (!line) {
@@ -669,7 +664,7 @@ static int onboard_loop(struct ask *a, const char *ns)
 			int k = pick(line, r->nchoices, item_choice_id, r);
 			bool known = true;
 			if (k >= 0)
-				onboard_answer(&ob, r->id, r->choices[k].id, &err);
+				onboard_answer(ob, r->id, r->choices[k].id, &err);
 			else if (*line && run_command(a, line, &known) == C_QUIT)
 				ended = true;
 			if (!known)
@@ -682,14 +677,11 @@ static int onboard_loop(struct ask *a, const char *ns)
 				break;
 		}
 		if (r->status != OB_ASK)
-			printf("    %s\n", ob_status_name(r->status));
+			printf("    -> %s\n", ob_status_name(r->status));
 	}
 	printf("\n");
-	onboard_report(&a->out, &ob);
-	rc = 0;
-	onboard_free(&ob);
+	onboard_report(&a->out, ob);
 	a->ob = NULL;
-	return rc;
 }
 
 /* ---- the command ---- */
@@ -705,8 +697,9 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 				   "give --answers a file, not '-'");
 	if (onboarding && !c->o.ns)
 		return usage_error("ask onboard needs -n NAMESPACE");
-	if (c->o.format != FMT_TEXT && !onboarding)
-		return usage_error("ask talks in text; for JSON use run --format json or save");
+	struct onboard ob = {0};
+	if (c->o.format != FMT_TEXT)
+		return usage_error("ask talks in text; for JSON use run (or onboard) --batch --format json");
 	struct ask a = {0};
 	a.c = c;
 	a.out = c->out;
@@ -718,18 +711,18 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		goto out;
 	rc = 2;
 	char *err = NULL;
-	if (a.p.flow) {
-		/* the inputs given are checked before anything is asked */
-		struct walk w;
-		walk_init(&w, c->kb, a.p.flow);
-		bool ok = walk_preset(&c->o, &a.p.file_inputs, c->o.answers_file, &w, &err);
-		walk_free(&w);
-		if (!ok) {
-			rc = usage_error("%s", err);
+	if (onboarding) {
+		onboard_init(&ob, c->o.ns, c->o.service);
+		if (!onboard_apply(&ob, &c->o.answer, -1, &err)) {
+			rc = usage_error("--answer: %s", err);
 			free(err);
 			goto out;
 		}
 	}
+	/* the inputs given are checked before anything is asked */
+	if (a.p.flow && (rc = preset_check(c, &a.p, a.p.flow)) >= 0)
+		goto out;
+	rc = 2;
 	bool failed;
 	a.cluster = open_cluster_opt(c, &failed);
 	if (failed)
@@ -739,7 +732,8 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 	free(history);
 	rc = 0;
 	if (onboarding) {
-		rc = onboard_loop(&a, c->o.ns);
+		ob.source = session_source_label(c);
+		onboard_loop(&a, &ob);
 		goto out;
 	}
 	const struct mm_flow *f = a.p.flow ? a.p.flow : choose_flow(&a);
@@ -758,6 +752,8 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 	if (ask_inputs(&a))
 		rc = walk_loop(&a);
 out:
+	if (onboarding)
+		onboard_free(&ob);
 	line_close(a.in);
 	if (a.walking)
 		walk_free(&a.w);

@@ -622,7 +622,10 @@ int cmd_logs(struct ctx *c, int argc, char **argv)
 		return usage_error(
 		    "--pod reads the log through the cluster: add --live or --snapshot DIR");
 	bool failed = false;
-	struct cluster *cl = c->o.pod ? open_cluster(c) : open_cluster_opt(c, &failed);
+	/* the log format comes from a real cluster state only, not from --prometheus alone */
+	struct cluster *cl = c->o.pod                         ? open_cluster(c)
+			     : c->o.snapshot || c->o.live ? open_cluster_opt(c, &failed)
+							  : NULL;
 	if ((c->o.pod && !cl) || failed)
 		return 2;
 	struct al_parser p;

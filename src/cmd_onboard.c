@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cluster.h"
 #include "onboard.h"
+#include "session.h"
 #include "source_live.h"
 #include "tui.h"
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cluster.h"
 #include "datadir.h"
+#include "session.h"
 #include "transcript.h"
 #include "tui.h"
 
@@ -71,29 +72,6 @@ static void session_use(struct ctx *c, json_t *s, const char **answers_file)
 			sl_add(&c->o.answer, json_string_value(json_array_get(a, i)));
 }
 
-char *session_source_label(const struct ctx *c)
-{
-	if (c->o.live)
-		return xasprintf("live%s%s", c->o.context ? " " : "",
-				 c->o.context ? c->o.context : "");
-	if (!c->o.snapshot)
-		return xstrdup("no cluster");
-	/* the last two parts of the path: "demo/snapshot", "snapshots/healthy" */
-	char *p = xstrdup(c->o.snapshot);
-	size_t n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
-	const char *base = p;
-	for (int parts = 0; n-- > 0;)
-		if (p[n] == '/' && ++parts == 2) {
-			base = p + n + 1;
-			break;
-		}
-	char *s = xasprintf("snapshot %s", base);
-	free(p);
-	return s;
-}
-
 /* The saved session, or NULL after saying why. */
 static json_t *load_saved(void)
 {
@@ -112,22 +90,11 @@ static json_t *load_saved(void)
 	return j;
 }
 
-/* --answer NODE=CHOICE into a.user. */
-static void user_answers(const struct ctx *c, struct answers *a)
-{
-	for (size_t i = 0; i < c->o.answer.n; i++) {
-		const char *eq = strchr(c->o.answer.v[i], '=');
-		char *node = xstrndup(c->o.answer.v[i], (size_t)(eq - c->o.answer.v[i]));
-		kv_set(&a->user, node, eq + 1);
-		free(node);
-	}
-}
-
 static int tui_session(struct ctx *c, const char *flow_id, const char *answers_file)
 {
 	struct tui_setup s = {0};
 	s.c = c;
-	char *file_flow = NULL, *err = NULL, *label = NULL;
+	char *label = NULL;
 	int rc = 2;
 	if (c->o.resume) {
 		if (flow_id) {
@@ -143,44 +110,18 @@ static int tui_session(struct ctx *c, const char *flow_id, const char *answers_f
 				 "give --answers a file, not '-'");
 		goto out;
 	}
-	struct mm_errors errs = {0};
-	if (answers_file && !answers_load(answers_file, &s.answers, &s.file_inputs, &file_flow,
-					  &errs)) {
-		errs_print(&errs, stderr);
-		errs_free(&errs);
+	struct prepared p = {0};
+	rc = prepare(c, flow_id, answers_file, &p);
+	/* a resumed session walks its own flow, whatever the answers file is a walk of */
+	s.flow = s.resume ? NULL : p.flow;
+	s.answers = p.answers;
+	s.file_inputs = p.file_inputs;
+	free(p.file_flow);
+	if (rc < 0 && s.flow)
+		rc = preset_check(c, &p, s.flow);
+	if (rc >= 0)
 		goto out;
-	}
-	if (flow_id && file_flow && strcmp(flow_id, file_flow) != 0) {
-		rc = usage_error("%s is a walk of flow '%s', not '%s'", answers_file, file_flow,
-				 flow_id);
-		goto out;
-	}
-	if (!flow_id && !s.resume)
-		flow_id = file_flow;
-	if (flow_id && !(s.flow = kb_flow(c->kb, flow_id))) {
-		rc = usage_error("no flow '%s' (see meshmedic list)", flow_id);
-		goto out;
-	}
-	user_answers(c, &s.answers);
-	if (!answers_check(&s.answers.user, c->kb, &err)) {
-		rc = usage_error("--answer: %s", err);
-		goto out;
-	}
-	if (!answers_check(&s.answers.file, c->kb, &err)) {
-		rc = usage_error("%s: %s", answers_file, err);
-		goto out;
-	}
-	if (s.flow) {
-		/* the inputs given are checked before the screen opens, as batch mode does */
-		struct walk w;
-		walk_init(&w, c->kb, s.flow);
-		bool ok = preset_apply(&s, s.flow, &w, &err);
-		walk_free(&w);
-		if (!ok) {
-			rc = usage_error("%s", err);
-			goto out;
-		}
-	}
+	rc = 2;
 	bool failed;
 	s.cluster = open_cluster_opt(c, &failed);
 	if (failed)
@@ -196,8 +137,6 @@ out:
 	answers_free(&s.answers);
 	kv_free(&s.file_inputs);
 	free(label);
-	free(file_flow);
-	free(err);
 	return rc;
 }
 

@@ -152,25 +152,3 @@ void envoy_header_limit(json_t *config_dump, struct envoy_header_limit *out)
 	memset(out, 0, sizeof(*out));
 	find_hcm(config_dump, out);
 }
-
-/* The cluster keeps no getter for the URL: it is kept as a session document under this key. */
-#define ADMIN_URL_KEY "envoy/--envoy-admin"
-
-static json_t *url_doc(struct cluster *c, void *arg, char **reason)
-{
-	if (arg)
-		return json_string(arg);
-	*reason = xstrdup("no --envoy-admin URL");
-	return NULL;
-}
-
-void envoy_admin_use(struct cluster *c, const char *url)
-{
-	cluster_set_envoy_admin(c, url);
-	cluster_memo(c, ADMIN_URL_KEY, url_doc, (void *)url, NULL);
-}
-
-const char *envoy_admin_url(struct cluster *c)
-{
-	return json_string_value(cluster_memo(c, ADMIN_URL_KEY, url_doc, NULL, NULL));
-}

@@ -21,15 +21,6 @@ bool envoy_doc_known(const char *doc);
 /* GET a document from an admin base URL ("http://127.0.0.1:15000"); parsed, or NULL with *reason. */
 json_t *envoy_fetch(const char *base_url, const char *doc, int timeout_ms, char **reason);
 
-struct cluster;
-/*
- * Send every pod's admin requests to one port the user opened (--envoy-admin
- * URL; cluster_set_envoy_admin), and remember it for envoy_admin_url. Call
- * it once, before any probe runs.
- */
-void envoy_admin_use(struct cluster *c, const char *url);
-/* The URL envoy_admin_use recorded, or NULL: a probe may ask that port without a pod name. */
-const char *envoy_admin_url(struct cluster *c);
 
 /* server_info's state: "LIVE", "DRAINING", "PRE_INITIALIZING", "INITIALIZING", or NULL. */
 const char *envoy_state(json_t *server_info);

@@ -24,7 +24,7 @@ static const char *envoy_of(const struct probe_ctx *x)
 static json_t *pod_doc(const struct probe_ctx *x, struct probe_result *r, const char *doc)
 {
 	const char *ns = probe_in(x, "namespace"), *pod = probe_in(x, "pod"), *why = NULL;
-	if (!pod && !envoy_admin_url(x->cluster)) {
+	if (!pod && !cluster_envoy_admin(x->cluster)) {
 		probe_unknown(r, "no pod given (--set pod=NAME) whose Envoy to ask");
 		return NULL;
 	}

@@ -97,6 +97,19 @@ bool walk_preset(const struct opts *o, const struct kvlist *file_inputs, const c
 	return true;
 }
 
+int preset_check(const struct ctx *c, const struct prepared *p, const struct mm_flow *f)
+{
+	struct walk w;
+	char *err = NULL;
+	walk_init(&w, c->kb, f);
+	int rc = walk_preset(&c->o, &p->file_inputs, p->answers_file, &w, &err)
+			 ? -1
+			 : usage_error("%s", err);
+	walk_free(&w);
+	free(err);
+	return rc;
+}
+
 bool walk_inputs_complete(const struct walk *w, const struct mm_input **missing)
 {
 	const struct mm_flow *f = w->start_flow;
@@ -235,4 +248,27 @@ bool save_walk(const struct walk *w, const char *name, char **msg)
 	free(md);
 	free(base);
 	return ok;
+}
+
+char *session_source_label(const struct ctx *c)
+{
+	if (c->o.live)
+		return xasprintf("live%s%s", c->o.context ? " " : "",
+				 c->o.context ? c->o.context : "");
+	if (!c->o.snapshot)
+		return xstrdup("no cluster");
+	/* the last two parts of the path: "demo/snapshot", "snapshots/healthy" */
+	char *p = xstrdup(c->o.snapshot);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	const char *base = p;
+	for (int parts = 0; n-- > 0;)
+		if (p[n] == '/' && ++parts == 2) {
+			base = p + n + 1;
+			break;
+		}
+	char *s = xasprintf("snapshot %s", base);
+	free(p);
+	return s;
 }

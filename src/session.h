@@ -36,6 +36,9 @@ void prepared_free(struct prepared *p);
 bool walk_preset(const struct opts *o, const struct kvlist *file_inputs, const char *file_name,
 		 struct walk *w, char **err);
 
+/* The same check before a session opens: -1 when fine, else 2 after printing why. */
+int preset_check(const struct ctx *c, const struct prepared *p, const struct mm_flow *f);
+
 /* Whether every required input of the walk's flow is set; else *missing names the first. */
 bool walk_inputs_complete(const struct walk *w, const struct mm_input **missing);
 
@@ -44,6 +47,9 @@ const char *input_kind(const struct mm_input *in);
 
 /* The names of a kind in ns (all namespaces for "Namespace"), sorted, each once. */
 void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
+
+/* "snapshot NAME", "live CONTEXT", "no cluster": where the session reads the cluster. New string. */
+char *session_source_label(const struct ctx *c);
 
 /* $XDG_STATE_HOME/meshmedic/FILE (by default ~/.local/state/...), or NULL. New string. */
 char *state_path(const char *file);

@@ -103,7 +103,7 @@ struct cluster *open_cluster_opt(struct ctx *c, bool *failed)
 		cluster_set_source(cl, &no_state);
 	}
 	if (c->o.envoy_admin)
-		envoy_admin_use(cl, c->o.envoy_admin);
+		cluster_set_envoy_admin(cl, c->o.envoy_admin);
 	cluster_set_prometheus(cl, c->o.prometheus);
 	/* --timeout bounds each HTTP request as it bounds each kubectl call */
 	if (c->o.timeout_s > 0)

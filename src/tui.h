@@ -46,8 +46,6 @@ int tui_run(struct tui_setup *s);
 struct onboard;
 /* The onboarding checklist's session (cmd_tui.c): its exit status is the checklist's. */
 int tui_onboard(struct ctx *c, struct cluster *cluster, struct onboard *o);
-/* "snapshot NAME", "live CONTEXT", "no cluster": where the session reads the cluster. New string. */
-char *session_source_label(const struct ctx *c);
 
 /* ---- the session ---- */
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "onboard.h"
+#include "session.h"
 #include "tui.h"
 
 /* ---- checking, on the worker thread ---- */
@@ -256,37 +257,36 @@ static int key_resume(struct tui *t)
 	return K_DONE;
 }
 
+static void print_report(FILE *fp, void *arg)
+{
+	struct out o = {fp, FMT_MARKDOWN, false};
+	onboard_report(&o, arg);
+}
+
 static void save_done(struct tui *t, const char *value)
 {
-	int fd = *value ? open(value, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!*value) {
+	char *err = NULL;
+	if (!*value)
 		tui_msg(t, false, "not saved");
-		return;
-	}
-	if (fp) {
-		struct out o = {fp, FMT_MARKDOWN, false};
-		onboard_report(&o, t->ob);
-	}
-	if (!fp || fclose(fp) != 0) {
-		tui_msg(t, true, "cannot write %s: %s (s to try another name)", value,
-		        strerror(errno));
-		if (fd >= 0 && !fp)
-			close(fd);
-		return;
-	}
-	tui_msg(t, false, "Saved the report as %s", value);
+	else if (access(value, F_OK) == 0)
+		tui_msg(t, true, "%s exists: choose another name (s)", value);
+	else if (write_new(value, print_report, t->ob, &err))
+		tui_msg(t, false, "Saved the report as %s", value);
+	else
+		tui_msg(t, true, "%s (s to try another name)", err);
+	free(err);
 }
 
 static int key_save(struct tui *t)
 {
-	char *name = xasprintf("meshmedic-onboard-%s.md", t->ob->ns);
-	for (int n = 2; access(name, F_OK) == 0; n++) {
-		free(name);
-		name = xasprintf("meshmedic-onboard-%s-%d.md", t->ob->ns, n);
-	}
-	tui_prompt(t, "Save the report (Markdown) as:", name, save_done);
+	static const char *const suffixes[] = {".md", NULL};
+	char *base = xasprintf("meshmedic-onboard-%s", t->ob->ns);
+	char *name = free_name(base, suffixes);
+	char *path = xasprintf("%s.md", name);
+	tui_prompt(t, "Save the report (Markdown) as:", path, save_done);
+	free(path);
 	free(name);
+	free(base);
 	return K_DONE;
 }
 

@@ -134,6 +134,26 @@ ask_pipe "an unanswered question leaves no colour in a pipe" 0 '' "${Q503[@]}"
 if grep -q $'\033' "$SCRATCH/out"; then not_ok "no escape sequences off a terminal" "$SCRATCH/out"; else
 	ok "no escape sequences off a terminal"; fi
 
+# ---- onboarding on the prompt: the same report as onboard --batch ----
+OB=$TOP_SRCDIR/tests/data/snapshots/onboard-ready
+"$MESHMEDIC" onboard -n shop --snapshot "$OB" --batch --answer http10=no --answer header-case=yes \
+	--answer retries=no >"$SCRATCH/batch-report" 2>&1 || true
+ask_pipe "ask onboard: the asked items answered by number, id and prefix" 0 '1\nyes\nn\n' \
+	onboard -n shop --snapshot "$OB" &&
+	has "http10> 1" "header-case> yes" "retries> n" " 3. HTTP/1.0 clients: ?" \
+		" 1. Sidecar injection: pass"
+sed -n '/^Onboarding checklist:/,$p' "$SCRATCH/out" >"$SCRATCH/ask-report"
+check "ask onboard ends with the report of onboard --batch given the same answers" \
+	"$SCRATCH/batch-report" "$SCRATCH/ask-report"
+ask_pipe "ask onboard: --answer decides an item before it is asked" 0 'no\nno\n' \
+	onboard -n shop --snapshot "$OB" --answer http10=yes &&
+	has " 3. HTTP/1.0 clients: fail" "header-case> no" "retries> no"
+ask_pipe "ask onboard: a bad --answer is exit 2 before anything runs" 2 '' onboard -n shop \
+	--answer nosuch=no && has "meshmedic: --answer: "
+ask_pipe "ask onboard: why and help at an item" 0 'why\nhelp\nquit\n' onboard -n shop \
+	--snapshot "$OB" && has "  http10: no container here runs a known HTTP/1.0 client" \
+	"  quit           end the session (Ctrl-D too)"
+
 # ---- at a terminal (tmux) ----
 if [ -z "${TMUX_BIN:-}" ]; then
 	ok "terminal cases # SKIP tmux not found"
@@ -205,6 +225,16 @@ keys C-c
 settle "503 flag>"
 keys C-d
 ended "Ctrl-D after a cancelled probe" 0
+
+start -- ask onboard -n shop --snapshot "$OB"
+settle "http10>"
+keys 1 Enter
+settle "header-case>"
+keys u n Tab
+shows "ask onboard: Tab completes an item's choice" "header-case> unsure"
+keys Enter n o Enter
+shows "ask onboard: the report at the end" "12 pass, 1 warn, 0 fail"
+ended "ask onboard ends after the report" 0
 
 start -- ask 503 --snapshot "$DEMO" -n bookinfo --set service=reviews
 settle "503 flag>"

@@ -238,23 +238,23 @@ static void test_prom_flag(void)
 	nchoices = 0;
 }
 
-/* --envoy-admin without a pod: the port answers; without the URL recorded, a pod is needed. */
+/* --envoy-admin without a pod: the port answers; without a URL, a pod is needed. */
 static void test_admin_no_pod(const char *url)
 {
 	const char *pod = inputs[2][1];
 	inputs[2][1] = NULL;
 	struct cluster *c = cluster_new();
-	envoy_admin_use(c, url);
-	ok(envoy_admin_url(c) && strcmp(envoy_admin_url(c), url) == 0, "the admin URL is recorded");
+	cluster_set_envoy_admin(c, url);
+	ok(cluster_envoy_admin(c) && strcmp(cluster_envoy_admin(c), url) == 0,
+	   "the admin URL is recorded");
 	expect_probe(c, "envoy-live", "live", "Envoy of the --envoy-admin port: server_info state LIVE",
 		     "no pod: the --envoy-admin port answers");
 	expect_probe(c, "envoy-overflow", "yes", "40 x upstream_rq_pending_overflow",
 		     "no pod: the overflow counters of the port");
 	cluster_free(c);
 	c = cluster_new();
-	cluster_set_envoy_admin(c, url);
-	ok(!envoy_admin_url(c), "nothing recorded without envoy_admin_use");
-	expect_probe(c, "envoy-live", "?", "no pod given", "no pod and no recorded URL: a pod is asked for");
+	ok(!cluster_envoy_admin(c), "no URL unless one is given");
+	expect_probe(c, "envoy-live", "?", "no pod given", "no pod and no URL: a pod is asked for");
 	cluster_free(c);
 	inputs[2][1] = pod;
 }
