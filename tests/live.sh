@@ -398,6 +398,10 @@ live_walk "run 426 --live: the HTTP version comes from the caller's istio-proxy 
 	"-> http10  HTTP/1.0 (or HTTP/0.9)  [probe]" \
 	"HTTP/1.0 or HTTP/0.9 on 4 of 4 426 responses to reviews in the log of $PP" \
 	"DIAGNOSIS  http10-client" -- 426 --set service=reviews --set pod=$PP --answer caller-client=no
+live_walk "run 503 --live: the response flag comes from the caller's istio-proxy log" \
+	"-> UO  UO - upstream overflow (circuit breaker)  [probe]" \
+	"UO on 3 of 3 failing requests to reviews in the log of $PP" \
+	"DIAGNOSIS  circuit-breaker-overflow" -- 503 --set service=reviews --set pod=$PP
 live_walk "run 431 --live: whether and who answered 431, from the same log" \
 	"-> yes  Yes, a sidecar or gateway logs the 431  [probe]" \
 	"-> size  Envoy: headers too large (http1.headers_too_large)  [probe]" \
