@@ -108,7 +108,13 @@ static void caller_http10(const struct probe_ctx *x, struct probe_result *r)
 				answer(r, "yes", "container %s of %s runs %s: %s",
 				       name ? name : "?", p->name, image, http10_clients[k].why);
 	}
-	if (!r->choice)
+	/* the choice reads "No, or not sure": the next question reads the protocol itself */
+	if (!r->choice && probe_has_choice(x, "no"))
+		answer(r, "no",
+		       "the images of %s (%s) are not known to send HTTP/1.0; the access log "
+		       "shows the protocol of each request",
+		       p->name, seen.len ? seen.s : "none");
+	else if (!r->choice)
 		unknown(r,
 		        "the images of %s (%s) are not known to send HTTP/1.0; the access log "
 		        "shows the protocol of each request",
