@@ -28,8 +28,9 @@ static const struct command commands[] = {
 	 "completes choices, inputs (namespaces, services, pods) and the commands help, why,\n"
 	 "back, path, save and quit. History is kept in $XDG_STATE_HOME/meshmedic/history.\n"
 	 "Ctrl-C cancels a running probe, Ctrl-D ends the session. When standard input is not\n"
-	 "a terminal, answers are read line by line from it (for runbooks). 'ask onboard -n NS'\n"
-	 "runs the onboarding checklist on the prompt.\n"
+	 "a terminal (a runbook), one answer is read per line ('#' lines are comments) and\n"
+	 "echoed after its prompt; only required inputs that --set left out are asked.\n"
+	 "'ask onboard -n NS' runs the onboarding checklist on the prompt.\n"
 	 "Exit status: 0 (the session ended), 2 usage error.\n",
 	 true, cmd_ask},
 	{"onboard", "-n NAMESPACE [--service NAME] [--batch]",
@@ -38,7 +39,8 @@ static const struct command commands[] = {
 	 "the mesh, item by item, from the cluster state (--snapshot, --live); what the cluster\n"
 	 "cannot show is asked (on a terminal) or taken from --answer ITEM=CHOICE. Each item\n"
 	 "ends pass, warn or fail with the reason, the evidence and the fix. On a terminal it\n"
-	 "opens the full-screen checklist; --batch (or no terminal) prints the report.\n"
+	 "opens the full-screen checklist; --batch, --format json|markdown or no terminal\n"
+	 "prints the readiness report instead.\n"
 	 "Exit status: 0 nothing fails, 1 something to fix, 2 error.\n",
 	 true, cmd_onboard},
 	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,
