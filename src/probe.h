@@ -40,6 +40,12 @@ struct probe {
 	void (*run)(const struct probe_ctx *ctx, struct probe_result *out);
 };
 
+/* A family file's table entry: PROBE("id", fn, "input", ..., NULL) defines probe_fn. */
+#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
+/* The same with a one-line summary of what the probe reads. */
+#define PROBE_SUMMARY(id, fn, summary, ...)                                                        \
+	static const struct probe probe_##fn = {id, {__VA_ARGS__}, summary, fn}
+
 /*
  * Every probe, in families: each probes_*.c file exports one NULL-terminated
  * array, listed in probe.c. Returns a NULL-terminated list (built once).

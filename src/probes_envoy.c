@@ -143,7 +143,6 @@ static void envoy_header_limit_p(const struct probe_ctx *x, struct probe_result 
 			     envoy_of(x), h.min_kb, h.max_kb, h.set, h.managers);
 }
 
-#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("envoy-live", envoy_live, "namespace", "pod", NULL);
 PROBE("envoy-overflow", envoy_overflow, "namespace", "service", "pod", NULL);
 PROBE("envoy-endpoints", envoy_endpoints_p, "namespace", "service", "pod", NULL);

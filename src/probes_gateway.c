@@ -500,7 +500,6 @@ static void mesh_binding(const struct probe_ctx *x, struct probe_result *r)
 	free(host);
 }
 
-#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("request-entry", entry, "namespace", "host", "gateway", NULL);
 PROBE("gateway-for-host", for_host, "namespace", "host", "gateway", NULL);
 PROBE("gateway-workload", workload, "namespace", "host", "gateway", NULL);

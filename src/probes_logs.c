@@ -744,23 +744,25 @@ static void log_431_who(const struct probe_ctx *x, struct probe_result *r)
 	gather_free(&g);
 }
 
-#define PROBE(id, fn, summary, ...)                                                                \
-	static const struct probe probe_##fn = {id, {__VA_ARGS__}, summary, fn}
-PROBE("log-flag", log_flag,
-      "the response flag of the failing requests to the service, from the callers' access logs "
-      "(or Prometheus)",
-      "namespace", "service", "pod", NULL);
-PROBE("log-server-flag", log_server_flag,
-      "the response flag of the failing requests, from the service's own sidecars' access logs",
-      "namespace", "service", NULL);
-PROBE("log-426-version", log_426_version,
-      "the HTTP version of the requests answered 426, from the access logs on their path",
-      "namespace", "service", "pod", NULL);
-PROBE("log-431", log_431, "whether the access logs on the request's path record 431 responses",
-      "namespace", "service", "pod", NULL);
-PROBE("log-431-who", log_431_who,
-      "who answered 431 (Envoy's size or count limit, or the upstream), from the access logs",
-      "namespace", "service", "pod", NULL);
+PROBE_SUMMARY(
+    "log-flag", log_flag,
+    "the response flag of the failing requests to the service, from the callers' access logs "
+    "(or Prometheus)",
+    "namespace", "service", "pod", NULL);
+PROBE_SUMMARY(
+    "log-server-flag", log_server_flag,
+    "the response flag of the failing requests, from the service's own sidecars' access logs",
+    "namespace", "service", NULL);
+PROBE_SUMMARY("log-426-version", log_426_version,
+              "the HTTP version of the requests answered 426, from the access logs on their path",
+              "namespace", "service", "pod", NULL);
+PROBE_SUMMARY("log-431", log_431,
+              "whether the access logs on the request's path record 431 responses", "namespace",
+              "service", "pod", NULL);
+PROBE_SUMMARY(
+    "log-431-who", log_431_who,
+    "who answered 431 (Envoy's size or count limit, or the upstream), from the access logs",
+    "namespace", "service", "pod", NULL);
 
 const struct probe *const probes_logs[] = {
     &probe_log_flag, &probe_log_server_flag, &probe_log_426_version,

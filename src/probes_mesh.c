@@ -371,7 +371,6 @@ static void pod_age(const struct probe_ctx *x, struct probe_result *r)
 			   "labelled after it started is not recorded");
 }
 
-#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("control-plane", control_plane, NULL);
 PROBE("service-headless", service_headless_p, "namespace", "service", NULL);
 PROBE("server-sidecar", server_sidecar, "namespace", "service", NULL);

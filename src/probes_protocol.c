@@ -108,17 +108,17 @@ static void caller_http10(const struct probe_ctx *x, struct probe_result *r)
 				answer(r, "yes", "container %s of %s runs %s: %s",
 				       name ? name : "?", p->name, image, http10_clients[k].why);
 	}
-	/* the choice reads "No, or not sure": the next question reads the protocol itself */
-	if (!r->choice && probe_has_choice(x, "no"))
-		answer(r, "no",
-		       "the images of %s (%s) are not known to send HTTP/1.0; the access log "
-		       "shows the protocol of each request",
-		       p->name, seen.len ? seen.s : "none");
-	else if (!r->choice)
-		unknown(r,
-		        "the images of %s (%s) are not known to send HTTP/1.0; the access log "
-		        "shows the protocol of each request",
-		        p->name, seen.len ? seen.s : "none");
+	if (!r->choice) {
+		char *why = xasprintf("the images of %s (%s) are not known to send HTTP/1.0; the "
+				      "access log shows the protocol of each request",
+				      p->name, seen.len ? seen.s : "none");
+		/* the choice reads "No, or not sure": the next question reads the protocol itself */
+		if (probe_has_choice(x, "no"))
+			answer(r, "no", "%s", why);
+		else
+			unknown(r, "%s", why);
+		free(why);
+	}
 	sb_free(&seen);
 }
 
@@ -582,7 +582,6 @@ static void istiod_conflicts(const struct probe_ctx *x, struct probe_result *r)
 	                  "istiod's log shows no conflict, push error or rejected configuration");
 }
 
-#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("caller-http10-client", caller_http10, "namespace", "pod", NULL);
 PROBE("http10-enabled", http10_enabled, "namespace", "pod", NULL);
 PROBE("service-port-protocol", port_protocol, "namespace", "service", NULL);

@@ -484,7 +484,6 @@ static void vs_weighted(const struct probe_ctx *x, struct probe_result *r)
 	free(fqdn);
 }
 
-#define PROBE(id, fn, ...) static const struct probe probe_##fn = {id, {__VA_ARGS__}, NULL, fn}
 PROBE("rule-kind", rule_kind, "namespace", "service", "pod", NULL);
 PROBE("port-protocol", port_protocol, "namespace", "service", NULL);
 PROBE("rule-host", rule_host, "namespace", "service", NULL);

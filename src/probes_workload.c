@@ -568,23 +568,23 @@ static void port_protocol(const struct probe_ctx *x, struct probe_result *r)
 
 /* Compound literals at file scope have static storage: one table, no names to repeat. */
 /* clang-format off */
-#define PROBE(id, fn, ...) &(const struct probe){id, {__VA_ARGS__}, NULL, fn}
+#define ENTRY(id, fn, ...) &(const struct probe){id, {__VA_ARGS__}, NULL, fn}
 
 const struct probe *const probes_workload[] = {
-	PROBE("crash-container", crash_container, "namespace", "pod", NULL),
-	PROBE("istio-init-failure", init_failure, "namespace", "pod", NULL),
-	PROBE("proxy-failure", proxy_failure, "namespace", "pod", NULL),
-	PROBE("app-failure", app_failure, "namespace", "pod", NULL),
-	PROBE("probe-mtls", probe_mtls, "namespace", "pod", NULL),
-	PROBE("app-exit-log", app_exit_log, "namespace", "pod", NULL),
-	PROBE("hold-app", hold_app, "namespace", "pod", NULL),
-	PROBE("traffic-kind", traffic_kind, "namespace", "service", NULL),
-	PROBE("citadel-running", citadel_running, NULL),
-	PROBE("ingress-exposure", ingress_exposure, "namespace", "service", NULL),
-	PROBE("dns-capture", dns_capture, "namespace", "service", NULL),
-	PROBE("client-resolver", client_resolver, "namespace", "service", NULL),
-	PROBE("statefulset-service", statefulset_service, "namespace", "service", NULL),
-	PROBE("port-protocol", port_protocol, "namespace", "service", NULL),
+	ENTRY("crash-container", crash_container, "namespace", "pod", NULL),
+	ENTRY("istio-init-failure", init_failure, "namespace", "pod", NULL),
+	ENTRY("proxy-failure", proxy_failure, "namespace", "pod", NULL),
+	ENTRY("app-failure", app_failure, "namespace", "pod", NULL),
+	ENTRY("probe-mtls", probe_mtls, "namespace", "pod", NULL),
+	ENTRY("app-exit-log", app_exit_log, "namespace", "pod", NULL),
+	ENTRY("hold-app", hold_app, "namespace", "pod", NULL),
+	ENTRY("traffic-kind", traffic_kind, "namespace", "service", NULL),
+	ENTRY("citadel-running", citadel_running, NULL),
+	ENTRY("ingress-exposure", ingress_exposure, "namespace", "service", NULL),
+	ENTRY("dns-capture", dns_capture, "namespace", "service", NULL),
+	ENTRY("client-resolver", client_resolver, "namespace", "service", NULL),
+	ENTRY("statefulset-service", statefulset_service, "namespace", "service", NULL),
+	ENTRY("port-protocol", port_protocol, "namespace", "service", NULL),
 	NULL,
 };
 /* clang-format on */
