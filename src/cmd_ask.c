@@ -40,7 +40,7 @@ struct ask {
 	/* the node gone back to: the person answers it, its old answer is the default */
 	const struct mm_node *reask;
 	const char *reask_default;
-	struct onboard *ob;           /* AT_ITEM */
+	struct onboard *ob; /* AT_ITEM */
 	size_t item;
 };
 
@@ -55,21 +55,6 @@ struct ask_cmd {
 
 static const struct ask_cmd *cmd_find(const char *name);
 static void print_commands(const struct ask *a);
-
-static const char *bold(const struct ask *a)
-{
-	return a->out.color ? "\033[1m" : "";
-}
-
-static const char *dim(const struct ask *a)
-{
-	return a->out.color ? "\033[2m" : "";
-}
-
-static const char *reset(const struct ask *a)
-{
-	return a->out.color ? "\033[0m" : "";
-}
 
 /* Print text from outside, sanitised. */
 static void say(const char *text)
@@ -184,7 +169,7 @@ static size_t number_in(const char *s, size_t n)
  * (case does not matter). -1 if none; -2 if the start fits several.
  */
 static int pick(const char *line, size_t n, const char *(*id_of)(const void *, size_t),
-		const void *arg)
+                const void *arg)
 {
 	size_t num = number_in(line, n);
 	if (num)
@@ -239,10 +224,10 @@ static int c_help(struct ask *a, const char *topic)
 {
 	if (!topic && a->at != AT_FLOW) {
 		/* the help of the question at hand, then the commands */
-		topic = a->at == AT_ITEM             ? a->ob->v[a->item].help
-			: a->at == AT_QUESTION       ? a->w.node->help
-			: walk_done(&a->w) && a->w.diag->help.n ? a->w.diag->help.v[0]
-								 : NULL;
+		topic = a->at == AT_ITEM                        ? a->ob->v[a->item].help
+		        : a->at == AT_QUESTION                  ? a->w.node->help
+		        : walk_done(&a->w) && a->w.diag->help.n ? a->w.diag->help.v[0]
+		                                                : NULL;
 	}
 	const struct mm_help *h = topic ? kb_help(a->c->kb, topic) : NULL;
 	if (topic && !h) {
@@ -254,9 +239,9 @@ static int c_help(struct ask *a, const char *topic)
 	}
 	if (h) {
 		char *body = help_body(h);
-		printf("\n%s", bold(a));
+		printf("\n%s", out_bold(&a->out));
 		say(h->title);
-		printf("%s\n\n", reset(a));
+		printf("%s\n\n", out_reset(&a->out));
 		say(body ? body : "(the page cannot be read)\n");
 		printf("\n");
 		free(body);
@@ -303,7 +288,7 @@ static int c_why(struct ask *a, const char *arg)
 		       a->w.node->probe ? "" : " (no probe reads it)");
 		return C_STAY;
 	}
-	printf("  %sprobe %s:%s ", dim(a), a->w.node->probe, reset(a));
+	printf("  %sprobe %s:%s ", out_dim(&a->out), a->w.node->probe, out_reset(&a->out));
 	say(a->w.probe_note);
 	printf("\n");
 	for (size_t i = 0; i < a->w.probe_evidence.n; i++) {
@@ -348,7 +333,7 @@ static int c_save(struct ask *a, const char *arg)
 	char *name = NULL, *msg;
 	if (!arg) {
 		char *base = xasprintf("meshmedic-%s-%s", a->w.start_flow->id,
-				       a->w.diag ? a->w.diag->id : a->w.node->id);
+		                       a->w.diag ? a->w.diag->id : a->w.node->id);
 		name = free_name(base, suffixes);
 		free(base);
 	}
@@ -367,13 +352,13 @@ static int c_quit(struct ask *a, const char *arg)
 }
 
 static const struct ask_cmd commands[] = {
-	{"help", "[TOPIC]", "the help page of this question (or TOPIC), and these commands", c_help,
-	 true},
-	{"why", "[STEP]", "the evidence: what the cluster showed here (or at STEP)", c_why, true},
-	{"back", "[STEP]", "answer the last step (or STEP) again", c_back, false},
-	{"path", "", "the steps so far", c_path, false},
-	{"save", "[NAME]", "save the transcript as NAME.md and NAME.json", c_save, false},
-	{"quit", "", "end the session (Ctrl-D too)", c_quit, true},
+    {"help", "[TOPIC]", "the help page of this question (or TOPIC), and these commands", c_help,
+     true},
+    {"why", "[STEP]", "the evidence: what the cluster showed here (or at STEP)", c_why, true},
+    {"back", "[STEP]", "answer the last step (or STEP) again", c_back, false},
+    {"path", "", "the steps so far", c_path, false},
+    {"save", "[NAME]", "save the transcript as NAME.md and NAME.json", c_save, false},
+    {"quit", "", "end the session (Ctrl-D too)", c_quit, true},
 };
 
 static const struct ask_cmd *cmd_find(const char *name)
@@ -393,8 +378,8 @@ static void add_matching_commands(const struct ask *a, struct strlist *out)
 
 static void print_commands(const struct ask *a)
 {
-	printf("%sAnswer with a choice's number or id (Tab completes). Commands:%s\n", dim(a),
-	       reset(a));
+	printf("%sAnswer with a choice's number or id (Tab completes). Commands:%s\n",
+	       out_dim(&a->out), out_reset(&a->out));
 	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
 		if (a->at != AT_ITEM || commands[i].onboard) {
 			char *syn = xasprintf("%s %s", commands[i].name, commands[i].args);
@@ -424,7 +409,8 @@ static void advance(struct ask *a)
 			if (!w->node->probe)
 				return;
 			if (live && a->tty) {
-				printf("%s  asking the cluster... (Ctrl-C cancels)%s", dim(a), reset(a));
+				printf("%s  asking the cluster... (Ctrl-C cancels)%s",
+				       out_dim(&a->out), out_reset(&a->out));
 				fflush(stdout);
 			}
 			line_busy(a->in, true);
@@ -446,15 +432,17 @@ static void show_question(struct ask *a)
 	printf("\n");
 	report_question(&a->out, &a->w, a->w.nsteps + 1);
 	if (a->reask == a->w.node && a->reask_default)
-		printf("  %s(Enter keeps %s)%s\n", dim(a), a->reask_default, reset(a));
+		printf("  %s(Enter keeps %s)%s\n", out_dim(&a->out), a->reask_default,
+		       out_reset(&a->out));
 }
 
 static void show_end(struct ask *a)
 {
 	printf("\n");
 	report_diag(&a->out, a->w.diag);
-	printf("\n%sDone: save [NAME] keeps the transcript; back, path, why; quit or Ctrl-D ends.%s\n",
-	       dim(a), reset(a));
+	printf(
+	    "\n%sDone: save [NAME] keeps the transcript; back, path, why; quit or Ctrl-D ends.%s\n",
+	    out_dim(&a->out), out_reset(&a->out));
 }
 
 /* One line at a question: a choice, a command, or a mistake. */
@@ -501,8 +489,8 @@ static int walk_loop(struct ask *a)
 				show_question(a);
 			moved = false;
 		}
-		char *label = xasprintf("%s %s", a->w.flow->id,
-					walk_done(&a->w) ? "done" : a->w.node->id);
+		char *label =
+		    xasprintf("%s %s", a->w.flow->id, walk_done(&a->w) ? "done" : a->w.node->id);
 		char *line = ask_line(a, label);
 		free(label);
 		if (!line)
@@ -525,8 +513,8 @@ static int walk_loop(struct ask *a)
 		printf("Ended at %s:%s, unanswered, after %zu answer%s.\n", a->w.flow->id,
 		       a->w.node->id, a->w.nsteps, a->w.nsteps == 1 ? "" : "s");
 		char *cmd = xasprintf("meshmedic run %s", a->w.start_flow->id);
-		printf("%sContinue later: save it first, then %s --answers NAME.json%s\n", dim(a), cmd,
-		       reset(a));
+		printf("%sContinue later: save it first, then %s --answers NAME.json%s\n",
+		       out_dim(&a->out), cmd, out_reset(&a->out));
 		free(cmd);
 	}
 	return 0;
@@ -541,7 +529,8 @@ static const struct mm_flow *choose_flow(struct ask *a)
 	a->at = AT_FLOW;
 	printf("Which symptom? A number, a flow id, or paste the error or access log line.\n");
 	for (size_t i = 0; i < kb->nflows; i++) {
-		printf("  %2zu) %s%-12s%s ", i + 1, bold(a), kb->flows[i]->id, reset(a));
+		printf("  %2zu) %s%-12s%s ", i + 1, out_bold(&a->out), kb->flows[i]->id,
+		       out_reset(&a->out));
 		say(kb->flows[i]->title);
 		printf("\n");
 	}
@@ -564,7 +553,8 @@ static const struct mm_flow *choose_flow(struct ask *a)
 			for (size_t k = 0; k < kb->nflows; k++)
 				if (kb_flow_matches(kb->flows[k], line, NULL)) {
 					f = n++ ? NULL : kb->flows[k];
-					printf("  %s%-12s%s ", bold(a), kb->flows[k]->id, reset(a));
+					printf("  %s%-12s%s ", out_bold(&a->out), kb->flows[k]->id,
+					       out_reset(&a->out));
 					say(kb->flows[k]->title);
 					printf("\n");
 				}
@@ -587,23 +577,25 @@ static bool ask_inputs(struct ask *a)
 	a->at = AT_INPUT;
 	for (size_t i = 0; i < f->ninputs; i++) {
 		const struct mm_input *in = &f->inputs[i];
-		/* a script gives the optional ones with --set: what it is asked stays predictable */
+		/* a script gives the optional ones with --set: what it is asked stays predictable
+		 */
 		if (kv_get(&a->w.inputs, in->name) || (!a->tty && !in->required))
 			continue;
 		a->input = in;
 		sl_free(&a->names);
 		a->names_ok = false;
 		for (;;) {
-			printf("%s", bold(a));
+			printf("%s", out_bold(&a->out));
 			say(in->prompt);
-			printf("%s%s%s%s%s\n", reset(a), in->def ? " [" : "", in->def ? in->def : "",
-			       in->def ? "]" : "", in->required || in->def ? "" : " (Enter skips)");
+			printf("%s%s%s%s%s\n", out_reset(&a->out), in->def ? " [" : "",
+			       in->def ? in->def : "", in->def ? "]" : "",
+			       in->required || in->def ? "" : " (Enter skips)");
 			char *line = ask_line(a, in->name);
 			if (!line)
 				return false;
 			char *err = NULL;
 			bool ok = !*line ? !in->required || in->def
-					 : walk_set_input(&a->w, in->name, line, &err);
+			                 : walk_set_input(&a->w, in->name, line, &err);
 			if (!ok) {
 				say(err ? err : "a value is needed");
 				printf("\n");
@@ -626,8 +618,12 @@ static void onboard_loop(struct ask *a, struct onboard *ob)
 	a->ob = ob;
 	printf("Onboarding %s%s%s into the mesh: %zu items.\n", ob->ns, ob->service ? "/" : "",
 	       ob->service ? ob->service : "", ob->n);
-	if (a->cluster && a->c->o.live)
+	/* every item reads most kinds: fetch them at once (Ctrl-C cancels, as for a probe) */
+	if (a->cluster && a->c->o.live) {
+		line_busy(a->in, true);
 		live_prefetch(a->cluster, live_kinds());
+		line_busy(a->in, false);
+	}
 	for (size_t i = 0; i < ob->n && !ended; i++) {
 		struct ob_result *r = &ob->v[i];
 		char *err = NULL;
@@ -639,19 +635,20 @@ static void onboard_loop(struct ask *a, struct onboard *ob)
 		free(err);
 		err = NULL;
 		int width = line_width(a->in);
-		printf("\n%s%2zu. %s:%s %s\n", bold(a), i + 1, r->title, reset(a),
-		       r->status == OB_ASK ? "?" : ob_status_name(r->status));
+		printf("\n%s%2zu. %s:%s %s\n", out_bold(&a->out), i + 1, r->title,
+		       out_reset(&a->out), r->status == OB_ASK ? "?" : ob_status_name(r->status));
 		if (r->reason)
 			wrap(stdout, r->reason, 4, width);
 		if (r->status != OB_ASK)
 			continue;
 		a->at = AT_ITEM;
 		a->item = i;
-		fputs(bold(a), stdout);
+		fputs(out_bold(&a->out), stdout);
 		wrap(stdout, r->question, 4, width);
-		fputs(reset(a), stdout);
+		fputs(out_reset(&a->out), stdout);
 		for (size_t k = 0; k < r->nchoices; k++) {
-			printf("  %2zu) %s%-10s%s ", k + 1, bold(a), r->choices[k].id, reset(a));
+			printf("  %2zu) %s%-10s%s ", k + 1, out_bold(&a->out), r->choices[k].id,
+			       out_reset(&a->out));
 			say(r->choices[k].label);
 			printf("\n");
 		}
@@ -694,12 +691,13 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 	bool onboarding = flow_id && strcmp(flow_id, "onboard") == 0;
 	if (c->o.answers_file && strcmp(c->o.answers_file, "-") == 0)
 		return usage_error("ask reads its answers from standard input: "
-				   "give --answers a file, not '-'");
+		                   "give --answers a file, not '-'");
 	if (onboarding && !c->o.ns)
 		return usage_error("ask onboard needs -n NAMESPACE");
 	struct onboard ob = {0};
 	if (c->o.format != FMT_TEXT)
-		return usage_error("ask talks in text; for JSON use run (or onboard) --batch --format json");
+		return usage_error(
+		    "ask talks in text; for JSON use run (or onboard) --batch --format json");
 	struct ask a = {0};
 	a.c = c;
 	a.out = c->out;
@@ -746,9 +744,10 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		free(err);
 		goto out;
 	}
-	printf("%s%s%s: ", bold(&a), f->id, reset(&a));
+	printf("%s%s%s: ", out_bold(&a.out), f->id, out_reset(&a.out));
 	say(f->title);
-	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", dim(&a), reset(&a));
+	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", out_dim(&a.out),
+	       out_reset(&a.out));
 	if (ask_inputs(&a))
 		rc = walk_loop(&a);
 out:

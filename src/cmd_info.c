@@ -99,8 +99,7 @@ int cmd_help(struct ctx *c, int argc, char **argv)
 		return 0;
 	}
 	char *t = sanitize(h->title, false), *b = sanitize(body, true);
-	fprintf(c->out.fp, "%s%s%s\n\n%s", c->out.color ? "\033[1m" : "", t,
-		c->out.color ? "\033[0m" : "", b);
+	fprintf(c->out.fp, "%s%s%s\n\n%s", out_bold(&c->out), t, out_reset(&c->out), b);
 	free(t);
 	free(b);
 	free(body);

@@ -120,7 +120,7 @@ static void item_text(const struct out *out, const struct ob_result *r)
 	FILE *fp = out->fp;
 	enum ob_status st = shown_status(r);
 	fprintf(fp, "%s[%s]%s %s (%s)%s\n", out->color ? colors[st] : "", marks[st],
-	        out->color ? "\033[0m" : "", r->title, r->id,
+	        out_reset(out), r->title, r->id,
 	        r->status == OB_ASK ? "  not checked"
 	        : r->answered       ? "  answered"
 	                            : "");

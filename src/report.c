@@ -9,23 +9,23 @@
 
 #define WIDTH 78
 
-static const char *bold(const struct out *o)
+const char *out_bold(const struct out *o)
 {
 	return o->color ? "\033[1m" : "";
 }
-static const char *dim(const struct out *o)
+const char *out_dim(const struct out *o)
 {
 	return o->color ? "\033[2m" : "";
 }
-static const char *green(const struct out *o)
+const char *out_green(const struct out *o)
 {
 	return o->color ? "\033[1;32m" : "";
 }
-static const char *yellow(const struct out *o)
+const char *out_yellow(const struct out *o)
 {
 	return o->color ? "\033[1;33m" : "";
 }
-static const char *reset(const struct out *o)
+const char *out_reset(const struct out *o)
 {
 	return o->color ? "\033[0m" : "";
 }
@@ -108,20 +108,21 @@ static void print_json(const struct out *o, json_t *j)
 static void diag_text(const struct out *o, const struct mm_diag *d)
 {
 	FILE *fp = o->fp;
-	fprintf(fp, "%sDIAGNOSIS%s  %s%s%s\n", green(o), reset(o), bold(o), d->id, reset(o));
+	fprintf(fp, "%sDIAGNOSIS%s  %s%s%s\n", out_green(o), out_reset(o), out_bold(o), d->id,
+		out_reset(o));
 	wrap(fp, d->title, 2, WIDTH);
-	fprintf(fp, "\n%sWhat goes wrong%s\n", bold(o), reset(o));
+	fprintf(fp, "\n%sWhat goes wrong%s\n", out_bold(o), out_reset(o));
 	wrap(fp, d->summary, 2, WIDTH);
-	fprintf(fp, "\n%sWhy%s\n", bold(o), reset(o));
+	fprintf(fp, "\n%sWhy%s\n", out_bold(o), out_reset(o));
 	wrap(fp, d->cause, 2, WIDTH);
-	fprintf(fp, "\n%sFix%s\n", bold(o), reset(o));
+	fprintf(fp, "\n%sFix%s\n", out_bold(o), out_reset(o));
 	for (size_t i = 0; i < d->fix.n; i++) {
 		char *line = xasprintf("%zu. %s", i + 1, d->fix.v[i]);
 		wrap_hang(fp, line, 2, 5, WIDTH);
 		free(line);
 	}
 	if (d->snippet) {
-		fprintf(fp, "\n%sSnippet%s (%s)\n", bold(o), reset(o), d->snippet_lang);
+		fprintf(fp, "\n%sSnippet%s (%s)\n", out_bold(o), out_reset(o), d->snippet_lang);
 		char *s = sanitize(d->snippet, true);
 		for (char *l = s; l && *l;) {
 			char *nl = strchr(l, '\n');
@@ -132,18 +133,18 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 		}
 		free(s);
 	}
-	fprintf(fp, "\n%sVerify%s\n", bold(o), reset(o));
+	fprintf(fp, "\n%sVerify%s\n", out_bold(o), out_reset(o));
 	for (size_t i = 0; i < d->verify.n; i++) {
 		char *line = xasprintf("- %s", d->verify.v[i]);
 		wrap_hang(fp, line, 2, 4, WIDTH);
 		free(line);
 	}
 	char *v = versions_text(d);
-	fprintf(fp, "\n%sApplies to%s\n", bold(o), reset(o));
+	fprintf(fp, "\n%sApplies to%s\n", out_bold(o), out_reset(o));
 	wrap(fp, v, 2, WIDTH);
 	free(v);
 	if (d->help.n) {
-		fprintf(fp, "\n%sSee%s ", bold(o), reset(o));
+		fprintf(fp, "\n%sSee%s ", out_bold(o), out_reset(o));
 		for (size_t i = 0; i < d->help.n; i++)
 			fprintf(fp, "%smeshmedic help %s", i ? ", " : "", d->help.v[i]);
 		fputc('\n', fp);
@@ -210,19 +211,19 @@ void report_answer(const struct out *o, const struct walk *w, size_t i, size_t m
 	FILE *fp = o->fp;
 	const struct step *s = &w->steps[i];
 	char *l = walk_text(w, s->choice->label);
-	fprintf(fp, "    -> %s%s%s  ", bold(o), s->choice->id, reset(o));
+	fprintf(fp, "    -> %s%s%s  ", out_bold(o), s->choice->id, out_reset(o));
 	fput_clean(fp, l, false);
-	fprintf(fp, "  %s[%s]%s\n", dim(o), answer_by_name(s->by), reset(o));
+	fprintf(fp, "  %s[%s]%s\n", out_dim(o), answer_by_name(s->by), out_reset(o));
 	for (size_t k = 0; k < s->evidence.n && k < max_evidence; k++) {
-		fprintf(fp, "       %s|%s ", dim(o), reset(o));
+		fprintf(fp, "       %s|%s ", out_dim(o), out_reset(o));
 		fput_clean(fp, s->evidence.v[k], false);
 		fputc('\n', fp);
 	}
 	if (s->evidence.n > max_evidence)
-		fprintf(fp, "       %s| ... %zu more (why %zu)%s\n", dim(o),
-			s->evidence.n - max_evidence, i + 1, reset(o));
+		fprintf(fp, "       %s| ... %zu more (why %zu)%s\n", out_dim(o),
+			s->evidence.n - max_evidence, i + 1, out_reset(o));
 	if (s->choice->kind == TARGET_FLOW) {
-		fprintf(fp, "    %s=> flow %s:%s ", dim(o), s->choice->flow->id, reset(o));
+		fprintf(fp, "    %s=> flow %s:%s ", out_dim(o), s->choice->flow->id, out_reset(o));
 		fput_clean(fp, s->choice->flow->title, false);
 		fputc('\n', fp);
 	}
@@ -250,9 +251,9 @@ void report_question(const struct out *o, const struct walk *w, size_t num)
 	FILE *fp = o->fp;
 	int indent = num ? 4 : 2;
 	if (num) {
-		fputs(bold(o), fp);
+		fputs(out_bold(o), fp);
 		numbered_question(fp, w, w->node, num);
-		fputs(reset(o), fp);
+		fputs(out_reset(o), fp);
 	} else {
 		char *q = walk_text(w, w->node->question);
 		wrap(fp, q, 2, WIDTH);
@@ -260,28 +261,28 @@ void report_question(const struct out *o, const struct walk *w, size_t num)
 	}
 	if (w->node->detail) {
 		char *d = walk_text(w, w->node->detail);
-		fputs(dim(o), fp);
+		fputs(out_dim(o), fp);
 		wrap(fp, d, indent, WIDTH);
-		fputs(reset(o), fp);
+		fputs(out_reset(o), fp);
 		free(d);
 	}
 	if (w->probe_note && num) {
 		char *note = xasprintf("probe %s: %s", w->node->probe, w->probe_note);
-		fputs(dim(o), fp);
+		fputs(out_dim(o), fp);
 		wrap_hang(fp, note, indent, indent + 2, WIDTH);
-		fputs(reset(o), fp);
+		fputs(out_reset(o), fp);
 		free(note);
 	} else if (w->probe_note) {
 		/* one line in the batch report: scripts grep it */
-		fprintf(fp, "  %sprobe %s: ", dim(o), w->node->probe);
+		fprintf(fp, "  %sprobe %s: ", out_dim(o), w->node->probe);
 		fput_clean(fp, w->probe_note, false);
-		fprintf(fp, "%s\n", reset(o));
+		fprintf(fp, "%s\n", out_reset(o));
 	}
 	for (size_t i = 0; i < w->node->nchoices; i++) {
 		char *l = walk_text(w, w->node->choices[i].label);
 		if (num)
-			fprintf(fp, "  %2zu) %s%-12s%s ", i + 1, bold(o), w->node->choices[i].id,
-				reset(o));
+			fprintf(fp, "  %2zu) %s%-12s%s ", i + 1, out_bold(o), w->node->choices[i].id,
+				out_reset(o));
 		else
 			fprintf(fp, "    %-14s ", w->node->choices[i].id);
 		fput_clean(fp, l, false);
@@ -293,7 +294,7 @@ void report_question(const struct out *o, const struct walk *w, size_t num)
 static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
 	FILE *fp = o->fp;
-	fprintf(fp, "%s%s%s: ", bold(o), w->start_flow->id, reset(o));
+	fprintf(fp, "%s%s%s: ", out_bold(o), w->start_flow->id, out_reset(o));
 	fput_clean(fp, w->start_flow->title, false);
 	fputc('\n', fp);
 	struct sbuf in;
@@ -304,7 +305,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 			sb_printf(&in, "%s%s=%s", in.len ? "  " : "", w->start_flow->inputs[i].name, v);
 	}
 	if (in.len) {
-		fprintf(fp, "%sinputs:%s ", dim(o), reset(o));
+		fprintf(fp, "%sinputs:%s ", out_dim(o), out_reset(o));
 		fput_clean(fp, in.s, false);
 		fputc('\n', fp);
 	}
@@ -319,7 +320,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 		return;
 	}
 	fprintf(fp, "%sUNDETERMINED%s  the walk stopped at %s:%s, which nobody answered\n",
-		yellow(o), reset(o), w->flow->id, w->node->id);
+		out_yellow(o), out_reset(o), w->flow->id, w->node->id);
 	report_question(o, w, 0);
 	if (resume_cmd)
 		fprintf(fp, "\nContinue with: %s --answer %s=CHOICE\n", resume_cmd, w->node->id);
@@ -419,7 +420,7 @@ void report_list(const struct out *o, const struct mm_kb *kb)
 			fputc('\n', o->fp);
 			continue;
 		}
-		fprintf(o->fp, "%s%-14s%s ", bold(o), f->id, reset(o));
+		fprintf(o->fp, "%s%-14s%s ", out_bold(o), f->id, out_reset(o));
 		fput_clean(o->fp, f->title, false);
 		fputc('\n', o->fp);
 		struct sbuf sy;
@@ -427,9 +428,9 @@ void report_list(const struct out *o, const struct mm_kb *kb)
 		for (size_t k = 0; k < f->symptoms.n; k++)
 			sb_printf(&sy, "%s%s", k ? ", " : "", f->symptoms.v[k]);
 		if (sy.len) {
-			fputs(dim(o), o->fp);
+			fputs(out_dim(o), o->fp);
 			wrap(o->fp, sy.s, 15, WIDTH);
-			fputs(reset(o), o->fp);
+			fputs(out_reset(o), o->fp);
 		}
 		sb_free(&sy);
 	}

@@ -20,6 +20,13 @@ struct out {
 	bool color;
 };
 
+/* Terminal attributes when o->color, else "": bold, dim, green, yellow, and back to plain. */
+const char *out_bold(const struct out *o);
+const char *out_dim(const struct out *o);
+const char *out_green(const struct out *o);
+const char *out_yellow(const struct out *o);
+const char *out_reset(const struct out *o);
+
 /* How to continue an undetermined walk, as a command line (NULL: do not show). */
 void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd);
 void report_diag(const struct out *o, const struct mm_diag *d);
