@@ -81,7 +81,7 @@ struct cluster {
 	struct hmap by_id;    /* "kind/ns/name" -> struct kobj * */
 	struct hmap lists;    /* "kind/ns", and "kind/" + "*" for all, -> struct kobj_list * */
 	struct hmap unavail;  /* kind -> reason */
-	char *retry_reason;   /* why the last look-up of a kind was cancelled (not remembered) */
+	char *retry_reason;   /* why the last cancelled read failed (not remembered) */
 	struct strlist loaded, files, namespaces;
 	struct proxy_status *ps;
 	size_t nps;
@@ -243,6 +243,21 @@ void cluster_mark_unavailable(struct cluster *c, const char *kind, const char *r
 	*slot = xstrdup(reason);
 }
 
+/*
+ * Whether the source's failure why is a read the person cancelled: then it
+ * is not remembered (the next look-up reads again), only handed to the caller.
+ */
+static bool cancelled(struct cluster *c, char *why, const char **reason)
+{
+	if (!why || strncmp(why, CLUSTER_CANCELLED, strlen(CLUSTER_CANCELLED)) != 0)
+		return false;
+	free(c->retry_reason);
+	c->retry_reason = why;
+	if (reason)
+		*reason = why;
+	return true;
+}
+
 bool cluster_has_kind(struct cluster *c, const char *kind, const char **reason)
 {
 	if (sl_has(&c->loaded, kind))
@@ -255,14 +270,8 @@ bool cluster_has_kind(struct cluster *c, const char *kind, const char **reason)
 			free(why);
 			return true;
 		}
-		/* a cancelled read is tried again at the next look-up */
-		if (why && strncmp(why, CLUSTER_CANCELLED, strlen(CLUSTER_CANCELLED)) == 0) {
-			free(c->retry_reason);
-			c->retry_reason = why;
-			if (reason)
-				*reason = why;
+		if (cancelled(c, why, reason))
 			return false;
-		}
 		cluster_mark_unavailable(c, kind, why ? why : "could not be read");
 		free(why);
 		slot = hmap_slot(&c->unavail, kind, false);
@@ -460,6 +469,8 @@ bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, s
 		char *why = NULL;
 		if (c->src->load_proxy_status(c->src->ctx, c, &why))
 			c->ps_known = true;
+		else if (cancelled(c, why, reason))
+			return false;
 		else
 			c->ps_reason = why ? why : xstrdup("istioctl proxy-status failed");
 	}

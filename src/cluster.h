@@ -57,6 +57,7 @@ struct cluster_source {
 	/* A container's log, current or previous; NULL with *reason on failure. */
 	char *(*read_log)(void *ctx, const char *ns, const char *pod, const char *container,
 			  bool previous, char **reason);
+	/* istioctl proxy-status rows; a CLUSTER_CANCELLED reason is not remembered either. */
 	bool (*load_proxy_status)(void *ctx, struct cluster *c, char **reason);
 	/* An Envoy admin document of a pod's sidecar (envoy.h); NULL with *reason on failure. */
 	json_t *(*read_admin)(void *ctx, const char *ns, const char *pod, const char *doc,

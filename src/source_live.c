@@ -514,6 +514,13 @@ static char *live_read_log(void *ctx, const char *ns, const char *pod, const cha
 		cmd_logs(&cmd, l, ns, pod, container, previous);
 		exec_run(cmd.v, l->timeout_ms, l->out_cap, &r);
 		char *why = exec_explain(cmd.v, &r, l->timeout_ms);
+		/* a cancelled read is not cached: the next probe reads the log again */
+		if (r.error && strcmp(r.error, EXEC_CANCELLED) == 0) {
+			exec_result_free(&r);
+			free(key);
+			*reason = why;
+			return NULL;
+		}
 		l->logs = xrealloc(l->logs, (l->nlogs + 1) * sizeof(*l->logs));
 		cl = &l->logs[l->nlogs++];
 		*cl = (struct cached_log){key, why ? NULL : xstrdup(r.out), why};

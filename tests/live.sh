@@ -193,6 +193,15 @@ if [ "$(grep -cxF 'log of default/reviews-v2-7d4b9c8f6d-xyz12/reviews (previous)
 	grep -qxF 'kubectl logs reviews-v2-7d4b9c8f6d-xyz12 -n default -c reviews --previous --tail 2000' "$FAKE_LOG"
 then ok "$n"; else failed "$n"; fi
 
+n="a cancelled read is not remembered: kinds, logs and proxy-status are read when asked again"
+drive cancelled default reviews-v2-7d4b9c8f6d-xyz12 reviews
+if has_line 'Pod: unavailable: cancelled: reading Pod was stopped' &&
+	has_line 'log unavailable: cancelled' && has_line 'proxy-status: unavailable: cancelled' &&
+	grep -q '^Pod: [0-9]* objects' "$OUT" && has_line 'log of default/reviews-v2-7d4b9c8f6d-xyz12/reviews' &&
+	grep -q '^proxy-status: [0-9]* rows$' "$OUT" &&
+	[ "$(calls '^kubectl get pods ')" = 1 ] && [ "$(calls '^kubectl logs ')" = 1 ] &&
+	[ "$(calls '^istioctl proxy-status$')" = 1 ]; then ok "$n"; else failed "$n"; fi
+
 n="proxy-status is read once and parsed"
 drive ps
 if [ "$(grep -cxF 'reviews-v2-7d4b9c8f6d-xyz12 default STALE istiod-6cc6c77b8-7xnpr' "$OUT")" = 2 ] &&

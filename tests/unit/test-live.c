@@ -443,6 +443,28 @@ static int drive(int argc, char **argv)
 			free(text);
 			free(why);
 		}
+	} else if (strcmp(cmd, "cancelled") == 0 && i + 2 < argc) {
+		/* each read cancelled first (Esc, Ctrl-C), then asked again */
+		for (int k = 0; k < 2; k++) {
+			if (k == 0)
+				exec_cancel_all();
+			else
+				exec_cancel_reset();
+			print_kind(c, "Pod");
+			char *why = NULL;
+			char *text = cluster_log(c, argv[i], argv[i + 1], argv[i + 2], false, &why);
+			printf("%s%s", text ? text : "log unavailable: ", text ? "" : why);
+			printf("%s", text ? "" : "\n");
+			free(text);
+			free(why);
+			const struct proxy_status *rows;
+			size_t n;
+			const char *reason;
+			if (cluster_proxy_status(c, &rows, &n, &reason))
+				printf("proxy-status: %zu rows\n", n);
+			else
+				printf("proxy-status: unavailable: %s\n", reason);
+		}
 	} else if (strcmp(cmd, "ps") == 0) {
 		for (int k = 0; k < 2; k++) {
 			const struct proxy_status *rows;
