@@ -54,6 +54,12 @@ struct ask_cmd {
 };
 
 static const struct ask_cmd *cmd_find(const char *name);
+
+/* Whether the prompt at hand takes cmd: the checklist's questions take fewer. */
+static bool cmd_allowed(const struct ask *a, const struct ask_cmd *cmd)
+{
+	return a->at != AT_ITEM || cmd->onboard;
+}
 static void print_commands(const struct ask *a);
 
 /* Print text from outside, sanitised. */
@@ -66,7 +72,7 @@ static void say(const char *text)
 
 /* ---- completion ---- */
 
-static void add_matching_commands(const struct ask *a, struct strlist *out);
+static void add_commands(const struct ask *a, struct strlist *out);
 
 /* The first word of line, up to start (the word being completed), in buf. */
 static void first_word(const char *line, int start, char *buf, size_t size)
@@ -122,7 +128,7 @@ static void candidates(void *arg, const char *line, int start, struct strlist *o
 	case AT_END:
 		break;
 	}
-	add_matching_commands(a, out);
+	add_commands(a, out);
 }
 
 /* ---- reading ---- */
@@ -212,7 +218,7 @@ static int run_command(struct ask *a, const char *line, bool *known)
 	memcpy(name, line, n);
 	name[n] = '\0';
 	const struct ask_cmd *cmd = cmd_find(name);
-	if (!cmd || (a->at == AT_ITEM && !cmd->onboard))
+	if (!cmd || !cmd_allowed(a, cmd))
 		return C_STAY;
 	*known = true;
 	return cmd->run(a, *arg ? arg : NULL);
@@ -369,10 +375,11 @@ static const struct ask_cmd *cmd_find(const char *name)
 	return NULL;
 }
 
-static void add_matching_commands(const struct ask *a, struct strlist *out)
+/* The commands the prompt at hand takes, for completion. */
+static void add_commands(const struct ask *a, struct strlist *out)
 {
 	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
-		if (a->at != AT_ITEM || commands[i].onboard)
+		if (cmd_allowed(a, &commands[i]))
 			sl_add(out, commands[i].name);
 }
 
@@ -381,7 +388,7 @@ static void print_commands(const struct ask *a)
 	printf("%sAnswer with a choice's number or id (Tab completes). Commands:%s\n",
 	       out_dim(&a->out), out_reset(&a->out));
 	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
-		if (a->at != AT_ITEM || commands[i].onboard) {
+		if (cmd_allowed(a, &commands[i])) {
 			char *syn = xasprintf("%s %s", commands[i].name, commands[i].args);
 			printf("  %-14s %s\n", syn, commands[i].help);
 			free(syn);

@@ -63,6 +63,16 @@ void prepared_free(struct prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
+const char *set_value(const struct opts *o, const char *name)
+{
+	const char *v = NULL;
+	size_t n = strlen(name);
+	for (size_t i = 0; i < o->sets.n; i++)
+		if (strncmp(o->sets.v[i], name, n) == 0 && o->sets.v[i][n] == '=')
+			v = o->sets.v[i] + n + 1;
+	return v;
+}
+
 /* Set one input; on failure *err says where the value came from. */
 static bool preset_one(struct walk *w, const char *from, const char *name, const char *value,
 		       char **err)

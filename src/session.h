@@ -29,6 +29,9 @@ struct prepared {
 int prepare(struct ctx *c, const char *flow_id, const char *answers_file, struct prepared *p);
 void prepared_free(struct prepared *p);
 
+/* The value of --set NAME=VALUE (the last one), or NULL. */
+const char *set_value(const struct opts *o, const char *name);
+
 /*
  * Set w's inputs from the answers file, then -n (the namespace input), then
  * --set. False with *err (new string, naming where the bad value came from).

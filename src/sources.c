@@ -11,21 +11,11 @@
 #include "cluster.h"
 #include "envoy.h"
 #include "source_live.h"
+#include "session.h"
 #include "source_snapshot.h"
 
 /* Why an empty model cannot tell: what every probe that reads the cluster says. */
 #define NO_STATE "no cluster state (give --snapshot PATH or --live)"
-
-/* The value of --set NAME=VALUE (the last one), or NULL. */
-static const char *set_value(const struct ctx *c, const char *name)
-{
-	const char *v = NULL;
-	size_t n = strlen(name);
-	for (size_t i = 0; i < c->o.sets.n; i++)
-		if (strncmp(c->o.sets.v[i], name, n) == 0 && c->o.sets.v[i][n] == '=')
-			v = c->o.sets.v[i] + n + 1;
-	return v;
-}
 
 /* The source of a model with no cluster state: nothing can be read, and it says why. */
 static bool none_kind(void *ctx, struct cluster *c, const char *kind, char **reason)
@@ -70,7 +60,7 @@ static struct cluster *open_state(struct ctx *c, bool *failed)
 	}
 	if (c->o.live) {
 		struct live_opts lo = {c->o.context, c->o.kubeconfig, c->o.timeout_s, 0,
-				       c->o.ns ? c->o.ns : set_value(c, "namespace")};
+				       c->o.ns ? c->o.ns : set_value(&c->o, "namespace")};
 		char *err = NULL;
 		struct cluster *cl = live_open(&lo, &err);
 		if (!cl) {

@@ -240,8 +240,6 @@ void picker_open(struct tui *t);
 /* tui_inputs.c */
 void inputs_open(struct tui *t, const struct mm_flow *f);
 void inputs_names_done(struct tui *t);
-/* Apply the inputs of the command line and the answers file to a walk of f, as batch mode does. */
-bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err);
 /* tui_question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */
 void question_enter(struct tui *t);
 void question_probe_done(struct tui *t);

@@ -16,20 +16,10 @@
 static const char *preset_value(const struct tui *t, const char *name)
 {
 	const struct opts *o = &t->s->c->o;
-	const char *v = NULL;
-	size_t n = strlen(name);
-	for (size_t i = 0; i < o->sets.n; i++)
-		if (strncmp(o->sets.v[i], name, n) == 0 && o->sets.v[i][n] == '=')
-			v = o->sets.v[i] + n + 1;
+	const char *v = set_value(o, name);
 	if (!v && o->ns && strcmp(name, "namespace") == 0)
 		v = o->ns;
 	return v ? v : kv_get(&t->s->file_inputs, name);
-}
-
-bool preset_apply(const struct tui_setup *s, const struct mm_flow *f, struct walk *w, char **err)
-{
-	(void)f;
-	return walk_preset(&s->c->o, &s->file_inputs, s->c->o.answers_file, w, err);
 }
 
 /* The namespace the form names (its namespace input, or the default). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session.h"
 #include "tui.h"
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
@@ -115,7 +116,8 @@ bool walk_start(struct tui *t, const struct kvlist *inputs)
 	walk_init(&t->w, t->kb, t->flow);
 	t->walking = true;
 	char *err = NULL;
-	bool ok = preset_apply(t->s, t->flow, &t->w, &err);
+	const struct opts *o = &t->s->c->o;
+	bool ok = walk_preset(o, &t->s->file_inputs, o->answers_file, &t->w, &err);
 	/* what the form says, where it differs from the command line and the defaults */
 	for (size_t i = 0; ok && i < inputs->n; i++) {
 		const char *cur = walk_input(&t->w, inputs->v[i].key);
