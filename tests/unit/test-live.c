@@ -367,6 +367,18 @@ static void print_kind(struct cluster *c, const char *kind)
 	}
 }
 
+/* "proxy-status: N rows", or why it is unavailable. */
+static void print_proxy_status(struct cluster *c)
+{
+	const struct proxy_status *rows;
+	size_t n;
+	const char *reason;
+	if (cluster_proxy_status(c, &rows, &n, &reason))
+		printf("proxy-status: %zu rows\n", n);
+	else
+		printf("proxy-status: unavailable: %s\n", reason);
+}
+
 static int drive(int argc, char **argv)
 {
 	if (strcmp(argv[1], "exec") == 0 || strcmp(argv[1], "many") == 0)
@@ -401,13 +413,7 @@ static int drive(int argc, char **argv)
 			return 1;
 		for (const char *const *k = live_kinds(); *k; k++)
 			print_kind(c, *k);
-		const struct proxy_status *rows;
-		size_t n;
-		const char *reason;
-		if (cluster_proxy_status(c, &rows, &n, &reason))
-			printf("proxy-status: %zu rows\n", n);
-		else
-			printf("proxy-status: unavailable: %s\n", reason);
+		print_proxy_status(c);
 		const char *v = cluster_istio_version(c);
 		printf("istio: %s\n", v ? v : "unknown");
 		cluster_free(c);
@@ -453,17 +459,13 @@ static int drive(int argc, char **argv)
 			print_kind(c, "Pod");
 			char *why = NULL;
 			char *text = cluster_log(c, argv[i], argv[i + 1], argv[i + 2], false, &why);
-			printf("%s%s", text ? text : "log unavailable: ", text ? "" : why);
-			printf("%s", text ? "" : "\n");
+			if (text)
+				printf("%s", text);
+			else
+				printf("log unavailable: %s\n", why);
 			free(text);
 			free(why);
-			const struct proxy_status *rows;
-			size_t n;
-			const char *reason;
-			if (cluster_proxy_status(c, &rows, &n, &reason))
-				printf("proxy-status: %zu rows\n", n);
-			else
-				printf("proxy-status: unavailable: %s\n", reason);
+			print_proxy_status(c);
 		}
 	} else if (strcmp(cmd, "ps") == 0) {
 		for (int k = 0; k < 2; k++) {
