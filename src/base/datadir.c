@@ -1,11 +1,11 @@
-#include "datadir.h"
+#include "base/datadir.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #ifndef MM_PKGDATADIR
 #define MM_PKGDATADIR "/usr/local/share/meshmedic"

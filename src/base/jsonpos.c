@@ -1,9 +1,9 @@
-#include "jsonpos.h"
+#include "base/jsonpos.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct jentry {
 	char *ptr;

@@ -1,10 +1,10 @@
-#include "yamljson.h"
+#include "base/yamljson.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static bool all_digits(const char *s)
 {

@@ -1,13 +1,13 @@
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "envoy.h"
-#include "proxystatus.h"
-#include "yamljson.h"
+#include "cluster/envoy.h"
+#include "cluster/proxystatus.h"
+#include "base/yamljson.h"
 
 /* A string-keyed hash map with open addressing; the map owns its keys. */
 struct hmap {

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* One Kubernetes object. */
 struct kobj {
@@ -59,7 +59,7 @@ struct cluster_source {
 			  bool previous, char **reason);
 	/* istioctl proxy-status rows; a CLUSTER_CANCELLED reason is not remembered either. */
 	bool (*load_proxy_status)(void *ctx, struct cluster *c, char **reason);
-	/* An Envoy admin document of a pod's sidecar (envoy.h); NULL with *reason on failure. */
+	/* An Envoy admin document of a pod's sidecar (cluster/envoy.h); NULL with *reason on failure. */
 	json_t *(*read_admin)(void *ctx, const char *ns, const char *pod, const char *doc,
 			      char **reason);
 	void (*free)(void *ctx);

@@ -1,10 +1,10 @@
-#include "envoy.h"
+#include "cluster/envoy.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "http.h"
+#include "cluster/cluster.h"
+#include "cluster/http.h"
 
 /* Each document and the admin path that serves it as JSON. */
 static const struct {

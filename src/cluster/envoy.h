@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Whether doc is one of the documents meshmedic reads. */
 bool envoy_doc_known(const char *doc);

@@ -1,4 +1,4 @@
-#include "exec.h"
+#include "cluster/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* ---- the allow-list ---- */
 

@@ -1,4 +1,4 @@
-#include "http.h"
+#include "cluster/http.h"
 
 #include <curl/curl.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "util.h"
+#include "base/util.h"
 
 struct sink {
 	struct sbuf b;

@@ -1,4 +1,4 @@
-#include "source_live.h"
+#include "cluster/live.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "envoy.h"
-#include "exec.h"
-#include "proxystatus.h"
+#include "cluster/envoy.h"
+#include "cluster/exec.h"
+#include "cluster/proxystatus.h"
 
 /*
  * The kinds the live source reads: Kind, the resource kubectl get is given

@@ -1,6 +1,6 @@
 /*
  * The live source: the cluster model filled on demand by kubectl and
- * istioctl (through exec.h, so read-only verbs only, with a timeout and an
+ * istioctl (through cluster/exec.h, so read-only verbs only, with a timeout and an
  * output cap on every process).
  *
  * A kind is read the first time a probe asks for it, with
@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 struct live_opts {
 	const char *context;    /* --context, or NULL */

@@ -1,4 +1,4 @@
-#include "mesh.h"
+#include "cluster/mesh.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #ifndef MM_MESH_H
 #define MM_MESH_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 /* Pods the Service selects (same namespace). Caller frees .v. */
 struct kobj_list service_pods(struct cluster *c, const struct kobj *svc);

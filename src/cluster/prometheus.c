@@ -1,4 +1,4 @@
-#include "prometheus.h"
+#include "cluster/prometheus.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "http.h"
-#include "util.h"
+#include "cluster/cluster.h"
+#include "cluster/http.h"
+#include "base/util.h"
 
 /* A Prometheus answer is one small vector; anything far larger is not one. */
 #define PROM_CAP (16u * 1024 * 1024)

@@ -1,8 +1,8 @@
 /*
  * istioctl proxy-status output, table or JSON, into struct proxy_status
- * rows. The formats are described in proxystatus.h.
+ * rows. The formats are described in cluster/proxystatus.h.
  */
-#include "proxystatus.h"
+#include "cluster/proxystatus.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* A piece of the input; not NUL-terminated. */
 struct span {

@@ -42,7 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 /* Parse istioctl proxy-status output in any supported format; rows appended. false with *err (new string) on text that is not proxy-status output. */
 bool proxy_status_parse(const char *text, struct proxy_status **rows, size_t *nrows, char **err);

@@ -1,13 +1,13 @@
-#include "source_snapshot.h"
+#include "cluster/snapshot.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "jsonpos.h"
-#include "proxystatus.h"
-#include "yamljson.h"
+#include "base/jsonpos.h"
+#include "cluster/proxystatus.h"
+#include "base/yamljson.h"
 
 /* The kinds probes read: in a snapshot, a kind with no object means there is none. */
 static const char *const known_kinds[] = {

@@ -8,7 +8,7 @@
 #ifndef MM_SOURCE_SNAPSHOT_H
 #define MM_SOURCE_SNAPSHOT_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 /* NULL with errors added if any file is unreadable or malformed. */
 struct cluster *snapshot_open(const char *path, struct mm_errors *errs);

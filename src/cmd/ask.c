@@ -4,7 +4,7 @@
  * answer is taken and shown; the rest is asked, with numbered choices and
  * the commands help, why, back, path, save and quit. `ask onboard` runs the
  * onboarding checklist the same way. Lines come from readline on a
- * terminal, from the script on a pipe (line.c).
+ * terminal, from the script on a pipe (line/line.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,11 +12,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "line.h"
-#include "onboard.h"
-#include "session.h"
-#include "source_live.h"
+#include "cluster/cluster.h"
+#include "cmd/cli.h"
+#include "session/sources.h"
+#include "line/line.h"
+#include "onboard/onboard.h"
+#include "session/session.h"
+#include "cluster/live.h"
 
 /* Evidence lines shown under an answer; why shows them all. */
 #define SHOWN_EVIDENCE 3

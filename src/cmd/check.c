@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "detect.h"
-#include "source_live.h"
+#include "cmd/cli.h"
+#include "session/sources.h"
+#include "detect/detect.h"
+#include "cluster/live.h"
 
 static void check_json(const struct out *o, const struct findings *f)
 {

@@ -1,4 +1,4 @@
-#include "cli.h"
+#include "cmd/cli.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "datadir.h"
+#include "base/datadir.h"
+#include "probes/probe.h"
 
 static const struct command commands[] = {
 	{"run", "[FLOW] [--batch]", "walk a flow without a person; answers from --answer, --answers",
@@ -94,19 +95,6 @@ static const struct command commands[] = {
 	 "--batch prints the walk there too.\n",
 	 true, cmd_demo_tty},
 };
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *clean = sanitize(msg, false);
-	fprintf(stderr, "meshmedic: %s\n", clean);
-	free(clean);
-	free(msg);
-	return 2;
-}
 
 static const char options_help[] =
 	"Options:\n"
@@ -343,7 +331,7 @@ static bool load_kb(struct ctx *c)
 		kb_load_path(c->kb, c->o.flows_dirs.v[i], &errs);
 	}
 	if (!errs.n)
-		kb_check(c->kb, &errs);
+		kb_check(c->kb, &probe_catalog, &errs);
 	if (!errs.n)
 		return true;
 	errs_print_first(&errs, stderr, "run meshmedic lint");

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 
 /* Print a JSON value (taking the reference) and a newline. */
 static void dump_json(struct ctx *c, json_t *j)

@@ -1,8 +1,9 @@
 /* `lint`: check flows, diagnoses and help pages, reporting FILE:LINE:COLUMN lines. */
 #include <stdlib.h>
 
-#include "cli.h"
-#include "datadir.h"
+#include "cmd/cli.h"
+#include "base/datadir.h"
+#include "probes/probe.h"
 
 int cmd_lint(struct ctx *c, int argc, char **argv)
 {
@@ -14,7 +15,7 @@ int cmd_lint(struct ctx *c, int argc, char **argv)
 		struct mm_errors ignored = {0};
 		builtin = kb_new();
 		kb_load_root(builtin, root, &ignored);
-		kb_check(builtin, &ignored);
+		kb_check(builtin, &probe_catalog, &ignored);
 		errs_free(&ignored);
 		kb->fallback = builtin;
 		for (int i = 1; i < argc; i++)
@@ -27,7 +28,7 @@ int cmd_lint(struct ctx *c, int argc, char **argv)
 		}
 	}
 	free(root);
-	kb_check(kb, &errs);
+	kb_check(kb, &probe_catalog, &errs);
 	errs_sort(&errs);
 	errs_print(&errs, stderr);
 	int rc = errs.n ? 2 : 0;

@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accesslog.h"
-#include "cli.h"
-#include "cluster.h"
+#include "logs/accesslog.h"
+#include "session/sources.h"
+#include "cmd/cli.h"
+#include "cluster/cluster.h"
 
 /* Values shown per section in text and Markdown (JSON has them all). */
 #define TOP 10

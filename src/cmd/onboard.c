@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cluster.h"
-#include "onboard.h"
-#include "session.h"
-#include "source_live.h"
-#include "tui.h"
+#include "cmd/cli.h"
+#include "session/sources.h"
+#include "cluster/cluster.h"
+#include "onboard/onboard.h"
+#include "session/session.h"
+#include "cluster/live.h"
+#include "tui/tui.h"
 
 int cmd_onboard(struct ctx *c, int argc, char **argv)
 {

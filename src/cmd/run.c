@@ -2,10 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "datadir.h"
-#include "cluster.h"
-#include "session.h"
+#include "cmd/cli.h"
+#include "session/sources.h"
+#include "base/datadir.h"
+#include "cluster/cluster.h"
+#include "session/session.h"
 
 /* The command line as typed, for the "continue with" hint; words quoted when needed. */
 static char *command_line(const struct ctx *c)

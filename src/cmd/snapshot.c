@@ -1,8 +1,8 @@
 /* `snapshot -o DIR`: record the live cluster's state, read-only, for --snapshot. */
 #include <stdlib.h>
 
-#include "cli.h"
-#include "source_live.h"
+#include "cmd/cli.h"
+#include "cluster/live.h"
 
 int cmd_snapshot(struct ctx *c, int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 /*
  * `tui` (also `meshmedic` alone on a terminal) and `demo` on a terminal:
  * the options checked and the cluster opened as batch mode does, then the
- * full-screen session (tui.c). `tui --resume` takes the cluster source and
+ * full-screen session (tui/tui.c). `tui --resume` takes the cluster source and
  * the answers from the autosaved session unless the command line names them.
  */
 #include <jansson.h>
@@ -9,12 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cluster.h"
-#include "datadir.h"
-#include "session.h"
-#include "transcript.h"
-#include "tui.h"
+#include "cmd/cli.h"
+#include "session/sources.h"
+#include "cluster/cluster.h"
+#include "base/datadir.h"
+#include "session/session.h"
+#include "walk/transcript.h"
+#include "tui/tui.h"
 
 static bool on_terminal(void)
 {

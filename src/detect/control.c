@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "mesh.h"
-#include "proxystatus.h"
+#include "detect/detect.h"
+#include "cluster/mesh.h"
+#include "cluster/proxystatus.h"
 
 static bool is_istiod(const struct kobj *o)
 {

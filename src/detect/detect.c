@@ -1,64 +1,10 @@
-#include "detect.h"
+#include "detect/detect.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh.h"
-
-extern const struct detector det_control_plane, det_proxy_stale, det_proxy_not_connected,
-	det_dr_tls_conflict, det_subset_undefined, det_subset_no_pods, det_headless_no_sidecar,
-	det_cb_no_pending, det_ns_not_labeled, det_revision_mismatch, det_pod_opt_out,
-	det_pod_predates, det_host_network, det_injector_unavailable;
-
-/* The detectors of the 503 and injection flows. */
-static const struct detector *const detectors_core[] = {
-	&det_control_plane,    &det_proxy_stale,        &det_proxy_not_connected,
-	&det_dr_tls_conflict,  &det_subset_undefined,   &det_subset_no_pods,
-	&det_headless_no_sidecar, &det_cb_no_pending,   &det_ns_not_labeled,
-	&det_revision_mismatch, &det_pod_opt_out,       &det_pod_predates,
-	&det_host_network,     &det_injector_unavailable, NULL,
-};
-
-/* Each later family file exports one NULL-terminated array of its detectors. */
-extern const struct detector *const detectors_gateway[], *const detectors_routing[],
-	*const detectors_workload[], *const detectors_protocol[];
-
-static const struct detector *const *const families[] = {
-	detectors_core, detectors_gateway, detectors_routing, detectors_workload, detectors_protocol,
-};
-
-#define MAX_DETECTORS 128
-
-const struct detector *const *detector_all(void)
-{
-	static const struct detector *all[MAX_DETECTORS + 1];
-	if (all[0])
-		return all;
-	size_t n = 0;
-	for (size_t f = 0; f < MM_ARRAY_LEN(families); f++)
-		for (const struct detector *const *d = families[f]; *d; d++)
-			if (n < MAX_DETECTORS)
-				all[n++] = *d;
-	all[n] = NULL;
-	return all;
-}
-
-const struct detector *detector_for(const char *diagnosis)
-{
-	for (const struct detector *const *d = detector_all(); *d; d++)
-		if (strcmp((*d)->diagnosis, diagnosis) == 0)
-			return *d;
-	return NULL;
-}
-
-void detect_run(struct cluster *c, const struct scope *s, const char *diagnosis,
-		struct findings *out)
-{
-	for (const struct detector *const *d = detector_all(); *d; d++)
-		if (!diagnosis || strcmp((*d)->diagnosis, diagnosis) == 0)
-			(*d)->run(c, s, out);
-}
+#include "cluster/mesh.h"
 
 static void add_v(struct findings *f, const char *diagnosis, char *resource,
 		  struct strlist *evidence, const char *fmt, va_list ap)

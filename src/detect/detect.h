@@ -7,7 +7,7 @@
 #ifndef MM_DETECT_H
 #define MM_DETECT_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 struct finding {
 	char *diagnosis, *resource, *message;

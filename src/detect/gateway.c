@@ -3,7 +3,7 @@
  * and the order of a VirtualService's HTTP routes.
  *
  * The Istio rules they rest on (the gw_* functions, which the 404 probes in
- * probes_gateway.c use too, so a walk and `check` decide alike):
+ * probes/gateway.c use too, so a walk and `check` decide alike):
  * - a VirtualService names gateways as "ns/name", "./name", a bare name (its
  *   own namespace), the legacy "name.ns.svc.cluster.local", or "mesh" (every
  *   sidecar), which is implied only when the list is empty;
@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "gateway.h"
-#include "mesh.h"
+#include "detect/detect.h"
+#include "detect/gateway.h"
+#include "cluster/mesh.h"
 
 /* Kubernetes Gateway API objects share the kind name; only Istio's are read here. */
 static bool istio_gateway(const struct kobj *o)

@@ -1,11 +1,11 @@
 /*
- * Gateways and the VirtualServices bound to them (detect_gateway.c), for the 404 probes.
- * Shared by detect_gateway.c (which defines them) and probes_gateway.c.
+ * Gateways and the VirtualServices bound to them (detect/gateway.c), for the 404 probes.
+ * Shared by detect/gateway.c (which defines them) and probes/gateway.c.
  */
 #ifndef MM_GATEWAY_H
 #define MM_GATEWAY_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns, json_t *after);
 bool gw_vs_covers(const struct kobj *vs, const char *host);

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "mesh.h"
+#include "detect/detect.h"
+#include "cluster/mesh.h"
 
 /* Whether a namespaceSelector asks for label key=value (matchLabels or an In expression). */
 static bool selector_wants(json_t *sel, const char *key, const char *value)

@@ -5,17 +5,17 @@
  * update, or a proxy release istiod does not support), and EnvoyFilters
  * whose header limit Envoy refuses (request-headers-too-large).
  *
- * The EnvoyFilter helpers at the end are shared with probes_protocol.c,
+ * The EnvoyFilter helpers at the end are shared with probes/protocol.c,
  * which declares them; they only read the model.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "protocol.h"
-#include "mesh.h"
-#include "proxystatus.h"
+#include "detect/detect.h"
+#include "detect/protocol.h"
+#include "cluster/mesh.h"
+#include "cluster/proxystatus.h"
 
 /* ---- pilot-config-conflict: istiod's log ---- */
 
@@ -336,7 +336,7 @@ static void max_headers(struct cluster *c, const struct scope *s, struct finding
 static const struct detector det_max_headers = {"max-request-headers", "request-headers-too-large",
                                                 max_headers};
 
-/* ---- EnvoyFilter helpers (shared with probes_protocol.c) ---- */
+/* ---- EnvoyFilter helpers (shared with probes/protocol.c) ---- */
 
 /*
  * Whether an EnvoyFilter applies to a pod: one in the root namespace

@@ -1,11 +1,11 @@
 /*
- * EnvoyFilters and header limits (detect_protocol.c), for the 431 and headers probes.
- * Shared by detect_protocol.c (which defines them) and probes_protocol.c.
+ * EnvoyFilters and header limits (detect/protocol.c), for the 431 and headers probes.
+ * Shared by detect/protocol.c (which defines them) and probes/protocol.c.
  */
 #ifndef MM_PROTOCOL_H
 #define MM_PROTOCOL_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 bool ef_applies(struct cluster *c, const struct kobj *ef, const struct kobj *pod);
 json_t *ef_find(const struct kobj *ef, const char *key, const char *context);

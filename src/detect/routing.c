@@ -2,7 +2,7 @@
  * Detectors of the routing flow: rules that are accepted but have no effect.
  * Each proves one cause from configuration alone (Services, pods,
  * VirtualServices, DestinationRules) and keeps quiet on what works as
- * written. Some helpers are shared with probes_routing.c: how Istio
+ * written. Some helpers are shared with probes/routing.c: how Istio
  * classifies a Service port's protocol, and whether a VirtualService applies
  * to sidecars for a host.
  */
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "routing.h"
-#include "mesh.h"
+#include "detect/detect.h"
+#include "detect/routing.h"
+#include "cluster/mesh.h"
 
 /* Protocol prefixes of port names and appProtocol values, and what a sidecar makes of them. */
 static const struct {

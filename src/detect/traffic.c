@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "mesh.h"
+#include "detect/detect.h"
+#include "cluster/mesh.h"
 
 /* The Service a DestinationRule governs (by its host), or NULL. */
 static const struct kobj *dr_service(struct cluster *c, const struct kobj *dr)

@@ -6,16 +6,16 @@
  * Logs are read only where a container's status already points at trouble
  * (a restart, a failing init container), so `check` on a large live cluster
  * reads few of them. A few helpers (workload_*) are shared with the probes
- * of probes_workload.c, which declares them again.
+ * of probes/workload.c, which declares them again.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "workload.h"
-#include "mesh.h"
-#include "yamljson.h"
+#include "detect/detect.h"
+#include "detect/workload.h"
+#include "cluster/mesh.h"
+#include "base/yamljson.h"
 
 /* How many lines count as "at start" in a log. */
 #define START_LINES 30

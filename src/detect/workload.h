@@ -1,11 +1,11 @@
 /*
- * Pods, containers and their logs as the crash and connectivity checks read them (detect_workload.c).
- * Shared by detect_workload.c (which defines them) and probes_workload.c.
+ * Pods, containers and their logs as the crash and connectivity checks read them (detect/workload.c).
+ * Shared by detect/workload.c (which defines them) and probes/workload.c.
  */
 #ifndef MM_WORKLOAD_H
 #define MM_WORKLOAD_H
 
-#include "cluster.h"
+#include "cluster/cluster.h"
 
 json_t *workload_status(const struct kobj *pod, const char *container);
 bool workload_is_app(const char *container);

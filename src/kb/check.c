@@ -8,8 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "kb.h"
-#include "probe.h"
+#include "kb/kb.h"
 
 static const char *const target_fields[] = {
 	[TARGET_NODE] = "next", [TARGET_FLOW] = "flow", [TARGET_DIAGNOSIS] = "diagnosis"};
@@ -93,36 +92,33 @@ static void resolve_choice(const struct mm_kb *kb, const struct mm_flow *f, stru
 	free(p);
 }
 
-/* Generic probes whose node's choice ids carry meaning, and what the ids must be. */
-static const struct {
-	const char *probe;
-	bool (*valid)(const char *id);
-	const char *must;
-} generic_probes[] = {
-	{"istio-version", probe_version_choice_valid, "lt-VERSION, ge-VERSION or any"},
-	{"findings", probe_findings_choice_valid, "a diagnosis id with a detector, or none"},
-};
-
-static void check_generic_choices(const struct mm_flow *f, const struct mm_node *n,
-				  struct mm_errors *errs)
+/* A node's probe must exist, read only declared inputs, and accept the node's choice ids. */
+static void check_probe(const struct kb_probes *probes, const struct mm_flow *f,
+			const struct mm_node *n, struct mm_errors *errs)
 {
-	for (size_t g = 0; g < MM_ARRAY_LEN(generic_probes); g++) {
-		if (strcmp(n->probe, generic_probes[g].probe) != 0)
-			continue;
-		for (size_t i = 0; i < n->nchoices; i++) {
-			if (generic_probes[g].valid(n->choices[i].id))
-				continue;
-			char *p = xasprintf("%s/choices/%zu/id", n->ptr, i);
+	char *p = xasprintf("%s/probe", n->ptr);
+	const char *const *inputs = NULL;
+	if (!probes->find(n->probe, &inputs))
+		kb_err_at(errs, f->src, p, false, "no probe '%s'", n->probe);
+	for (size_t i = 0; inputs && i < probes->ninputs && inputs[i]; i++)
+		if (!flow_input(f, inputs[i]))
 			kb_err_at(errs, f->src, p, false,
-				  "choice '%s' of a question probed by %s must be %s", n->choices[i].id,
-				  generic_probes[g].probe, generic_probes[g].must);
-			free(p);
-		}
+				  "probe '%s' reads input '%s', which flow '%s' does not declare",
+				  n->probe, inputs[i], f->id);
+	free(p);
+	for (size_t i = 0; i < n->nchoices; i++) {
+		const char *must;
+		if (probes->choice_ok(n->probe, n->choices[i].id, &must))
+			continue;
+		p = xasprintf("%s/choices/%zu/id", n->ptr, i);
+		kb_err_at(errs, f->src, p, false, "choice '%s' of a question probed by %s must be %s",
+			  n->choices[i].id, n->probe, must);
+		free(p);
 	}
 }
 
-static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct mm_node *n,
-		       struct mm_errors *errs)
+static void check_node(const struct mm_kb *kb, const struct kb_probes *probes, const struct mm_flow *f,
+		       struct mm_node *n, struct mm_errors *errs)
 {
 	char *p;
 	if (n->help && !kb_help(kb, n->help)) {
@@ -130,19 +126,8 @@ static void check_node(const struct mm_kb *kb, const struct mm_flow *f, struct m
 		kb_err_at(errs, f->src, p, false, "no help topic '%s'", n->help);
 		free(p);
 	}
-	if (n->probe) {
-		p = xasprintf("%s/probe", n->ptr);
-		const struct probe *pr = probe_find(n->probe);
-		if (!pr)
-			kb_err_at(errs, f->src, p, false, "no probe '%s'", n->probe);
-		for (size_t i = 0; pr && i < MM_ARRAY_LEN(pr->inputs) && pr->inputs[i]; i++)
-			if (!flow_input(f, pr->inputs[i]))
-				kb_err_at(errs, f->src, p, false,
-					  "probe '%s' reads input '%s', which flow '%s' does not declare",
-					  n->probe, pr->inputs[i], f->id);
-		free(p);
-		check_generic_choices(f, n, errs);
-	}
+	if (n->probe)
+		check_probe(probes, f, n, errs);
 	p = xasprintf("%s/question", n->ptr);
 	check_placeholders(f, n->question, p, errs);
 	if (n->question[strlen(n->question) - 1] != '?')
@@ -323,7 +308,7 @@ static void check_diag(const struct mm_kb *kb, const struct mm_diag *d, struct m
 	}
 }
 
-void kb_check(struct mm_kb *kb, struct mm_errors *errs)
+void kb_check(struct mm_kb *kb, const struct kb_probes *probes, struct mm_errors *errs)
 {
 	for (size_t i = 0; i < kb->nflows; i++) {
 		struct mm_flow *f = kb->flows[i];
@@ -332,7 +317,7 @@ void kb_check(struct mm_kb *kb, struct mm_errors *errs)
 			/* resolve what can be, report nothing that the load errors explain */
 			struct mm_errors quiet = {0};
 			for (size_t k = 0; k < f->nnodes; k++)
-				check_node(kb, f, &f->nodes[k], &quiet);
+				check_node(kb, probes, f, &f->nodes[k], &quiet);
 			errs_free(&quiet);
 			continue;
 		}
@@ -342,7 +327,7 @@ void kb_check(struct mm_kb *kb, struct mm_errors *errs)
 		for (size_t k = 0; k < f->ninputs; k++)
 			check_input_default(f, k, errs);
 		for (size_t k = 0; k < f->nnodes; k++)
-			check_node(kb, f, &f->nodes[k], errs);
+			check_node(kb, probes, f, &f->nodes[k], errs);
 		check_graph(f, errs);
 	}
 	for (size_t i = 0; i < kb->nflows; i++)

@@ -1,4 +1,4 @@
-#include "kb.h"
+#include "kb/kb.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "jsonpos.h"
+#include "base/jsonpos.h"
 
 static const char *const input_types[] = {
 	[IN_NAMESPACE] = "namespace", [IN_SERVICE] = "service", [IN_POD] = "pod",

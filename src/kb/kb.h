@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct jpos;
 
@@ -116,8 +116,20 @@ bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs);
 /* Load a data root: ROOT/flows and ROOT/help. */
 void kb_load_root(struct mm_kb *kb, const char *root, struct mm_errors *errs);
 
-/* Check the set as a whole and resolve references. */
-void kb_check(struct mm_kb *kb, struct mm_errors *errs);
+/*
+ * What kb_check knows of the probes, which live in a layer above the kb:
+ * the probes layer provides it (probe_catalog, probes/probe.h).
+ */
+struct kb_probes {
+	/* Whether the probe exists; if so *inputs lists the flow inputs it reads. */
+	bool (*find)(const char *probe, const char *const **inputs);
+	size_t ninputs; /* *inputs has at most this many entries, or ends with NULL */
+	/* Whether id may be a choice of a node the probe answers; else *must says what. */
+	bool (*choice_ok)(const char *probe, const char *id, const char **must);
+};
+
+/* Check the set as a whole (probes against the catalogue) and resolve references. */
+void kb_check(struct mm_kb *kb, const struct kb_probes *probes, struct mm_errors *errs);
 
 const struct mm_flow *kb_flow(const struct mm_kb *kb, const char *id);
 const struct mm_diag *kb_diag(const struct mm_kb *kb, const char *id);

@@ -1,5 +1,5 @@
-/* Lines from readline on a terminal, or from a script on stdin (see line.h). */
-#include "line.h"
+/* Lines from readline on a terminal, or from a script on stdin (see line/line.h). */
+#include "line/line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "exec.h"
-#include "session.h"
+#include "cluster/exec.h"
+#include "session/session.h"
 
 #define HISTORY_LINES 1000
 

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /*
  * The candidates for the word that starts at start in line (what is typed so

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* The fields the parser extracts. */
 enum al_field {
@@ -64,6 +64,8 @@ struct al_span {
 bool al_has(struct al_span v);
 /* Whether a span is the string s. */
 bool al_span_is(struct al_span v, const char *s);
+/* The part of *rest before the first sep (all of it if none); *rest moves past it (s NULL at the end). */
+struct al_span al_span_cut(struct al_span *rest, char sep);
 
 /* One parsed line. */
 struct al_record {

@@ -10,7 +10,7 @@
  * which outranks a pass; findings of the same weight add up. A check that
  * raises nothing leaves the item to be asked, with its reason.
  */
-#include "onboard.h"
+#include "onboard/onboard.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -18,13 +18,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cluster.h"
-#include "detect.h"
-#include "mesh.h"
-#include "probe.h"
-#include "routing.h"
-#include "workload.h"
-#include "yamljson.h"
+#include "cluster/cluster.h"
+#include "detect/detect.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
+#include "detect/routing.h"
+#include "detect/workload.h"
+#include "base/yamljson.h"
 
 /* What a check reads: the cluster and what is in scope. */
 struct ob_ctx {

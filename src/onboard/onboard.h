@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "report.h"
-#include "util.h"
+#include "report/report.h"
+#include "base/util.h"
 
 struct cluster;
 
@@ -31,7 +31,7 @@ struct ob_choice {
 	const char *fix;     /* what to do after this answer; NULL when it passes */
 };
 
-struct ob_item; /* the checklist's table entry (onboard.c) */
+struct ob_item; /* the checklist's table entry (onboard/onboard.c) */
 
 struct ob_result {
 	const struct ob_item *item;

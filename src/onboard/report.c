@@ -1,5 +1,5 @@
 /*
- * The onboarding checklist's readiness report (onboard.h): text, Markdown
+ * The onboarding checklist's readiness report (onboard/onboard.h): text, Markdown
  * and JSON. An item nobody decided reads warn, "not checked".
  */
 #include <jansson.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onboard.h"
+#include "onboard/onboard.h"
 
 /* How an item reads in the report: an item still to ask is a warning. */
 static enum ob_status shown_status(const struct ob_result *r)

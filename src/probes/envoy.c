@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "envoy.h"
-#include "mesh.h"
-#include "probe.h"
+#include "cluster/cluster.h"
+#include "cluster/envoy.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
 
 /* The Envoy the questions are about: the "pod" input, or the port --envoy-admin names. */
 static const char *envoy_of(const struct probe_ctx *x)

@@ -2,7 +2,7 @@
  * Probes of the 404 flow: where a request for a host enters the mesh, which
  * Gateway serves the host, which VirtualService is bound to it, and whether
  * its routes can take the request. The Istio rules are those of
- * detect_gateway.c (the gw_* functions); where a detector proves a cause,
+ * detect/gateway.c (the gw_* functions); where a detector proves a cause,
  * the probe runs it and keeps its findings on the objects in question, so a
  * walk and `check` agree.
  *
@@ -14,10 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "gateway.h"
-#include "mesh.h"
-#include "probe.h"
+#include "detect/detect.h"
+#include "detect/gateway.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
 
 /* Kinds a probe needs to read, besides its inputs. */
 enum { GATEWAYS = 1, VIRTUAL_SERVICES = 2, PODS = 4 };

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accesslog.h"
-#include "cluster.h"
-#include "mesh.h"
-#include "probe.h"
-#include "prometheus.h"
+#include "logs/accesslog.h"
+#include "cluster/cluster.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
+#include "cluster/prometheus.h"
 
 #define LOG_PODS 20
 #define LOG_LINES 2000

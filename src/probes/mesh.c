@@ -1,15 +1,15 @@
 /*
  * Probes of the 503 and injection flows. Each reads its inputs, looks at
- * the cluster model through mesh.h and the detectors, and picks one of its
+ * the cluster model through cluster/mesh.h and the detectors, and picks one of its
  * node's choices with the evidence, or says why it cannot tell.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "mesh.h"
-#include "probe.h"
+#include "detect/detect.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
 
 #define in probe_in
 #define answer probe_answer

@@ -10,7 +10,8 @@
 
 #include <stdbool.h>
 
-#include "util.h"
+#include "base/util.h"
+#include "kb/kb.h"
 
 struct cluster;
 struct kobj;
@@ -48,7 +49,7 @@ struct probe {
 
 /*
  * Every probe, in families: each probes_*.c file exports one NULL-terminated
- * array, listed in probe.c. Returns a NULL-terminated list (built once).
+ * array, listed in probes/probe.c. Returns a NULL-terminated list (built once).
  */
 const struct probe *probe_find(const char *name);
 const struct probe *const *probe_all(void);
@@ -94,5 +95,8 @@ bool probe_version_choice_valid(const char *id);
  * detector (tried in order over the namespace/service/pod inputs) and "none".
  */
 bool probe_findings_choice_valid(const char *id);
+
+/* The probes as kb_check sees them (registry.c). */
+extern const struct kb_probes probe_catalog;
 
 #endif

@@ -1,26 +1,26 @@
 /*
  * Probes of the 426, 431, headers and sync flows. They read pods,
  * Services, istiod's Deployment, meshConfig, EnvoyFilters, Sidecars and
- * proxy-status from the model, and run the detectors of detect_protocol.c
+ * proxy-status from the model, and run the detectors of detect/protocol.c
  * where a question is the same as a check.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "protocol.h"
-#include "mesh.h"
-#include "probe.h"
-#include "proxystatus.h"
-#include "yamljson.h"
+#include "detect/detect.h"
+#include "detect/protocol.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
+#include "cluster/proxystatus.h"
+#include "base/yamljson.h"
 
 #define in probe_in
 #define answer probe_answer
 #define unknown probe_unknown
 #define readable probe_readable
 
-/* Defined in detect_protocol.c. */
+/* Defined in detect/protocol.c. */
 extern const struct detector det_proxy_skew;
 
 /* Envoy's limit on request headers when nothing sets max_request_headers_kb. */

@@ -1,16 +1,16 @@
 /*
  * Probes of the routing flow: rules that have no effect. Most ask one
- * detector of detect_routing.c about the service in question; the others
+ * detector of detect/routing.c about the service in question; the others
  * read what the rule for the service says (its retries, weights, outlier
  * detection, pending-request limit) or whether the calling pod can see it.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "routing.h"
-#include "mesh.h"
-#include "probe.h"
+#include "detect/detect.h"
+#include "detect/routing.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
 
 static const struct kobj *the_service(const struct probe_ctx *x, struct probe_result *r)
 {

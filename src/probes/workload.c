@@ -1,17 +1,17 @@
 /*
  * Probes of the crash and connectivity flows: which container of a pod
  * fails and why, and what kind of traffic a Service carries. Where a
- * detector of detect_workload.c decides, the probe runs it for the one pod
+ * detector of detect/workload.c decides, the probe runs it for the one pod
  * or Service, so that a walk and `check` agree.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "detect.h"
-#include "workload.h"
-#include "mesh.h"
-#include "probe.h"
+#include "detect/detect.h"
+#include "detect/workload.h"
+#include "cluster/mesh.h"
+#include "probes/probe.h"
 
 static const struct kobj *the_pod(const struct probe_ctx *x, struct probe_result *r)
 {

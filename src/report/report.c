@@ -1,11 +1,11 @@
-#include "report.h"
+#include "report/report.h"
 
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transcript.h"
+#include "walk/transcript.h"
 
 #define WIDTH 78
 

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "kb.h"
-#include "walk.h"
+#include "kb/kb.h"
+#include "walk/walk.h"
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN };
 

@@ -1,5 +1,5 @@
-/* What run, tui and ask share around a walk (see session.h). */
-#include "session.h"
+/* What run, tui and ask share around a walk (see session/session.h). */
+#include "session/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "transcript.h"
+#include "cluster/cluster.h"
+#include "walk/transcript.h"
 
 /* NAME=VALUE into a new NAME and a pointer to VALUE. */
 static char *split_kv(const char *s, const char **value)

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "walk.h"
+#include "session/options.h"
+#include "walk/walk.h"
 
 struct prepared {
 	const struct mm_flow *flow;  /* named on the command line or by the answers file, or NULL */

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cluster.h"
-#include "envoy.h"
-#include "source_live.h"
-#include "session.h"
-#include "source_snapshot.h"
+#include "session/sources.h"
+#include "cluster/cluster.h"
+#include "cluster/envoy.h"
+#include "cluster/live.h"
+#include "session/session.h"
+#include "cluster/snapshot.h"
 
 /* Why an empty model cannot tell: what every probe that reads the cluster says. */
 #define NO_STATE "no cluster state (give --snapshot PATH or --live)"

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "session.h"
-#include "tui.h"
+#include "report/report.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 void diag_open(struct tui *t)
 {

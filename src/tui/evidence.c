@@ -3,8 +3,8 @@
  * probe's evidence lines), what the cluster said about the question pending,
  * and every command run with how it ended and the start of its output.
  */
-#include "cluster.h"
-#include "tui.h"
+#include "cluster/cluster.h"
+#include "tui/tui.h"
 
 /* What the answers rest on: each step's evidence, the question pending, every command run. */
 void pager_open_evidence(struct tui *t)

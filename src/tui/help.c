@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "tui/tui.h"
 
 /* Whether a Markdown line starts a block of its own rather than going on with the last one. */
 static bool md_block_start(const char *l)

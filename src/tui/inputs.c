@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "session.h"
-#include "tui.h"
+#include "cluster/cluster.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 /* The value the command line gives an input: --set (the last), -n, then the answers file. */
 static const char *preset_value(const struct tui *t, const char *name)

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cluster.h"
-#include "exec.h"
-#include "session.h"
-#include "tui.h"
+#include "cluster/cluster.h"
+#include "cluster/exec.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 /* Lines of a command's output the evidence viewer keeps, and bytes of each. */
 #define EXCERPT_LINES 12

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "onboard.h"
-#include "session.h"
-#include "tui.h"
+#include "onboard/onboard.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 /* ---- checking, on the worker thread ---- */
 

@@ -1,14 +1,14 @@
 /*
  * The pager: a scrollable, searchable text ('/', n, N), wrapped again when
- * the width changes. It shows help pages (tui_help.c), the evidence
- * (tui_evidence.c) and, on the diagnosis screen, the diagnosis.
+ * the width changes. It shows help pages (tui/help.c), the evidence
+ * (tui/evidence.c) and, on the diagnosis screen, the diagnosis.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "tui/tui.h"
 
 void pager_free(struct pager *p)
 {

@@ -6,7 +6,7 @@
 #include <curses.h>
 #include <stdlib.h>
 
-#include "tui.h"
+#include "tui/tui.h"
 
 const char *by_label(enum answer_by by)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tui.h"
+#include "tui/tui.h"
 
 /* The flows that match, in the kb's order. Caller frees the array. */
 static const struct mm_flow **matches(const struct tui *t, size_t *n)

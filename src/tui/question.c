@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
-#include "tui.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
 #define EVIDENCE_ROWS 5

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "transcript.h"
-#include "session.h"
-#include "tui.h"
+#include "walk/transcript.h"
+#include "session/session.h"
+#include "tui/tui.h"
 
 char *state_default_path(void)
 {

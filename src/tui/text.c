@@ -9,7 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "tui.h"
+#include "tui/tui.h"
 
 static bool utf8_mode, color_mode;
 

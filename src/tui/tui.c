@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "exec.h"
-#include "tui.h"
+#include "cluster/cluster.h"
+#include "cluster/exec.h"
+#include "tui/tui.h"
 
 #define MIN_COLS 80
 #define MIN_ROWS 24

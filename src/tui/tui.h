@@ -6,9 +6,9 @@
  * inputs form, the question screen (with the path pane), the path, pagers
  * (evidence, help, key list) and the diagnosis. As in ncdu, each screen is a
  * file with its draw function and key table; as in htop, key handlers never
- * draw: they change state and return, and the main loop (tui.c) redraws.
+ * draw: they change state and return, and the main loop (tui/tui.c) redraws.
  *
- * Probes and cluster look-ups run on a worker thread (tui_job.c) so that the
+ * Probes and cluster look-ups run on a worker thread (tui/job.c) so that the
  * screen stays live and Esc can cancel them; while one runs, the main thread
  * leaves the walk and the cluster alone. Only the main thread calls curses.
  * Every string that came from outside is sanitised before it is drawn
@@ -23,10 +23,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
-#include "walk.h"
+#include "session/options.h"
+#include "walk/walk.h"
 
-/* ---- what cmd_tui.c hands over ---- */
+/* ---- what cmd/tui.c hands over ---- */
 
 struct tui_setup {
 	struct ctx *c;
@@ -42,10 +42,6 @@ struct tui_setup {
 
 /* Run the session; returns the exit status. */
 int tui_run(struct tui_setup *s);
-
-struct onboard;
-/* The onboarding checklist's session (cmd_tui.c): its exit status is the checklist's. */
-int tui_onboard(struct ctx *c, struct cluster *cluster, struct onboard *o);
 
 /* ---- the session ---- */
 
@@ -94,7 +90,7 @@ struct prompt {
 
 enum job_kind { JOB_NONE, JOB_PROBE, JOB_NAMES, JOB_CALL };
 
-/* Work on the worker thread; see tui_job.c. */
+/* Work on the worker thread; see tui/job.c. */
 struct job {
 	enum job_kind kind;
 	pthread_t thread;
@@ -166,7 +162,7 @@ struct tui {
 	struct cmdlog log;
 	char *msg;
 	bool msg_err;
-	/* the onboarding checklist (tui_onboard.c) */
+	/* the onboarding checklist (tui/onboard.c) */
 	struct onboard *ob;
 	size_t ob_sel, ob_top;        /* the item selected, the first one shown */
 	size_t ob_next;               /* the item being checked, or the next to check */
@@ -179,7 +175,7 @@ struct tui {
 	char *state_path;
 };
 
-/* ---- tui.c: screens and the loop ---- */
+/* ---- tui/tui.c: screens and the loop ---- */
 
 void tui_push(struct tui *t, const struct screen *s);
 void tui_pop(struct tui *t);
@@ -197,7 +193,7 @@ bool key_is_enter(int ch);
 bool key_is_backspace(int ch);
 #define KEY_ESC 27
 
-/* Key actions that several screens bind (act_back in tui_question.c, act_path in tui_path.c). */
+/* Key actions that several screens bind (act_back in tui/question.c, act_path in tui/path.c). */
 int act_quit(struct tui *t);
 int act_new_walk(struct tui *t);
 int act_evidence(struct tui *t);
@@ -206,7 +202,7 @@ int act_path(struct tui *t);
 /* Back one step; before the first answer, back to the inputs. */
 int act_back(struct tui *t);
 
-/* ---- tui_text.c: drawing ---- */
+/* ---- tui/text.c: drawing ---- */
 
 enum role { R_PLAIN, R_TITLE, R_SEL, R_GOOD, R_WARN, R_BAD, R_DIM, R_BOLD, R_HIT };
 void text_init(bool utf8, bool color);
@@ -235,12 +231,12 @@ const char *glyph_ellipsis(void);
 
 /* ---- the screens' shared parts ---- */
 
-/* tui_picker.c */
+/* tui/picker.c */
 void picker_open(struct tui *t);
-/* tui_inputs.c */
+/* tui/inputs.c */
 void inputs_open(struct tui *t, const struct mm_flow *f);
 void inputs_names_done(struct tui *t);
-/* tui_question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */
+/* tui/question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */
 void question_enter(struct tui *t);
 void question_probe_done(struct tui *t);
 void question_reset(struct tui *t);
@@ -248,10 +244,10 @@ void question_reset(struct tui *t);
 bool walk_start(struct tui *t, const struct kvlist *inputs);
 /* Step back so that step i is asked again. */
 void walk_back_to(struct tui *t, size_t i);
-/* tui_path.c: the last steps in rows y0..y1, one line each. */
+/* tui/path.c: the last steps in rows y0..y1, one line each. */
 void path_pane_draw(struct tui *t, int y0, int y1, bool select);
 const char *by_label(enum answer_by by);
-/* tui_pager.c, tui_help.c, tui_evidence.c */
+/* tui/pager.c, tui/help.c, tui/evidence.c */
 void pager_set(struct tui *t, struct pager *p, const char *title, char *text);
 void pager_free(struct pager *p);
 void pager_draw(struct tui *t, struct pager *p, int y0, int y1);
@@ -260,19 +256,19 @@ int pager_key(struct tui *t, int ch);
 /* Help: preface (may be NULL), then the pages of topics; with neither, the key list. */
 void pager_open_help(struct tui *t, const char *preface, const struct strlist *topics);
 void pager_open_evidence(struct tui *t);
-/* tui_diag.c */
+/* tui/diag.c */
 void diag_open(struct tui *t);
 /* Save the transcript under a name the person confirms. */
 int diag_save(struct tui *t);
-/* tui_onboard.c: open the checklist screen and start checking its items */
+/* tui/onboard.c: open the checklist screen and start checking its items */
 void onboard_open(struct tui *t);
-/* tui_state.c: the autosave */
+/* tui/state.c: the autosave */
 char *state_default_path(void);
 void state_save(struct tui *t);
 /* Replay the saved path into t->w (started from its flow and inputs); false with *err. */
 bool state_restore(struct tui *t, json_t *saved, char **err);
 
-/* tui_job.c */
+/* tui/job.c */
 void job_start(struct tui *t, enum job_kind kind);
 /* Collect a finished job (its finish runs); true if one was collected. */
 bool job_poll(struct tui *t);

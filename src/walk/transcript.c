@@ -1,10 +1,10 @@
-#include "transcript.h"
+#include "walk/transcript.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonpos.h"
+#include "base/jsonpos.h"
 
 static json_t *strlist_json(const struct strlist *l)
 {

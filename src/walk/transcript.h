@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "walk.h"
+#include "walk/walk.h"
 
 /* New reference. */
 json_t *walk_to_json(const struct walk *w);

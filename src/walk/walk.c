@@ -1,4 +1,4 @@
-#include "walk.h"
+#include "walk/walk.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * The walk: a state machine over a flow. It holds the current node, the
  * steps taken so far (each with its answer, who gave it and the evidence),
  * and the flow inputs. Every front end (batch, line, TUI) drives the same
- * walk; a transcript is this state serialised (see transcript.h).
+ * walk; a transcript is this state serialised (see walk/transcript.h).
  *
  * The walk borrows the kb, which must outlive it.
  */
@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kb.h"
-#include "probe.h"
-#include "util.h"
+#include "kb/kb.h"
+#include "probes/probe.h"
+#include "base/util.h"
 
 enum answer_by { BY_USER, BY_PROBE, BY_ANSWERS };
 const char *answer_by_name(enum answer_by by);

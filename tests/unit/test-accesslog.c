@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "accesslog.h"
+#include "logs/accesslog.h"
 #include "tap.h"
 
 static const char today[] =

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "envoy.h"
-#include "http.h"
-#include "probe.h"
-#include "prometheus.h"
+#include "cluster/cluster.h"
+#include "cluster/envoy.h"
+#include "cluster/http.h"
+#include "probes/probe.h"
+#include "cluster/prometheus.h"
 #include "tap.h"
 
 struct server {

@@ -1,7 +1,7 @@
 /* Positions of JSON values and keys, as lint reports them. */
-#include "jsonpos.h"
+#include "base/jsonpos.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void pos_is(const struct jpos *jp, const char *ptr, int key, int line, int col)
 {

@@ -1,9 +1,9 @@
 /* Loading and checking flow sets: the test set loads clean, problems carry positions. */
 #include <unistd.h>
 
-#include "detect.h"
-#include "kb.h"
-#include "probe.h"
+#include "detect/detect.h"
+#include "kb/kb.h"
+#include "probes/probe.h"
 #include "tap.h"
 
 static char scratch[] = "/tmp/meshmedic-kb.XXXXXX";
@@ -22,7 +22,7 @@ static struct mm_kb *mini(struct mm_errors *errs)
 	struct mm_kb *kb = kb_new();
 	char *root = xasprintf("%s/tests/data/mini", top_srcdir());
 	kb_load_root(kb, root, errs);
-	kb_check(kb, errs);
+	kb_check(kb, &probe_catalog, errs);
 	free(root);
 	return kb;
 }
@@ -35,7 +35,7 @@ static char *lint_one(const char *text, size_t *count)
 	kb->fallback = base;
 	char *path = write_file("f.json", text);
 	kb_load_path(kb, path, &errs);
-	kb_check(kb, &errs);
+	kb_check(kb, &probe_catalog, &errs);
 	errs_sort(&errs);
 	/* every error, one per line, with the scratch directory cut off */
 	struct sbuf all;
@@ -142,7 +142,7 @@ int main(void)
 	struct mm_kb *real = kb_new();
 	char *root = xasprintf("%s", top_srcdir());
 	kb_load_root(real, root, &errs);
-	kb_check(real, &errs);
+	kb_check(real, &probe_catalog, &errs);
 	ok(errs.n == 0, "the shipped set loads clean");
 	for (const struct detector *const *d = detector_all(); *d; d++)
 		ok(kb_diag(real, (*d)->diagnosis) != NULL, "detector %s: diagnosis %s exists", (*d)->name,

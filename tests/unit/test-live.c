@@ -23,10 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "exec.h"
-#include "source_live.h"
-#include "source_snapshot.h"
+#include "cluster/cluster.h"
+#include "cluster/exec.h"
+#include "cluster/live.h"
+#include "cluster/snapshot.h"
 #include "tap.h"
 
 static long long ms_now(void)

@@ -1,5 +1,5 @@
 /* istioctl proxy-status in each format it has had, field by field; garbage is refused. */
-#include "proxystatus.h"
+#include "cluster/proxystatus.h"
 #include "tap.h"
 
 /* One expected row, in struct order. */

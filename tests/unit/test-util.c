@@ -1,6 +1,6 @@
 /* Names, sanitising and the error list. */
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 int main(void)
 {

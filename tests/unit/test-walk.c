@@ -1,10 +1,10 @@
 /* The walk state machine, prepared answers and transcripts, on the test flow set. */
 #include <unistd.h>
 
-#include "kb.h"
+#include "kb/kb.h"
 #include "tap.h"
-#include "transcript.h"
-#include "walk.h"
+#include "walk/transcript.h"
+#include "walk/walk.h"
 
 static struct mm_kb *mini(void)
 {
@@ -12,7 +12,7 @@ static struct mm_kb *mini(void)
 	struct mm_kb *kb = kb_new();
 	char *root = xasprintf("%s/tests/data/mini", top_srcdir());
 	kb_load_root(kb, root, &errs);
-	kb_check(kb, &errs);
+	kb_check(kb, &probe_catalog, &errs);
 	free(root);
 	if (errs.n)
 		errs_print(&errs, stdout);
