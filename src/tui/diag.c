@@ -16,7 +16,8 @@
 #include "session/session.h"
 #include "tui/tui.h"
 
-void diag_open(struct tui *t)
+/* Opened at the walk's diagnosis: the text report, in the diagnosis's pager. */
+static struct act diag_enter(struct tui *t)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -29,35 +30,12 @@ void diag_open(struct tui *t)
 	/* the report is wrapped and indented for 80 columns already */
 	t->diag.margin = 0;
 	free(title);
-	tui_pop_to(t, &screen_question);
-	tui_push(t, &screen_diag);
+	return K_DONE;
 }
 
 static void diag_draw(struct tui *t)
 {
 	pager_draw(t, &t->diag, 3, t->rows - 3);
-}
-
-static void save_done(struct tui *t, const char *value)
-{
-	char *msg;
-	bool ok = save_walk(&t->w, value, &msg);
-	tui_msg(t, !ok && *value, "%s", msg);
-	free(msg);
-}
-
-int diag_save(struct tui *t)
-{
-	static const char *const suffixes[] = {".md", ".json", NULL};
-	if (!t->walking)
-		return K_DONE;
-	char *base = xasprintf("meshmedic-%s-%s", t->w.start_flow->id,
-			       t->w.diag ? t->w.diag->id : t->w.node->id);
-	char *name = free_name(base, suffixes);
-	tui_prompt(t, "Save the transcript as (.md and .json):", name, save_done);
-	free(name);
-	free(base);
-	return K_DONE;
 }
 
 static void print_snippet(FILE *fp, void *arg)
@@ -82,7 +60,7 @@ static void copy_done(struct tui *t, const char *value)
 	free(err);
 }
 
-static int key_copy(struct tui *t)
+static struct act key_copy(struct tui *t)
 {
 	const struct mm_diag *d = t->w.diag;
 	if (!d->snippet) {
@@ -103,20 +81,19 @@ static int key_copy(struct tui *t)
 	return K_DONE;
 }
 
-static int key_help(struct tui *t)
+static struct act key_help(struct tui *t)
 {
-	pager_open_help(t, NULL, &t->w.diag->help);
-	return K_DONE;
+	return pager_open_help(t, NULL, &t->w.diag->help);
 }
 
-static int diag_other(struct tui *t, int ch)
+static struct act diag_other(struct tui *t, int ch)
 {
 	return pager_key(t, ch);
 }
 
 static const struct binding diag_keys[] = {
 	{{'s'}, "s", "save the transcript: Markdown and JSON (the JSON replays with --answers)",
-	 diag_save},
+	 act_save},
 	{{'c'}, "c", "write the snippet to a file", key_copy},
 	{{'b', KEY_BACKSPACE, KEY_LEFT, 127}, "b, Left", "back: answer the last step again",
 	 act_back},
@@ -129,6 +106,8 @@ static const struct binding diag_keys[] = {
 };
 
 const struct screen screen_diag = {
+	.id = SCR_DIAG,
+	.enter = diag_enter,
 	.name = "diagnosis",
 	.hint = "s save  c copy snippet  b back  p path  e evidence  ? help  / search  q quit",
 	.draw = diag_draw,

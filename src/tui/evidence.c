@@ -7,7 +7,7 @@
 #include "tui/tui.h"
 
 /* What the answers rest on: each step's evidence, the question pending, every command run. */
-void pager_open_evidence(struct tui *t)
+struct act act_evidence(struct tui *t)
 {
 	struct sbuf b;
 	sb_init(&b);
@@ -54,6 +54,6 @@ void pager_open_evidence(struct tui *t)
 		sb_add(&b, "  none: the answers come from the snapshot, no command is run\n");
 	else if (!count)
 		sb_add(&b, "  none yet\n");
-	tui_push(t, &screen_pager);
 	pager_set(t, &t->pager, "Evidence", sb_steal(&b));
+	return K_PUSH(SCR_PAGER);
 }

@@ -49,7 +49,7 @@ static char *md_reflow(const char *md)
 	return sb_steal(&b);
 }
 
-void pager_open_help(struct tui *t, const char *preface, const struct strlist *topics)
+struct act pager_open_help(struct tui *t, const char *preface, const struct strlist *topics)
 {
 	struct sbuf b;
 	sb_init(&b);
@@ -70,15 +70,21 @@ void pager_open_help(struct tui *t, const char *preface, const struct strlist *t
 			title = h->title;
 		free(body);
 	}
-	tui_push(t, &screen_pager);
-	char *keys = tui_key_list(t);
+	/* the screen on top now is the one under the pager */
+	char *keys = tui_key_list(t, tui_top(t));
 	if (!b.len) {
 		pager_set(t, &t->pager, "Keys", keys);
 		sb_free(&b);
-		return;
+		return K_PUSH(SCR_PAGER);
 	}
 	char *full = xasprintf("Help: %s", title);
 	pager_set(t, &t->pager, full, sb_steal(&b));
 	t->pager.alt = keys;
 	free(full);
+	return K_PUSH(SCR_PAGER);
+}
+
+struct act act_keys(struct tui *t)
+{
+	return pager_open_help(t, NULL, NULL);
 }

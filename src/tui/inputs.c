@@ -37,6 +37,8 @@ static bool cluster_is_local(const struct tui *t)
 	return t->s->cluster && !cluster_source(t->s->cluster);
 }
 
+static struct act names_done(struct tui *t);
+
 /*
  * The names the focused field completes to, unless they are there: read at
  * once from a snapshot, on the worker from a live cluster.
@@ -58,7 +60,7 @@ static void names_request(struct tui *t)
 	t->job.field = f->field;
 	sl_free(&t->job.names);
 	if (!cluster_is_local(t)) {
-		job_start(t, JOB_NAMES);
+		job_start(t, JOB_NAMES, names_done);
 		return;
 	}
 	names_read(t->s->cluster, kind, ns, &f->names);
@@ -66,24 +68,24 @@ static void names_request(struct tui *t)
 	f->names_for = f->field;
 }
 
-static int key_complete(struct tui *t);
+static struct act key_complete(struct tui *t);
 
-void inputs_names_done(struct tui *t)
+/* The names read on the worker: they complete the field, and a Tab pressed meanwhile acts now. */
+static struct act names_done(struct tui *t)
 {
 	struct form *f = &t->form;
 	bool tab = f->tab_pending;
 	f->tab_pending = false;
 	if (t->job.cancelled || t->job.field != f->field) {
 		sl_free(&t->job.names);
-		return;
+		return K_DONE;
 	}
 	sl_free(&f->names);
 	f->names = t->job.names;
 	memset(&t->job.names, 0, sizeof(t->job.names));
 	f->names_ok = true;
 	f->names_for = f->field;
-	if (tab)
-		key_complete(t);
+	return tab ? key_complete(t) : K_DONE;
 }
 
 /* Focus a field; a snapshot answers at once, so its names are read right away. */
@@ -96,11 +98,12 @@ static void focus(struct tui *t, size_t field)
 		names_request(t);
 }
 
-void inputs_open(struct tui *t, const struct mm_flow *fl)
+/* Opened for t->flow: the form filled from the command line, the answers file and the defaults. */
+static struct act inputs_enter(struct tui *t)
 {
 	struct form *f = &t->form;
+	const struct mm_flow *fl = t->flow;
 	job_stop(t);
-	t->flow = fl;
 	free(f->val);
 	f->n = fl->ninputs;
 	f->val = xcalloc(f->n ? f->n : 1, sizeof(*f->val));
@@ -114,10 +117,9 @@ void inputs_open(struct tui *t, const struct mm_flow *fl)
 	}
 	f->names_ok = false;
 	sl_free(&f->names);
-	tui_pop_to(t, &screen_picker);
-	tui_push(t, &screen_inputs);
 	if (f->n)
 		focus(t, first == SIZE_MAX ? 0 : first);
+	return K_DONE;
 }
 
 /* The names that start with prefix. */
@@ -223,7 +225,7 @@ static bool field_ok(struct tui *t, size_t i)
 	return !why;
 }
 
-static int key_next(struct tui *t)
+static struct act key_next(struct tui *t)
 {
 	struct form *f = &t->form;
 	if (f->n && !field_ok(t, f->field))
@@ -243,33 +245,33 @@ static int key_next(struct tui *t)
 	for (size_t i = 0; i < f->n; i++)
 		if (*f->val[i])
 			kv_set(&in, t->flow->inputs[i].name, f->val[i]);
-	walk_start(t, &in);
+	bool ok = walk_start(t, &in);
 	kv_free(&in);
-	return K_DONE;
+	return ok ? K_OPEN(SCR_QUESTION, SCR_INPUTS) : K_DONE;
 }
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	if (t->form.field)
 		focus(t, t->form.field - 1);
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	if (t->form.field + 1 < t->form.n)
 		focus(t, t->form.field + 1);
 	return K_DONE;
 }
 
-static int key_back(struct tui *t)
+static struct act key_back(struct tui *t)
 {
-	tui_pop_to(t, &screen_picker);
-	return K_DONE;
+	(void)t;
+	return K_POP_TO(SCR_PICKER);
 }
 
 /* Tab: the one name that fits, else the longest common start, else the next name in turn. */
-static int key_complete(struct tui *t)
+static struct act key_complete(struct tui *t)
 {
 	struct form *f = &t->form;
 	if (!f->n)
@@ -314,7 +316,7 @@ static int key_complete(struct tui *t)
 	return K_DONE;
 }
 
-static int key_clear(struct tui *t)
+static struct act key_clear(struct tui *t)
 {
 	if (t->form.n)
 		t->form.val[t->form.field][0] = '\0';
@@ -322,7 +324,7 @@ static int key_clear(struct tui *t)
 	return K_DONE;
 }
 
-static int key_erase(struct tui *t)
+static struct act key_erase(struct tui *t)
 {
 	if (!t->form.n)
 		return K_DONE;
@@ -334,7 +336,7 @@ static int key_erase(struct tui *t)
 	return K_DONE;
 }
 
-static int form_type(struct tui *t, int ch)
+static struct act form_type(struct tui *t, int ch)
 {
 	if (!t->form.n || ch < 0x20 || ch >= 0x7f)
 		return K_NONE;
@@ -362,6 +364,8 @@ static const struct binding inputs_keys[] = {
 };
 
 const struct screen screen_inputs = {
+	.id = SCR_INPUTS,
+	.enter = inputs_enter,
 	.name = "inputs",
 	.hint = "Enter next/start  Tab complete  Up/Down input  ? keys  Esc back",
 	.draw = inputs_draw,

@@ -35,10 +35,11 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void job_start(struct tui *t, enum job_kind kind)
+void job_start(struct tui *t, enum job_kind kind, struct act (*done)(struct tui *t))
 {
 	struct job *j = &t->job;
 	j->kind = kind;
+	j->done = done;
 	j->running = true;
 	j->cancelled = false;
 	j->started_ms = tui_now_ms();
@@ -61,21 +62,15 @@ void job_start(struct tui *t, enum job_kind kind)
 	}
 }
 
-bool job_poll(struct tui *t)
+struct act job_poll(struct tui *t)
 {
 	struct job *j = &t->job;
 	if (!j->running || !atomic_load(&j->finished))
-		return false;
+		return K_NONE;
 	if (!pthread_equal(j->thread, pthread_self()))
 		pthread_join(j->thread, NULL);
 	j->running = false;
-	if (j->kind == JOB_PROBE)
-		question_probe_done(t);
-	else if (j->kind == JOB_CALL)
-		j->done(t);
-	else
-		inputs_names_done(t);
-	return true;
+	return j->done ? j->done(t) : K_DONE;
 }
 
 void job_cancel(struct tui *t)

@@ -28,7 +28,7 @@ static void check_run(struct tui *t)
 	onboard_check(t->ob, t->ob_next, t->s->cluster);
 }
 
-static void check_done(struct tui *t)
+static struct act check_done(struct tui *t)
 {
 	struct ob_result *r = &t->ob->v[t->ob_next];
 	char *err = NULL;
@@ -38,34 +38,34 @@ static void check_done(struct tui *t)
 		r->status = OB_ASK;
 		t->ob_stopped = true;
 		tui_msg(t, false, "Checks stopped: r checks the rest");
-		return;
+		return K_DONE;
 	}
 	/* --answer decides an item over what the cluster shows, as in batch mode */
 	onboard_apply(t->ob, &t->s->c->o.answer, (int)t->ob_next, &err);
 	free(err);
 	t->ob_next++;
 	check_next(t);
+	return K_DONE;
 }
 
 static void check_next(struct tui *t)
 {
 	if (!t->ob_stopped && t->ob_next < t->ob->n) {
 		t->job.run = check_run;
-		t->job.done = check_done;
-		job_start(t, JOB_CALL);
+		job_start(t, JOB_CALL, check_done);
 	} else if (t->ob_next == t->ob->n) {
 		tui_msg(t, false, "Every item checked: Enter shows one, or answers its question");
 	}
 }
 
-void onboard_open(struct tui *t)
+/* Opened on the session's checklist: every item is checked from the first. */
+static struct act onboard_enter(struct tui *t)
 {
 	t->ob = t->s->onboard;
-	t->depth = 0;
-	tui_push(t, &screen_onboard);
 	t->ob_sel = t->ob_top = t->ob_next = 0;
 	t->ob_stopped = false;
 	check_next(t);
+	return K_DONE;
 }
 
 /* Whether item i has been checked (or stopped at): its result may be read. */
@@ -166,29 +166,29 @@ static void onboard_draw(struct tui *t)
 
 /* ---- the checklist's keys ---- */
 
-static int move_sel(struct tui *t, long by)
+static struct act move_sel(struct tui *t, long by)
 {
 	long s = (long)t->ob_sel + by, n = (long)t->ob->n;
 	t->ob_sel = (size_t)(s < 0 ? 0 : s >= n ? n - 1 : s);
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	return move_sel(t, 1);
 }
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	return move_sel(t, -1);
 }
 
-static int key_home(struct tui *t)
+static struct act key_home(struct tui *t)
 {
 	return move_sel(t, -(long)t->ob->n);
 }
 
-static int key_end(struct tui *t)
+static struct act key_end(struct tui *t)
 {
 	return move_sel(t, (long)t->ob->n);
 }
@@ -210,16 +210,14 @@ static char *item_details(const struct ob_result *r)
 	return sb_steal(&b);
 }
 
-static int open_ask(struct tui *t)
+static struct act open_ask(struct tui *t)
 {
 	if (!checked(t, t->ob_sel))
 		return K_DONE;
-	t->ob_choice = 0;
-	tui_push(t, &screen_onboard_ask);
-	return K_DONE;
+	return K_PUSH(SCR_ONBOARD_ASK);
 }
 
-static int key_enter(struct tui *t)
+static struct act key_enter(struct tui *t)
 {
 	const struct ob_result *r = &t->ob->v[t->ob_sel];
 	if (!checked(t, t->ob_sel)) {
@@ -231,22 +229,22 @@ static int key_enter(struct tui *t)
 	struct strlist topics = {0};
 	sl_add(&topics, r->help);
 	char *text = item_details(r);
-	pager_open_help(t, text, &topics);
+	struct act a = pager_open_help(t, text, &topics);
 	free(text);
 	sl_free(&topics);
-	return K_DONE;
+	return a;
 }
 
-static int key_help(struct tui *t)
+static struct act key_help(struct tui *t)
 {
 	struct strlist topics = {0};
 	sl_add(&topics, "onboarding");
-	pager_open_help(t, NULL, &topics);
+	struct act a = pager_open_help(t, NULL, &topics);
 	sl_free(&topics);
-	return K_DONE;
+	return a;
 }
 
-static int key_resume(struct tui *t)
+static struct act key_resume(struct tui *t)
 {
 	if (!t->ob_stopped) {
 		tui_msg(t, false, "the checks are not stopped");
@@ -277,7 +275,7 @@ static void save_done(struct tui *t, const char *value)
 	free(err);
 }
 
-static int key_save(struct tui *t)
+static struct act key_save(struct tui *t)
 {
 	static const char *const suffixes[] = {".md", NULL};
 	char *base = xasprintf("meshmedic-onboard-%s", t->ob->ns);
@@ -290,7 +288,7 @@ static int key_save(struct tui *t)
 	return K_DONE;
 }
 
-static int key_quit(struct tui *t)
+static struct act key_quit(struct tui *t)
 {
 	t->status = onboard_exit_status(t->ob);
 	return K_QUIT;
@@ -316,6 +314,8 @@ static const struct binding onboard_keys[] = {
 };
 
 const struct screen screen_onboard = {
+    .id = SCR_ONBOARD,
+    .enter = onboard_enter,
     .name = "onboarding checklist",
     .hint = "Up/Down move  Enter open/answer  a answer  s save  ? help  q quit",
     .draw = onboard_draw,
@@ -324,6 +324,13 @@ const struct screen screen_onboard = {
 };
 
 /* ---- the question screen ---- */
+
+/* Opened on the item selected, with its first choice selected. */
+static struct act ask_enter_screen(struct tui *t)
+{
+	t->ob_choice = 0;
+	return K_DONE;
+}
 
 static void ask_draw(struct tui *t)
 {
@@ -361,25 +368,25 @@ static void ask_draw(struct tui *t)
 	}
 }
 
-static int ask_move(struct tui *t, long by)
+static struct act ask_move(struct tui *t, long by)
 {
 	long s = (long)t->ob_choice + by, n = (long)t->ob->v[t->ob_sel].nchoices;
 	t->ob_choice = (size_t)(s < 0 ? 0 : s >= n ? n - 1 : s);
 	return K_DONE;
 }
 
-static int ask_down(struct tui *t)
+static struct act ask_down(struct tui *t)
 {
 	return ask_move(t, 1);
 }
 
-static int ask_up(struct tui *t)
+static struct act ask_up(struct tui *t)
 {
 	return ask_move(t, -1);
 }
 
 /* Answer with choice i, go back to the list and on to the next item to answer. */
-static int ask_take(struct tui *t, size_t i)
+static struct act ask_take(struct tui *t, size_t i)
 {
 	struct ob_result *r = &t->ob->v[t->ob_sel];
 	char *err = NULL;
@@ -388,7 +395,6 @@ static int ask_take(struct tui *t, size_t i)
 		free(err);
 		return K_DONE;
 	}
-	tui_pop(t);
 	tui_msg(t, false, "%s: %s (%s)", r->id, r->choices[i].label, ob_status_name(r->status));
 	for (size_t k = 1; k < t->ob->n; k++) {
 		size_t next = (t->ob_sel + k) % t->ob->n;
@@ -397,31 +403,31 @@ static int ask_take(struct tui *t, size_t i)
 			break;
 		}
 	}
-	return K_DONE;
+	return K_POP;
 }
 
-static int ask_enter(struct tui *t)
+static struct act ask_enter(struct tui *t)
 {
 	return ask_take(t, t->ob_choice);
 }
 
-static int ask_back(struct tui *t)
+static struct act ask_back(struct tui *t)
 {
-	tui_pop(t);
-	return K_DONE;
+	(void)t;
+	return K_POP;
 }
 
-static int ask_help(struct tui *t)
+static struct act ask_help(struct tui *t)
 {
 	struct strlist topics = {0};
 	sl_add(&topics, t->ob->v[t->ob_sel].help);
-	pager_open_help(t, t->ob->v[t->ob_sel].question, &topics);
+	struct act a = pager_open_help(t, t->ob->v[t->ob_sel].question, &topics);
 	sl_free(&topics);
-	return K_DONE;
+	return a;
 }
 
 /* Number keys pick a choice at once. */
-static int ask_other(struct tui *t, int ch)
+static struct act ask_other(struct tui *t, int ch)
 {
 	if (ch >= '1' && ch <= '9' && (size_t)(ch - '1') < t->ob->v[t->ob_sel].nchoices)
 		return ask_take(t, (size_t)(ch - '1'));
@@ -439,6 +445,8 @@ static const struct binding ask_keys[] = {
 };
 
 const struct screen screen_onboard_ask = {
+    .id = SCR_ONBOARD_ASK,
+    .enter = ask_enter_screen,
     .name = "onboarding question",
     .hint = "1-9 or Up/Down+Enter answer  ? help  Esc back",
     .draw = ask_draw,

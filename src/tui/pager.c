@@ -34,7 +34,7 @@ void pager_set(struct tui *t, struct pager *p, const char *title, char *text)
 /* The pager the keys act on: the diagnosis's on its screen, else the pager's. */
 static struct pager *current(struct tui *t)
 {
-	return tui_top(t) == &screen_diag ? &t->diag : &t->pager;
+	return tui_top(t) == SCR_DIAG ? &t->diag : &t->pager;
 }
 
 static int body_rows(const struct tui *t)
@@ -105,7 +105,7 @@ static void pager_screen_draw(struct tui *t)
 
 /* ---- keys (on the current pager) ---- */
 
-static int scroll_by(struct tui *t, long by)
+static struct act scroll_by(struct tui *t, long by)
 {
 	struct pager *p = current(t);
 	if (by < 0 && (size_t)-by > p->top)
@@ -116,33 +116,33 @@ static int scroll_by(struct tui *t, long by)
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	return scroll_by(t, 1);
 }
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	return scroll_by(t, -1);
 }
 
-static int key_page_down(struct tui *t)
+static struct act key_page_down(struct tui *t)
 {
 	return scroll_by(t, body_rows(t) - 1);
 }
 
-static int key_page_up(struct tui *t)
+static struct act key_page_up(struct tui *t)
 {
 	return scroll_by(t, -(body_rows(t) - 1));
 }
 
-static int key_home(struct tui *t)
+static struct act key_home(struct tui *t)
 {
 	current(t)->top = 0;
 	return K_DONE;
 }
 
-static int key_end(struct tui *t)
+static struct act key_end(struct tui *t)
 {
 	current(t)->top = SIZE_MAX;
 	clamp(t, current(t));
@@ -178,32 +178,32 @@ static void search_done(struct tui *t, const char *value)
 	find(t, 1, true);
 }
 
-static int key_search(struct tui *t)
+static struct act key_search(struct tui *t)
 {
 	tui_prompt(t, "Search:", "", search_done);
 	return K_DONE;
 }
 
-static int key_next(struct tui *t)
+static struct act key_next(struct tui *t)
 {
 	find(t, 1, false);
 	return K_DONE;
 }
 
-static int key_prev(struct tui *t)
+static struct act key_prev(struct tui *t)
 {
 	find(t, -1, false);
 	return K_DONE;
 }
 
-static int key_close(struct tui *t)
+static struct act key_close(struct tui *t)
 {
-	tui_pop(t);
-	return K_DONE;
+	(void)t;
+	return K_POP;
 }
 
 /* '?' in a help pager: the key list, and back. */
-static int key_keys(struct tui *t)
+static struct act key_keys(struct tui *t)
 {
 	struct pager *p = &t->pager;
 	if (!p->alt) {
@@ -236,6 +236,7 @@ static const struct binding pager_keys[] = {
 };
 
 const struct screen screen_pager = {
+	.id = SCR_PAGER,
 	.name = "pager",
 	.hint = "Up/Down PgUp/PgDn scroll  / search  n next  ? keys  q close",
 	.draw = pager_screen_draw,
@@ -243,7 +244,7 @@ const struct screen screen_pager = {
 	.other = NULL,
 };
 
-int pager_key(struct tui *t, int ch)
+struct act pager_key(struct tui *t, int ch)
 {
 	for (const struct binding *b = pager_keys; b->label; b++)
 		for (size_t i = 0; b->run && i < MM_ARRAY_LEN(b->keys) && b->keys[i]; i++)

@@ -1,60 +1,11 @@
 /*
- * The path: every step so far (question, answer, who answered). As a pane
- * under the question it shows the last steps; as a screen ('p') it selects
- * one, shows its evidence, and goes back to it with Enter.
+ * The path screen ('p'): every step so far; one is selected, shown in full
+ * with its evidence, and Enter goes back to it.
  */
 #include <curses.h>
 #include <stdlib.h>
 
 #include "tui/tui.h"
-
-const char *by_label(enum answer_by by)
-{
-	static const char *const s[] = {[BY_USER] = "you", [BY_PROBE] = "cluster",
-					[BY_ANSWERS] = "file"};
-	return s[by];
-}
-
-/* The widest answer id of the path, so the answers stand in one column (at most 16). */
-static int id_width(const struct tui *t)
-{
-	int w = 0;
-	for (size_t i = 0; i < t->w.nsteps; i++)
-		if (text_width(t->w.steps[i].choice->id) > w)
-			w = text_width(t->w.steps[i].choice->id);
-	return w > 16 ? 16 : w;
-}
-
-static void step_line(struct tui *t, size_t i, int y, bool sel)
-{
-	const struct step *s = &t->w.steps[i];
-	char *right = xasprintf("  %-*s  %-7s", id_width(t), s->choice->id, by_label(s->by));
-	int rw = text_width(right);
-	char *q = walk_text(&t->w, s->node->question);
-	char *left = xasprintf("%s%3zu %s", sel ? glyph_mark() : " ", i + 1, q);
-	if (sel) {
-		attron(text_attr(R_SEL));
-		mvhline(y, 1, ' ', t->cols - 2);
-		attroff(text_attr(R_SEL));
-	}
-	tui_put(y, 1, t->cols - 2 - rw, sel ? R_SEL : R_PLAIN, left);
-	tui_put(y, t->cols - 1 - rw, rw, sel ? R_SEL : s->by == BY_PROBE ? R_GOOD : R_BOLD, right);
-	free(left);
-	free(q);
-	free(right);
-}
-
-void path_pane_draw(struct tui *t, int y0, int y1, bool select)
-{
-	tui_rule(y0, select ? "Path: Enter goes back to the step selected" : "Path (p)");
-	size_t rows = (size_t)(y1 - y0), n = t->w.nsteps;
-	size_t first = n > rows ? n - rows : 0;
-	/* selecting: the step selected stays in sight */
-	if (select && t->path_sel < first)
-		first = t->path_sel;
-	for (size_t i = first; i < n && i - first < rows; i++)
-		step_line(t, i, y0 + 1 + (int)(i - first), select && i == t->path_sel);
-}
 
 static void path_draw(struct tui *t)
 {
@@ -88,42 +39,39 @@ static void path_draw(struct tui *t)
 	free(q);
 }
 
-int act_path(struct tui *t)
+
+/* Opened with the last step selected. */
+static struct act path_enter(struct tui *t)
 {
-	if (!t->w.nsteps) {
-		tui_msg(t, false, "no step taken yet");
-		return K_DONE;
-	}
-	t->path_sel = t->w.nsteps - 1;
-	tui_push(t, &screen_path);
+	t->path_sel = t->w.nsteps ? t->w.nsteps - 1 : 0;
 	return K_DONE;
 }
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	if (t->path_sel)
 		t->path_sel--;
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	if (t->path_sel + 1 < t->w.nsteps)
 		t->path_sel++;
 	return K_DONE;
 }
 
-static int key_go(struct tui *t)
+static struct act key_go(struct tui *t)
 {
 	if (t->path_sel < t->w.nsteps)
-		walk_back_to(t, t->path_sel);
+		return walk_back_to(t, t->path_sel);
 	return K_DONE;
 }
 
-static int key_close(struct tui *t)
+static struct act key_close(struct tui *t)
 {
-	tui_pop(t);
-	return K_DONE;
+	(void)t;
+	return K_POP;
 }
 
 static const struct binding path_keys[] = {
@@ -138,6 +86,8 @@ static const struct binding path_keys[] = {
 };
 
 const struct screen screen_path = {
+	.id = SCR_PATH,
+	.enter = path_enter,
 	.name = "path",
 	.hint = "Up/Down step  Enter go back to it  e evidence  ? keys  Esc close",
 	.draw = path_draw,

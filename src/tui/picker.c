@@ -22,12 +22,11 @@ static const struct mm_flow **matches(const struct tui *t, size_t *n)
 	return v;
 }
 
-void picker_open(struct tui *t)
+static struct act picker_enter(struct tui *t)
 {
-	t->depth = 0;
-	tui_push(t, &screen_picker);
 	t->filter[0] = '\0';
 	t->pick = 0;
+	return K_DONE;
 }
 
 static void flow_line(const struct tui *t, const struct mm_flow *f, int y, bool sel)
@@ -104,30 +103,30 @@ static void picker_draw(struct tui *t)
 	free(v);
 }
 
-static int key_start(struct tui *t)
+static struct act key_start(struct tui *t)
 {
 	size_t n;
 	const struct mm_flow **v = matches(t, &n);
 	if (n)
-		inputs_open(t, v[t->pick < n ? t->pick : 0]);
+		t->flow = v[t->pick < n ? t->pick : 0];
 	free(v);
-	return K_DONE;
+	return n ? K_OPEN(SCR_INPUTS, SCR_PICKER) : K_DONE;
 }
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	if (t->pick)
 		t->pick--;
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	t->pick++;
 	return K_DONE;
 }
 
-static int key_escape(struct tui *t)
+static struct act key_escape(struct tui *t)
 {
 	if (!*t->filter)
 		return K_QUIT;
@@ -136,7 +135,7 @@ static int key_escape(struct tui *t)
 	return K_DONE;
 }
 
-static int key_erase(struct tui *t)
+static struct act key_erase(struct tui *t)
 {
 	size_t len = strlen(t->filter);
 	if (len)
@@ -145,7 +144,7 @@ static int key_erase(struct tui *t)
 	return K_DONE;
 }
 
-static int picker_type(struct tui *t, int ch)
+static struct act picker_type(struct tui *t, int ch)
 {
 	size_t len = strlen(t->filter);
 	if (ch < 0x20 || ch >= 0x7f || len + 1 >= sizeof(t->filter))
@@ -168,6 +167,8 @@ static const struct binding picker_keys[] = {
 };
 
 const struct screen screen_picker = {
+	.id = SCR_PICKER,
+	.enter = picker_enter,
 	.name = "symptom picker",
 	.hint = "type a symptom  Up/Down choose  Enter start  ? keys  Esc quit",
 	.draw = picker_draw,

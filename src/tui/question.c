@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session/session.h"
 #include "tui/tui.h"
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
 #define EVIDENCE_ROWS 5
 
-void question_reset(struct tui *t)
+static void question_reset(struct tui *t)
 {
 	struct question *q = &t->q;
 	sl_free(&q->pre_evidence);
@@ -61,30 +60,32 @@ static void preselect(struct tui *t, int i, enum answer_by by, const struct strl
 		sl_copy(&q->pre_evidence, evidence);
 }
 
-void question_enter(struct tui *t)
+static struct act probe_done(struct tui *t);
+
+/* Arrive at the walk's current node: its diagnosis, a prepared answer, or its probe. */
+static struct act question_enter(struct tui *t)
 {
 	for (;;) {
 		question_reset(t);
-		if (walk_done(&t->w)) {
-			diag_open(t);
-			return;
-		}
+		if (walk_done(&t->w))
+			return K_OPEN(SCR_DIAG, SCR_QUESTION);
 		t->q.node = t->w.node;
 		enum answer_by by;
 		const struct strlist *ev;
 		const char *v = walk_prepared(&t->w, &t->s->answers, &by, &ev);
 		if (!v) {
 			if (t->w.node->probe)
-				job_start(t, JOB_PROBE);
-			return;
+				job_start(t, JOB_PROBE, probe_done);
+			return K_DONE;
 		}
 		preselect(t, choice_index(t->w.node, v), by, ev);
 		if (!t->auto_accept || !take(t, (size_t)t->q.pre))
-			return;
+			return K_DONE;
 	}
 }
 
-void question_probe_done(struct tui *t)
+/* The probe's answer preselects its choice; auto takes it. */
+static struct act probe_done(struct tui *t)
 {
 	struct probe_result *r = &t->job.probe;
 	int i = r->choice ? choice_index(t->w.node, r->choice) : -1;
@@ -106,53 +107,8 @@ void question_probe_done(struct tui *t)
 	}
 	probe_result_free(r);
 	if (t->auto_accept && t->q.pre >= 0 && take(t, (size_t)t->q.pre))
-		question_enter(t);
-}
-
-bool walk_start(struct tui *t, const struct kvlist *inputs)
-{
-	if (t->walking)
-		walk_free(&t->w);
-	walk_init(&t->w, t->kb, t->flow);
-	t->walking = true;
-	char *err = NULL;
-	const struct opts *o = &t->s->c->o;
-	bool ok = walk_preset(o, &t->s->file_inputs, o->answers_file, &t->w, &err);
-	/* what the form says, where it differs from the command line and the defaults */
-	for (size_t i = 0; ok && i < inputs->n; i++) {
-		const char *cur = walk_input(&t->w, inputs->v[i].key);
-		if (!cur || strcmp(cur, inputs->v[i].value) != 0)
-			ok = walk_set_input(&t->w, inputs->v[i].key, inputs->v[i].value, &err);
-	}
-	for (size_t i = 0; ok && i < t->flow->ninputs; i++)
-		if (t->flow->inputs[i].required && !walk_input(&t->w, t->flow->inputs[i].name)) {
-			err = xasprintf("%s is required: %s", t->flow->inputs[i].name,
-					t->flow->inputs[i].prompt);
-			ok = false;
-		}
-	if (!ok) {
-		tui_msg(t, true, "%s", err);
-		free(err);
-		walk_free(&t->w);
-		t->walking = false;
-		return false;
-	}
-	t->auto_accept = false;
-	tui_pop_to(t, &screen_inputs);
-	tui_push(t, &screen_question);
-	state_save(t);
-	question_enter(t);
-	return true;
-}
-
-void walk_back_to(struct tui *t, size_t i)
-{
-	walk_back(&t->w, i);
-	/* going back means looking again: nothing is taken on its own */
-	t->auto_accept = false;
-	state_save(t);
-	tui_pop_to(t, &screen_question);
-	question_enter(t);
+		return question_enter(t);
+	return K_DONE;
 }
 
 /* ---- drawing ---- */
@@ -354,28 +310,26 @@ static void question_draw(struct tui *t)
 
 /* ---- keys ---- */
 
-static int key_up(struct tui *t)
+static struct act key_up(struct tui *t)
 {
 	if (t->q.sel)
 		t->q.sel--;
 	return K_DONE;
 }
 
-static int key_down(struct tui *t)
+static struct act key_down(struct tui *t)
 {
 	if (t->q.sel + 1 < t->w.node->nchoices)
 		t->q.sel++;
 	return K_DONE;
 }
 
-static int key_take(struct tui *t)
+static struct act key_take(struct tui *t)
 {
-	if (take(t, t->q.sel))
-		question_enter(t);
-	return K_DONE;
+	return take(t, t->q.sel) ? question_enter(t) : K_DONE;
 }
 
-static int key_digit(struct tui *t, int ch)
+static struct act key_digit(struct tui *t, int ch)
 {
 	if (ch < '1' || ch > '9' || (size_t)(ch - '1') >= t->w.node->nchoices)
 		return K_NONE;
@@ -383,27 +337,18 @@ static int key_digit(struct tui *t, int ch)
 	return key_take(t);
 }
 
-static int key_auto(struct tui *t)
+static struct act key_auto(struct tui *t)
 {
 	t->auto_accept = !t->auto_accept;
 	tui_msg(t, false,
 		t->auto_accept ? "auto on: answers given in advance are taken as they come"
 			       : "auto off: every answer waits for Enter");
 	if (t->auto_accept && t->q.pre >= 0 && take(t, (size_t)t->q.pre))
-		question_enter(t);
+		return question_enter(t);
 	return K_DONE;
 }
 
-int act_back(struct tui *t)
-{
-	if (t->w.nsteps)
-		walk_back_to(t, t->w.nsteps - 1);
-	else
-		tui_pop_to(t, &screen_inputs);
-	return K_DONE;
-}
-
-static int key_again(struct tui *t)
+static struct act key_again(struct tui *t)
 {
 	if (!t->w.node->probe) {
 		tui_msg(t, true, "no probe answers this question: it is yours");
@@ -411,11 +356,11 @@ static int key_again(struct tui *t)
 	}
 	question_reset(t);
 	t->q.node = t->w.node;
-	job_start(t, JOB_PROBE);
+	job_start(t, JOB_PROBE, probe_done);
 	return K_DONE;
 }
 
-static int key_help(struct tui *t)
+static struct act key_help(struct tui *t)
 {
 	struct strlist topics = {0};
 	if (t->w.node->help)
@@ -423,12 +368,12 @@ static int key_help(struct tui *t)
 	char *q = walk_text(&t->w, t->w.node->question);
 	char *d = walk_text(&t->w, t->w.node->detail);
 	char *preface = xasprintf("%s\n\n%s", q, d);
-	pager_open_help(t, preface, &topics);
+	struct act a = pager_open_help(t, preface, &topics);
 	free(preface);
 	free(d);
 	free(q);
 	sl_free(&topics);
-	return K_DONE;
+	return a;
 }
 
 static const struct binding question_keys[] = {
@@ -442,7 +387,7 @@ static const struct binding question_keys[] = {
 	{{'e'}, "e", "evidence: what the probes saw and the commands run", act_evidence},
 	{{'?', KEY_F(1)}, "?", "help on this question (again: the keys)", key_help},
 	{{'r'}, "r", "ask the cluster again", key_again},
-	{{'s'}, "s", "save the transcript (Markdown and JSON)", diag_save},
+	{{'s'}, "s", "save the transcript (Markdown and JSON)", act_save},
 	{{'w'}, "w", "a new walk: back to the symptom picker", act_new_walk},
 	{{'q'}, "q", "quit (the session is saved: meshmedic tui --resume)", act_quit},
 	{{0}, "1-9", "take that answer", NULL},
@@ -450,6 +395,8 @@ static const struct binding question_keys[] = {
 };
 
 const struct screen screen_question = {
+	.id = SCR_QUESTION,
+	.enter = question_enter,
 	.name = "question",
 	.hint = "Enter take  1-9 answer  b back  p path  e evidence  ? help  a auto  q quit",
 	.draw = question_draw,

@@ -85,16 +85,19 @@ static bool replay_step(struct tui *t, json_t *s, size_t i, char **err)
 	return ok;
 }
 
-bool state_restore(struct tui *t, json_t *saved, char **err)
+const struct mm_flow *state_flow(struct tui *t, json_t *saved, char **err)
 {
 	const char *fid = json_string_value(json_object_get(saved, "flow"));
 	const struct mm_flow *f = fid ? kb_flow(t->kb, fid) : NULL;
-	if (!f) {
+	if (!f)
 		*err = fid ? xasprintf("the saved walk is of flow '%s', which is not loaded", fid)
 			   : xstrdup("the saved session has no flow");
-		return false;
-	}
-	inputs_open(t, f);
+	return f;
+}
+
+bool state_restore(struct tui *t, json_t *saved, char **err)
+{
+	const struct mm_flow *f = t->flow;
 	if (t->walking)
 		walk_free(&t->w);
 	walk_init(&t->w, t->kb, f);
@@ -118,8 +121,5 @@ bool state_restore(struct tui *t, json_t *saved, char **err)
 	bool ok = true;
 	for (size_t i = 0; ok && i < json_array_size(path); i++)
 		ok = replay_step(t, json_array_get(path, i), i, err);
-	/* what replayed stays: the session continues from there */
-	tui_push(t, &screen_question);
-	question_enter(t);
 	return ok;
 }

@@ -1,7 +1,9 @@
 /*
- * The TUI's main loop: the terminal set up and restored on every way out,
- * the screen stack, key dispatch through each screen's table, and the parts
- * every screen shares (title bar, message line, status bar, the size check).
+ * The TUI's dispatcher and main loop: the terminal set up and restored on
+ * every way out, the table of screens and their stack, key dispatch through
+ * each screen's table, the actions screens return (only this file acts on
+ * them), and what every screen shows (title bar, message line, status bar,
+ * the size check).
  */
 #include <curses.h>
 #include <langinfo.h>
@@ -122,152 +124,77 @@ static void term_setup(struct tui *t)
 	getmaxyx(stdscr, t->rows, t->cols);
 }
 
-/* ---- the screen stack ---- */
+/* ---- the screens and the stack: only this file knows them all ---- */
 
-void tui_push(struct tui *t, const struct screen *s)
-{
-	if (t->depth < (int)MM_ARRAY_LEN(t->stack))
-		t->stack[t->depth++] = s;
-	else
-		t->stack[t->depth - 1] = s;
-}
+extern const struct screen screen_picker, screen_inputs, screen_question, screen_path,
+	screen_pager, screen_diag, screen_onboard, screen_onboard_ask;
 
-void tui_pop(struct tui *t)
-{
-	if (t->depth > 1)
-		t->depth--;
-}
-
-void tui_pop_to(struct tui *t, const struct screen *s)
-{
-	for (int i = t->depth - 1; i >= 0; i--)
-		if (t->stack[i] == s) {
-			t->depth = i + 1;
-			return;
-		}
-	tui_push(t, s);
-}
-
-const struct screen *tui_top(const struct tui *t)
-{
-	return t->stack[t->depth - 1];
-}
-
-void tui_msg(struct tui *t, bool err, const char *fmt, ...)
-{
-	free(t->msg);
-	t->msg = NULL;
-	if (!fmt)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	t->msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	t->msg_err = err;
-}
-
-void tui_prompt(struct tui *t, const char *label, const char *initial,
-		void (*done)(struct tui *t, const char *value))
-{
-	t->prompt.active = true;
-	t->prompt.label = label;
-	snprintf(t->prompt.buf, sizeof(t->prompt.buf), "%s", initial ? initial : "");
-	t->prompt.done = done;
-}
-
-int64_t tui_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool key_is_enter(int ch)
-{
-	return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
-}
-
-bool key_is_backspace(int ch)
-{
-	return ch == KEY_BACKSPACE || ch == 127 || ch == 8;
-}
-
-/* ---- keys ---- */
-
-int act_quit(struct tui *t)
-{
-	return K_QUIT;
-}
-
-int act_new_walk(struct tui *t)
-{
-	picker_open(t);
-	return K_DONE;
-}
-
-int act_evidence(struct tui *t)
-{
-	pager_open_evidence(t);
-	return K_DONE;
-}
-
-int act_keys(struct tui *t)
-{
-	pager_open_help(t, NULL, NULL);
-	return K_DONE;
-}
-
-static int key_redraw(struct tui *t)
-{
-	clearok(curscr, TRUE);
-	return K_DONE;
-}
-
-static const struct binding global_keys[] = {
-	{{12}, "Ctrl-L", "redraw the screen", key_redraw},
-	{{0}, "Ctrl-C", "quit (the session is saved)", NULL},
-	{{0}, NULL, NULL, NULL},
+static const struct screen *const screens[SCR_COUNT] = {
+	[SCR_PICKER] = &screen_picker,     [SCR_INPUTS] = &screen_inputs,
+	[SCR_QUESTION] = &screen_question, [SCR_PATH] = &screen_path,
+	[SCR_PAGER] = &screen_pager,       [SCR_DIAG] = &screen_diag,
+	[SCR_ONBOARD] = &screen_onboard,   [SCR_ONBOARD_ASK] = &screen_onboard_ask,
 };
 
-static const struct binding *binding_find(const struct binding *b, int ch)
+/* Actions that lead to further actions (a screen's enter) are followed this deep at most. */
+#define MAX_CHAIN 16
+
+static struct act screen_open(struct tui *t, enum screen_id id)
 {
-	/* entries without run only document keys handled elsewhere */
-	for (; b && b->label; b++)
-		for (size_t i = 0; b->run && i < MM_ARRAY_LEN(b->keys) && b->keys[i]; i++)
-			if (b->keys[i] == ch)
-				return b;
-	return NULL;
+	if (t->depth < (int)MM_ARRAY_LEN(t->stack))
+		t->stack[t->depth++] = id;
+	else
+		t->stack[t->depth - 1] = id;
+	return screens[id]->enter ? screens[id]->enter(t) : K_DONE;
 }
 
-static void key_list_add(struct sbuf *b, const char *title, const struct binding *keys)
+/* Pop down to id (kept, not entered again), or open it if it is not on the stack. */
+static struct act screen_pop_to(struct tui *t, enum screen_id id)
 {
-	sb_printf(b, "%s\n\n", title);
-	for (const struct binding *k = keys; k && k->label; k++)
-		sb_printf(b, "  %-14s %s\n", k->label, k->help);
-	sb_addc(b, '\n');
+	for (int i = t->depth - 1; i >= 0; i--)
+		if (t->stack[i] == id) {
+			t->depth = i + 1;
+			return K_DONE;
+		}
+	return screen_open(t, id);
 }
 
-char *tui_key_list(const struct tui *t)
+/* Carry out an action and those it leads to; true when the session ends. */
+static bool apply(struct tui *t, struct act a)
 {
-	struct sbuf b;
-	sb_init(&b);
-	/* the screen under the pager, then the pager, then the keys that work everywhere */
-	const struct screen *under = t->depth > 1 && tui_top(t) == &screen_pager
-					     ? t->stack[t->depth - 2]
-					     : tui_top(t);
-	char *title = xasprintf("Keys: %s", under->name);
-	key_list_add(&b, title, under->keys);
-	free(title);
-	if (under != &screen_pager && (tui_top(t) == &screen_pager || under == &screen_diag))
-		key_list_add(&b, under == &screen_diag ? "Keys: scrolling and search"
-						       : "Keys: this pager",
-			     screen_pager.keys);
-	key_list_add(&b, "Keys everywhere", global_keys);
-	return sb_steal(&b);
+	for (int n = 0; n < MAX_CHAIN; n++) {
+		switch (a.kind) {
+		case ACT_NONE:
+		case ACT_DONE:
+			return false;
+		case ACT_QUIT:
+			return true;
+		case ACT_PUSH:
+			a = screen_open(t, a.to);
+			break;
+		case ACT_POP:
+			if (t->depth > 1)
+				t->depth--;
+			return false;
+		case ACT_POP_TO:
+			a = screen_pop_to(t, a.to);
+			break;
+		case ACT_OPEN:
+			if (apply(t, screen_pop_to(t, a.over)))
+				return true;
+			a = screen_open(t, a.to);
+			break;
+		case ACT_RESET:
+			t->depth = 0;
+			a = screen_open(t, a.to);
+			break;
+		}
+	}
+	return false;
 }
 
 /* The one-line editor: printable ASCII, Backspace, Ctrl-U, Enter, Esc. */
-static int prompt_key(struct tui *t, int ch)
+static struct act prompt_key(struct tui *t, int ch)
 {
 	struct prompt *p = &t->prompt;
 	size_t len = strlen(p->buf);
@@ -290,7 +217,8 @@ static int prompt_key(struct tui *t, int ch)
 	return K_DONE;
 }
 
-static int dispatch(struct tui *t, int ch)
+/* A key: the prompt's, else the top screen's table, its typing, then the global keys. */
+static struct act dispatch(struct tui *t, int ch)
 {
 	if (t->prompt.active)
 		return prompt_key(t, ch);
@@ -301,12 +229,12 @@ static int dispatch(struct tui *t, int ch)
 		return K_DONE;
 	}
 	tui_msg(t, false, NULL);
-	const struct screen *s = tui_top(t);
+	const struct screen *s = screens[tui_top(t)];
 	const struct binding *b = binding_find(s->keys, ch);
 	if (b)
 		return b->run(t);
-	int r = s->other ? s->other(t, ch) : K_NONE;
-	if (r)
+	struct act r = s->other ? s->other(t, ch) : K_NONE;
+	if (r.kind != ACT_NONE)
 		return r;
 	b = binding_find(global_keys, ch);
 	return b ? b->run(t) : K_NONE;
@@ -322,7 +250,7 @@ static void draw_title(struct tui *t)
 	char *right = xasprintf("%s%s ", t->auto_accept ? "auto  " : "", t->s->source);
 	int rw = text_width(right);
 	int x = tui_put(0, 0, t->cols - rw - 1, R_TITLE, " meshmedic");
-	if (t->flow && tui_top(t) != &screen_picker)
+	if (t->flow && tui_top(t) != SCR_PICKER)
 		tui_putf(0, x, t->cols - rw - x - 1, R_TITLE, "  %s  %s", t->flow->id,
 			 t->flow->title);
 	else if (t->ob)
@@ -355,7 +283,7 @@ static void draw_bottom(struct tui *t)
 	attroff(text_attr(R_TITLE));
 	const char *hint = t->job.running && t->job.kind != JOB_NAMES ? "Esc cancel"
 			   : t->prompt.active ? "Enter confirm  Esc cancel  Ctrl-U clear"
-					      : tui_top(t)->hint;
+					      : screens[tui_top(t)]->hint;
 	tui_putf(t->rows - 1, 0, t->cols, R_TITLE, " %s", hint);
 }
 
@@ -383,7 +311,7 @@ static void draw(struct tui *t)
 		draw_too_small(t);
 	} else {
 		draw_title(t);
-		tui_top(t)->draw(t);
+		screens[tui_top(t)]->draw(t);
 		draw_bottom(t);
 		if (t->prompt.active)
 			curs_set(1);
@@ -393,42 +321,49 @@ static void draw(struct tui *t)
 
 /* ---- the session ---- */
 
-static void setup_screens(struct tui *t)
+/* The first screens: the checklist, or the picker and what the command line asks for. */
+static bool setup_screens(struct tui *t)
 {
 	struct tui_setup *s = t->s;
-	if (s->onboard) {
-		onboard_open(t);
-		return;
-	}
-	picker_open(t);
+	if (s->onboard)
+		return apply(t, K_RESET(SCR_ONBOARD));
+	if (apply(t, K_RESET(SCR_PICKER)))
+		return true;
 	if (s->resume) {
 		char *err = NULL;
-		if (!state_restore(t, s->resume, &err)) {
+		t->flow = state_flow(t, s->resume, &err);
+		bool ok = t->flow != NULL;
+		if (ok && apply(t, K_OPEN(SCR_INPUTS, SCR_PICKER)))
+			return true;
+		ok = ok && state_restore(t, s->resume, &err);
+		/* what replayed stays: the session continues from there */
+		if (t->walking && apply(t, K_OPEN(SCR_QUESTION, SCR_INPUTS)))
+			return true;
+		if (!ok) {
 			tui_msg(t, true, "cannot resume: %s", err);
 			free(err);
 		}
-		return;
+		return false;
 	}
 	if (!s->flow)
-		return;
+		return false;
 	t->flow = s->flow;
-	inputs_open(t, s->flow);
+	if (apply(t, K_OPEN(SCR_INPUTS, SCR_PICKER)))
+		return true;
 	/* the inputs given on the command line may be all the walk needs */
 	bool complete = true;
 	for (size_t i = 0; i < s->flow->ninputs; i++)
 		if (s->flow->inputs[i].required && !*t->form.val[i])
 			complete = false;
-	if (complete) {
-		struct kvlist none = {0};
-		walk_start(t, &none);
-	}
+	struct kvlist none = {0};
+	return complete && walk_start(t, &none) && apply(t, K_OPEN(SCR_QUESTION, SCR_INPUTS));
 }
 
 static void tui_free(struct tui *t)
 {
 	if (t->walking)
 		walk_free(&t->w);
-	question_reset(t);
+	sl_free(&t->q.pre_evidence);
 	free(t->form.val);
 	sl_free(&t->form.names);
 	pager_free(&t->pager);
@@ -445,13 +380,14 @@ int tui_run(struct tui_setup *s)
 	memset(&t, 0, sizeof(t));
 	t.s = s;
 	t.kb = s->c->kb;
+	t.screens = screens;
 	t.state_path = state_default_path();
 	cmdlog_init(&t.log);
 	term_setup(&t);
-	setup_screens(&t);
-	bool quit = false;
+	bool quit = setup_screens(&t);
 	while (!quit && !got_signal) {
-		job_poll(&t);
+		if ((quit = apply(&t, job_poll(&t))))
+			break;
 		draw(&t);
 		/* a job is looked after often, so a quick one does not show */
 		timeout(t.job.running ? 20 : 250);
@@ -466,7 +402,7 @@ int tui_run(struct tui_setup *s)
 			quit = ch == 'q' || ch == 'Q';
 			continue;
 		}
-		quit = dispatch(&t, ch) & K_QUIT;
+		quit = apply(&t, dispatch(&t, ch));
 	}
 	/* a command still running is cancelled and waited for, so none is left behind */
 	job_abandon(&t, 2000);

@@ -47,26 +47,68 @@ int tui_run(struct tui_setup *s);
 
 struct tui;
 
-/* What a key handler did; the loop redraws after every key either way. */
-enum { K_NONE = 0, K_DONE = 1, K_QUIT = 2 };
+/* The screens, by the id a screen's action names; only tui.c knows their tables. */
+enum screen_id {
+	SCR_PICKER,
+	SCR_INPUTS,
+	SCR_QUESTION,
+	SCR_PATH,
+	SCR_PAGER,
+	SCR_DIAG,
+	SCR_ONBOARD,
+	SCR_ONBOARD_ASK,
+	SCR_COUNT
+};
+
+/*
+ * What a key handler, a screen's entry or a finished job asks for; only the
+ * dispatcher (tui.c) acts on it. "Open" is push, then the screen's enter.
+ */
+enum act_kind {
+	ACT_NONE,   /* not handled: the next key table is tried */
+	ACT_DONE,   /* handled; the loop redraws after every key either way */
+	ACT_QUIT,
+	ACT_PUSH,   /* open .to over the screen on top */
+	ACT_POP,    /* back to the screen below */
+	ACT_POP_TO, /* back to .to (opened if it is not on the stack) */
+	ACT_OPEN,   /* back to .over (opened if it is not there), then open .to over it */
+	ACT_RESET,  /* an empty stack, then open .to */
+};
+
+struct act {
+	enum act_kind kind;
+	enum screen_id to, over;
+};
+
+#define K_NONE ((struct act){ACT_NONE, SCR_PICKER, SCR_PICKER})
+#define K_DONE ((struct act){ACT_DONE, SCR_PICKER, SCR_PICKER})
+#define K_QUIT ((struct act){ACT_QUIT, SCR_PICKER, SCR_PICKER})
+#define K_POP ((struct act){ACT_POP, SCR_PICKER, SCR_PICKER})
+#define K_PUSH(s) ((struct act){ACT_PUSH, (s), SCR_PICKER})
+#define K_POP_TO(s) ((struct act){ACT_POP_TO, (s), SCR_PICKER})
+#define K_OPEN(s, o) ((struct act){ACT_OPEN, (s), (o)})
+#define K_RESET(s) ((struct act){ACT_RESET, (s), SCR_PICKER})
 
 struct binding {
 	int keys[4];          /* characters or KEY_* codes, 0-terminated */
 	const char *label;    /* as the key list shows them */
 	const char *help;
-	int (*run)(struct tui *t);
+	struct act (*run)(struct tui *t);
 };
 
+/*
+ * A screen: one file, one const table entry, as in ncdu. Key handlers
+ * never draw (htop): they change the screen's state and return an action.
+ */
 struct screen {
+	enum screen_id id;
 	const char *name;
-	const char *hint;                    /* the status bar */
+	const char *hint;                           /* the status bar */
+	struct act (*enter)(struct tui *t);         /* when it is opened, or NULL */
 	void (*draw)(struct tui *t);
-	const struct binding *keys;          /* ends with a NULL run */
-	int (*other)(struct tui *t, int ch); /* keys the table lacks (typing), or NULL */
+	const struct binding *keys;                 /* ends with a NULL label */
+	struct act (*other)(struct tui *t, int ch); /* keys the table lacks (typing), or NULL */
 };
-
-extern const struct screen screen_picker, screen_inputs, screen_question, screen_path,
-	screen_pager, screen_diag, screen_onboard, screen_onboard_ask;
 
 /* A scrollable text with search: help, evidence, key list, diagnosis. */
 struct pager {
@@ -101,14 +143,15 @@ struct job {
 	const char *what;      /* what the spinner says when no command runs */
 	/* JOB_PROBE */
 	struct probe_result probe;
+	/* run on the main thread when the job is collected; its action is the dispatcher's */
+	struct act (*done)(struct tui *t);
 	/* JOB_NAMES: names of a kind ("Namespace", "Service", "Pod") in ns */
 	const char *kind_name;
 	char ns[64];
 	struct strlist names;
 	size_t field;
-	/* JOB_CALL: run on the worker, then done on the main thread when collected */
+	/* JOB_CALL: what runs on the worker */
 	void (*run)(struct tui *t);
-	void (*done)(struct tui *t);
 };
 
 /* Every command run for a probe, for the evidence viewer (shared with the worker). */
@@ -147,8 +190,9 @@ struct tui {
 	struct walk w;
 	bool walking;
 	bool auto_accept;             /* take every answer the cluster or a file gives */
-	const struct screen *stack[8];
+	enum screen_id stack[8];
 	int depth;
+	const struct screen *const *screens; /* the dispatcher's table, for the key list */
 	/* the picker */
 	char filter[256];
 	size_t pick;
@@ -175,32 +219,40 @@ struct tui {
 	char *state_path;
 };
 
-/* ---- tui/tui.c: screens and the loop ---- */
+/* ---- tui/core.c: what every screen shares ---- */
 
-void tui_push(struct tui *t, const struct screen *s);
-void tui_pop(struct tui *t);
-/* Pop down to the screen s (kept), or push it if it is not on the stack. */
-void tui_pop_to(struct tui *t, const struct screen *s);
-const struct screen *tui_top(const struct tui *t);
-/* The message line; err shows it as a problem. printf-like. */
+/* The screen on top of the stack. */
+enum screen_id tui_top(const struct tui *t);
+/* The message line; err shows it as a problem. printf-like; NULL clears it. */
 void tui_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void tui_prompt(struct tui *t, const char *label, const char *initial,
 		void (*done)(struct tui *t, const char *value));
-/* The key list of the screen under the pager, for '?' pressed twice. New string. */
-char *tui_key_list(const struct tui *t);
+/* The keys of screen under (and of the pager over it, and those that work everywhere). New string. */
+char *tui_key_list(const struct tui *t, enum screen_id under);
 /* Whether ch is one of the keys that confirm (Enter) or go back (Backspace). */
 bool key_is_enter(int ch);
 bool key_is_backspace(int ch);
 #define KEY_ESC 27
+int64_t tui_now_ms(void);
+/* Key actions that several screens bind. */
+struct act act_quit(struct tui *t);
+struct act act_new_walk(struct tui *t);
+struct act act_path(struct tui *t);
+/* The keys that work on every screen (Ctrl-L), for the dispatcher and the key list. */
+extern const struct binding global_keys[];
+/* The entry of keys that ch runs, or NULL (entries without run only document a key). */
+const struct binding *binding_find(const struct binding *keys, int ch);
 
-/* Key actions that several screens bind (act_back in tui/question.c, act_path in tui/path.c). */
-int act_quit(struct tui *t);
-int act_new_walk(struct tui *t);
-int act_evidence(struct tui *t);
-int act_keys(struct tui *t);
-int act_path(struct tui *t);
+/* ---- tui/walking.c: the walk as the session drives it ---- */
+
+/* Start a walk of t->flow with these inputs (preset ones first); false with a message. */
+bool walk_start(struct tui *t, const struct kvlist *inputs);
+/* Step back so that step i is asked again: the question screen opens on it. */
+struct act walk_back_to(struct tui *t, size_t i);
 /* Back one step; before the first answer, back to the inputs. */
-int act_back(struct tui *t);
+struct act act_back(struct tui *t);
+/* Save the transcript under a name the person confirms. */
+struct act act_save(struct tui *t);
 
 /* ---- tui/text.c: drawing ---- */
 
@@ -229,51 +281,44 @@ const char *glyph_mark(void);    /* the selected line */
 const char *glyph_spin(int64_t ms);
 const char *glyph_ellipsis(void);
 
-/* ---- the screens' shared parts ---- */
+/* ---- the parts of screens that others show ---- */
 
-/* tui/picker.c */
-void picker_open(struct tui *t);
-/* tui/inputs.c */
-void inputs_open(struct tui *t, const struct mm_flow *f);
-void inputs_names_done(struct tui *t);
-/* tui/question.c: arrive at the walk's current node (diagnosis, prepared answer or probe). */
-void question_enter(struct tui *t);
-void question_probe_done(struct tui *t);
-void question_reset(struct tui *t);
-/* Start a walk of t->flow with these inputs (preset ones first); false with a message. */
-bool walk_start(struct tui *t, const struct kvlist *inputs);
-/* Step back so that step i is asked again. */
-void walk_back_to(struct tui *t, size_t i);
-/* tui/path.c: the last steps in rows y0..y1, one line each. */
+/* tui/steps.c: the last steps in rows y0..y1, one line each (the path pane). */
 void path_pane_draw(struct tui *t, int y0, int y1, bool select);
 const char *by_label(enum answer_by by);
-/* tui/pager.c, tui/help.c, tui/evidence.c */
+/* tui/pager.c: the pager over a text, on its own screen or the diagnosis's */
 void pager_set(struct tui *t, struct pager *p, const char *title, char *text);
 void pager_free(struct pager *p);
 void pager_draw(struct tui *t, struct pager *p, int y0, int y1);
 /* The pager's scrolling and search keys, for a screen that shows a pager (the diagnosis). */
-int pager_key(struct tui *t, int ch);
-/* Help: preface (may be NULL), then the pages of topics; with neither, the key list. */
-void pager_open_help(struct tui *t, const char *preface, const struct strlist *topics);
-void pager_open_evidence(struct tui *t);
-/* tui/diag.c */
-void diag_open(struct tui *t);
-/* Save the transcript under a name the person confirms. */
-int diag_save(struct tui *t);
-/* tui/onboard.c: open the checklist screen and start checking its items */
-void onboard_open(struct tui *t);
+struct act pager_key(struct tui *t, int ch);
+/*
+ * tui/help.c: help (preface, may be NULL, then the pages of topics; with
+ * neither, the key list) in the pager; the action opens it.
+ */
+struct act pager_open_help(struct tui *t, const char *preface, const struct strlist *topics);
+/* '?' where a screen has no help of its own: the key list. */
+struct act act_keys(struct tui *t);
+/* tui/evidence.c: what the answers rest on and the commands run, in the pager. */
+struct act act_evidence(struct tui *t);
 /* tui/state.c: the autosave */
 char *state_default_path(void);
 void state_save(struct tui *t);
-/* Replay the saved path into t->w (started from its flow and inputs); false with *err. */
+/* The flow of a saved session, or NULL with *err. */
+const struct mm_flow *state_flow(struct tui *t, json_t *saved, char **err);
+/*
+ * Replay the saved path into t->w (started from t->flow, the inputs form
+ * open); false with *err. t->walking says whether a walk stands.
+ */
 bool state_restore(struct tui *t, json_t *saved, char **err);
 
 /* tui/job.c */
-void job_start(struct tui *t, enum job_kind kind);
-/* Collect a finished job (its finish runs); true if one was collected. */
-bool job_poll(struct tui *t);
+/* Start a job; done runs on the main thread when it is collected. */
+void job_start(struct tui *t, enum job_kind kind, struct act (*done)(struct tui *t));
+/* Collect a finished job: done's action, or K_NONE when none was collected. */
+struct act job_poll(struct tui *t);
 void job_cancel(struct tui *t);
-/* Cancel a running job and collect it at once (its finish sees it cancelled). */
+/* Cancel a running job and collect it at once (its done sees it cancelled; its action is dropped). */
 void job_stop(struct tui *t);
 /* Wait for a running job after cancelling it (for exits), at most ms. */
 void job_abandon(struct tui *t, int ms);
@@ -281,6 +326,5 @@ void cmdlog_init(struct cmdlog *l);
 void cmdlog_free(struct cmdlog *l);
 /* The spinner's text while a job runs (new string), or NULL. */
 char *job_status(struct tui *t);
-int64_t tui_now_ms(void);
 
 #endif
