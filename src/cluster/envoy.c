@@ -70,6 +70,11 @@ const char *envoy_state(json_t *server_info)
 	return json_string_value(json_object_get(server_info, "state"));
 }
 
+const char *envoy_version(json_t *server_info)
+{
+	return json_string_value(json_object_get(server_info, "version"));
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);

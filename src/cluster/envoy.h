@@ -24,6 +24,8 @@ json_t *envoy_fetch(const char *base_url, const char *doc, int timeout_ms, char 
 
 /* server_info's state: "LIVE", "DRAINING", "PRE_INITIALIZING", "INITIALIZING", or NULL. */
 const char *envoy_state(json_t *server_info);
+/* server_info's build version ("SHA/1.30.2/Clean/RELEASE/BoringSSL"), or NULL. */
+const char *envoy_version(json_t *server_info);
 
 /* The sum of every counter whose name contains needle and ends with suffix; false if none exists. */
 bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long long *sum);

@@ -848,6 +848,86 @@ static const struct detector det_shadowed = {"vs-match-order-shadowed", "vs-matc
 static const struct detector det_missing_mesh = {"vs-missing-mesh-gateway",
                                                  "vs-missing-mesh-gateway", missing_mesh};
 
+/* Whether an http route takes every request: no match, or a match on nothing but prefix "/". */
+static bool route_takes_all(json_t *route)
+{
+	json_t *ms = json_object_get(route, "match");
+	if (json_array_size(ms) == 0)
+		return true;
+	for (size_t i = 0; i < json_array_size(ms); i++) {
+		json_t *m = json_array_get(ms, i);
+		const char *prefix = jstr(m, "uri.prefix");
+		size_t extra = json_object_size(m) - !!json_object_get(m, "name") -
+		               !!json_object_get(m, "ignoreUriCase") - !!json_object_get(m, "uri");
+		if (extra == 0 &&
+		    (!json_object_get(m, "uri") || (prefix && strcmp(prefix, "/") == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* How many http routes of a VirtualService send to a named subset. */
+static size_t subset_routes(json_t *http)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(http); i++) {
+		json_t *dests = json_object_get(json_array_get(http, i), "route");
+		bool named = false;
+		for (size_t k = 0; k < json_array_size(dests); k++)
+			named |= jstr(json_array_get(dests, k), "destination.subset") != NULL;
+		n += named;
+	}
+	return n;
+}
+
+/*
+ * VirtualServices for sidecars whose every http route has match conditions:
+ * a request that fits none of them finds no route, and Envoy answers 404
+ * (NR). Gateway-only rules often expose a few paths on purpose, and a
+ * delegate (no hosts) is only reached through its parent's match, so both
+ * are left alone.
+ */
+static void no_default_route(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "vs-no-default-route";
+	if (!need_kind(c, f, check, "VirtualService"))
+		return;
+	const struct kobj_list *vss = cluster_list(c, "VirtualService", s->ns);
+	for (size_t i = 0; i < vss->n; i++) {
+		const struct kobj *vs = vss->v[i];
+		json_t *http = jpath(vs->j, "spec.http");
+		size_t n = json_array_size(http), k = 0;
+		if (!n || !json_array_size(jpath(vs->j, "spec.hosts")) || !gw_vs_mesh(vs) ||
+		    !vs_in_scope(c, s, vs))
+			continue;
+		while (k < n && !route_takes_all(json_array_get(http, k)))
+			k++;
+		if (k < n)
+			continue;
+		char *hosts = compact(jpath(vs->j, "spec.hosts"));
+		size_t subsets = subset_routes(http);
+		struct strlist ev = {0};
+		sl_take(&ev,
+		        xasprintf("VirtualService %s/%s (hosts %s): each of its %zu http routes "
+		                  "has match conditions, and no route without match follows them",
+		                  vs->ns, vs->name, hosts, n));
+		if (subsets)
+			sl_take(&ev, xasprintf(
+			                 "%zu of those routes send to named subsets; requests that "
+			                 "match none reach no version at all",
+			                 subsets));
+		findings_add(
+		    f, check, vs, &ev,
+		    "requests for %s that match no route of VirtualService %s get 404 (NR)", hosts,
+		    vs->name);
+		free(hosts);
+	}
+}
+
+static const struct detector det_no_default_route = {"vs-no-default-route", "vs-no-default-route",
+                                                     no_default_route};
+
 const struct detector *const detectors_gateway[] = {
-    &det_host_mismatch, &det_not_bound, &det_shared_cert, &det_shadowed, &det_missing_mesh, NULL,
+    &det_host_mismatch,    &det_not_bound, &det_shared_cert, &det_shadowed, &det_missing_mesh,
+    &det_no_default_route, NULL,
 };

@@ -1015,6 +1015,154 @@ static void ingress_address(struct cluster *c, const struct scope *s, struct fin
 static const struct detector det_ingress_address = {"ingress-no-external-address",
                                                     "ingress-no-external-address", ingress_address};
 
+/* The UID and GID the sidecar runs as: istio-proxy's securityContext, else Istio's 1337. */
+static void proxy_ids(const struct kobj *pod, long long *uid, long long *gid)
+{
+	json_t *proxy = container_named(jpath(pod->j, "spec.containers"), "istio-proxy");
+	if (!proxy)
+		proxy = container_named(jpath(pod->j, "spec.initContainers"), "istio-proxy");
+	json_t *u = jpath(proxy, "securityContext.runAsUser");
+	json_t *g = jpath(proxy, "securityContext.runAsGroup");
+	*uid = json_is_integer(u) ? json_integer_value(u) : 1337;
+	*gid = json_is_integer(g) ? json_integer_value(g) : 1337;
+}
+
+/* A container's id setting (runAsUser, runAsGroup): its own, else the pod's; where says which. */
+static bool effective_id(const struct kobj *pod, json_t *ctr, const char *field, long long *id,
+                         const char **where)
+{
+	json_t *own = json_object_get(json_object_get(ctr, "securityContext"), field);
+	json_t *pod_level = json_object_get(jpath(pod->j, "spec.securityContext"), field);
+	json_t *v = json_is_integer(own) ? own : pod_level;
+	if (!json_is_integer(v))
+		return false;
+	*id = json_integer_value(v);
+	*where = v == own ? "container securityContext" : "pod securityContext";
+	return true;
+}
+
+/*
+ * Application containers (not init containers, where running as the proxy
+ * is the documented way past the CNI start race) whose user or group is the
+ * sidecar's: istio-init's rules let that owner's packets out uncaptured.
+ */
+static void proxy_uid(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "app-runs-as-proxy-uid";
+	if (!need_kind(c, f, check, "Pod"))
+		return;
+	struct kobj_list pods = mesh_pods(c, s);
+	for (size_t i = 0; i < pods.n; i++) {
+		const struct kobj *p = pods.v[i];
+		long long uid, gid;
+		proxy_ids(p, &uid, &gid);
+		json_t *ctrs = jpath(p->j, "spec.containers");
+		struct strlist ev = {0};
+		const char *first = NULL;
+		for (size_t k = 0; k < json_array_size(ctrs); k++) {
+			json_t *ctr = json_array_get(ctrs, k);
+			const char *n = jstr(ctr, "name"), *where;
+			long long id;
+			if (!n || !workload_is_app(n))
+				continue;
+			if (effective_id(p, ctr, "runAsUser", &id, &where) && id == uid) {
+				sl_take(&ev,
+				        xasprintf("pod %s/%s: container %s runs as user %lld (%s), "
+				                  "the sidecar's own user",
+				                  p->ns, p->name, n, id, where));
+				first = first ? first : n;
+			}
+			if (effective_id(p, ctr, "runAsGroup", &id, &where) && id == gid) {
+				sl_take(&ev, xasprintf(
+				                 "pod %s/%s: container %s runs as group %lld (%s), "
+				                 "the sidecar's own group",
+				                 p->ns, p->name, n, id, where));
+				first = first ? first : n;
+			}
+		}
+		if (ev.n) {
+			sl_take(&ev,
+			        xasprintf("istio-init leaves packets of user %lld and group %lld "
+			                  "out of the redirect to Envoy",
+			                  uid, gid));
+			findings_add(f, check, p, &ev,
+			             "the outbound traffic of %s in %s bypasses its sidecar", first,
+			             p->name);
+		}
+		sl_free(&ev);
+	}
+	free(pods.v);
+}
+
+static const struct detector det_proxy_uid = {"app-runs-as-proxy-uid", "app-runs-as-proxy-uid",
+                                              proxy_uid};
+
+/* Pods that finish (Jobs, completed or failed pods) need no Service. */
+static bool pod_finishes(const struct kobj *p)
+{
+	const char *phase = jstr(p->j, "status.phase");
+	if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0))
+		return true;
+	json_t *owners = jpath(p->j, "metadata.ownerReferences");
+	for (size_t i = 0; i < json_array_size(owners); i++) {
+		const char *kind = jstr(json_array_get(owners, i), "kind");
+		if (kind && strcmp(kind, "Job") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first Service in the pod's namespace whose selector matches it, or NULL. */
+static const struct kobj *selecting_service(struct cluster *c, const struct kobj *p)
+{
+	const struct kobj_list *svcs = cluster_list(c, "Service", p->ns);
+	json_t *labels = jpath(p->j, "metadata.labels");
+	for (size_t i = 0; i < svcs->n; i++) {
+		json_t *sel = jpath(svcs->v[i]->j, "spec.selector");
+		if (json_object_size(sel) && labels_match(sel, labels))
+			return svcs->v[i];
+	}
+	return NULL;
+}
+
+/*
+ * Running pods with a sidecar that no Service selects. Up to Istio 1.19
+ * istiod builds a proxy's inbound side from the Services of its pod, so
+ * such a proxy knows none of its ports; 1.20 dropped that requirement.
+ */
+static void no_service(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "pod-without-service";
+	const char *v = need_version(c, f, check);
+	if (!v || version_cmp(v, "1.20") >= 0 || !need_kind(c, f, check, "Pod") ||
+	    !need_kind(c, f, check, "Service"))
+		return;
+	struct kobj_list pods = mesh_pods(c, s);
+	for (size_t i = 0; i < pods.n; i++) {
+		const struct kobj *p = pods.v[i];
+		if (!pod_running(p) || pod_finishes(p) || selecting_service(c, p))
+			continue;
+		json_t *labels = jpath(p->j, "metadata.labels");
+		char *shown = json_object_size(labels)
+		                  ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS)
+		                  : xstrdup("none");
+		struct strlist ev = {0};
+		sl_take(&ev, xasprintf("pod %s/%s runs a sidecar; its labels %s match the selector "
+		                       "of no Service in namespace %s",
+		                       p->ns, p->name, shown, p->ns));
+		sl_take(&ev, xasprintf("Istio %s: istiod builds a sidecar's inbound configuration "
+		                       "from the Services that select its pod",
+		                       v));
+		findings_add(f, check, p, &ev,
+		             "no Service selects %s: the mesh knows none of its ports", p->name);
+		free(shown);
+	}
+	free(pods.v);
+}
+
+static const struct detector det_no_service = {"pod-without-service", "pod-without-service",
+                                               no_service};
+
 /* clang-format off */
 const struct detector *const detectors_workload[] = {
 	&det_envoy_fd_limit,
@@ -1029,6 +1177,8 @@ const struct detector *const detectors_workload[] = {
 	&det_cert_rotation,
 	&det_dns_proxy,
 	&det_ingress_address,
+	&det_proxy_uid,
+	&det_no_service,
 	NULL,
 };
 /* clang-format on */

@@ -59,6 +59,10 @@ static void envoy_live(const struct probe_ctx *x, struct probe_result *r)
 	else
 		probe_answer(r, strcmp(state, "LIVE") == 0 ? "live" : "not-live",
 			     "Envoy of %s: server_info state %s", envoy_of(x), state);
+	/* the build tells which Envoy release's behaviour and admin API to expect */
+	if (state && envoy_version(info))
+		sl_take(&r->evidence,
+		        xasprintf("Envoy of %s: version %s", envoy_of(x), envoy_version(info)));
 }
 
 /* The overflow counters that a tripped circuit breaker raises, per upstream cluster. */

@@ -568,6 +568,19 @@ static void port_protocol(const struct probe_ctx *x, struct probe_result *r)
 
 /* Compound literals at file scope have static storage: one table, no names to repeat. */
 /* clang-format off */
+/* Whether an application container of the pod runs as the sidecar's user or group. */
+static void app_proxy_uid(const struct probe_ctx *x, struct probe_result *r)
+{
+	const struct kobj *p = the_pod(x, r);
+	struct scope s = {p ? p->ns : NULL, NULL, p ? p->name : NULL};
+	if (p && !pod_has_sidecar(p))
+		probe_unknown(r, "pod %s has no istio-proxy sidecar to bypass", p->name);
+	else if (p)
+		probe_by_detector(x, r, &s, "app-runs-as-proxy-uid", "yes", "no",
+		                  "no application container runs as the sidecar's user or group "
+		                  "(1337 unless istio-proxy sets another)");
+}
+
 #define ENTRY(id, fn, ...) &(const struct probe){id, {__VA_ARGS__}, NULL, fn}
 
 const struct probe *const probes_workload[] = {
@@ -585,6 +598,7 @@ const struct probe *const probes_workload[] = {
 	ENTRY("client-resolver", client_resolver, "namespace", "service", NULL),
 	ENTRY("statefulset-service", statefulset_service, "namespace", "service", NULL),
 	ENTRY("port-protocol", port_protocol, "namespace", "service", NULL),
+	ENTRY("app-proxy-uid", app_proxy_uid, "namespace", "pod", NULL),
 	NULL,
 };
 /* clang-format on */

@@ -3,9 +3,10 @@
 the healthy "shop" mesh of k8s.py with exactly one fault each, named after the
 diagnosis, and routing-healthy-variants, which looks suspicious but is fine.
 
-Three fixtures exist for walks and expect no finding: the cause of
-locality-lb-client-no-service and rule-not-visible-to-caller can only be seen
-from a given calling pod (a probe, not a detector), and routing-pods-forbidden
+Three fixtures exist for walks: the cause of locality-lb-client-no-service
+and rule-not-visible-to-caller can only be seen from a given calling pod (a
+probe, not a detector; the first expects only pod-without-service, which its
+Istio 1.18 also breaks), and routing-pods-forbidden
 holds a snapshot that could not list pods (every check that needs them is
 skipped; the flow ends at kube-permission-denied).
 
@@ -122,7 +123,8 @@ f = replace(base(), "DestinationRule", "catalog",
                                                                      "outlierDetection": OUTLIER},
                                    "subsets": subsets("v1")}))
 f.append(pod("report-worker-6f7d8c9b5-bbbbb", B, {"app": "report-worker"}))
-write("locality-lb-client-no-service", f, [], version="1.18.2")
+# before 1.20 the same pod breaks the mesh's own requirement that every pod have a Service
+write("locality-lb-client-no-service", f, ["pod-without-service Pod/shop/report-worker-6f7d8c9b5-bbbbb"], version="1.18.2")
 
 # headless-lb-policy-ignored: consistentHash for a headless service
 f = base()
@@ -203,3 +205,28 @@ m = json.load(open(meta_path))
 m["unavailable"] = {"Pod": 'pods is forbidden: User "oncall@example.com" cannot list resource "pods" '
                            'in API group "" at the cluster scope'}
 json.dump(m, open(meta_path, "w"))
+
+# vs-no-default-route: the rule for catalog only takes a tester's requests (to subset v1);
+# every other request for catalog matches no route and gets 404 NR
+f = base()
+f.append(vs_spec("catalog", B, {"hosts": ["catalog"], "http": [
+    {"match": [{"headers": {"end-user": {"exact": "tester"}}}], "route": [route("catalog", "v1")]},
+    {"match": [{"uri": {"prefix": "/admin"}, "method": {"exact": "GET"}}], "route": [route("catalog", "v1")]}]}))
+write("vs-no-default-route", f, ["vs-no-default-route VirtualService/shop/catalog"])
+
+# rules that end in a route for every request, in each form, and rules left alone on purpose
+v = base()
+v.append(vs_spec("catalog", B, {"hosts": ["catalog"], "http": [
+    {"match": [{"headers": {"end-user": {"exact": "tester"}}}], "route": [route("catalog", "v1")]},
+    {"match": [{"uri": {"prefix": "/"}}], "route": [route("catalog", "v1")]}]}))
+v.append(vs_spec("cart-canary", B, {"hosts": ["cart.shop.svc.cluster.local"], "http": [
+    {"match": [{"headers": {"x-canary": {"exact": "1"}}}], "route": [route("cart", "v2")]},
+    {"match": [{"name": "rest"}], "route": [route("cart", "v1")]}]}))
+# a delegate (no hosts) is reached only through its parent's match
+v.append(vs_spec("catalog-admin", B, {"http": [
+    {"match": [{"uri": {"prefix": "/admin"}}], "route": [route("catalog", "v1")]}]}))
+# a gateway-only rule that exposes one path on purpose
+v.append(gateway("public", "istio-system", ["shop.example.com"]))
+v.append(vs_spec("catalog-edge", B, {"hosts": ["shop.example.com"], "gateways": ["istio-system/public"], "http": [
+    {"match": [{"uri": {"prefix": "/catalog"}}], "route": [route("catalog", "v1")]}]}))
+write("default-route-healthy-variants", v, [])

@@ -280,3 +280,56 @@ cit["spec"]["replicas"] = 0
 v += [cit, port_svc("orders-db", B, {"app": "orders-db"}, [("tcp-postgres", 5432, "TCP", None)]),
       pod("orders-db-7b8c9d6f5-ddddd", B, {"app": "orders-db"})]
 write("connectivity-healthy-variants-1.4", v, [], version="1.4.6")
+
+# ---- traffic that bypasses the mesh ----
+
+def proxy_user(p, uid=1337):
+    """Give istio-proxy the securityContext the injector writes."""
+    container(p, "istio-proxy")["securityContext"] = {"runAsUser": uid, "runAsGroup": uid}
+    return p
+
+# app-runs-as-proxy-uid: one pod runs as 1337 at pod level, another's container takes group 1337
+f = base() + [svc("reporter", B, {"app": "reporter"}), svc("exporter", B, {"app": "exporter"})]
+p = proxy_user(app_pod("reporter"))
+p["spec"]["securityContext"] = {"runAsUser": 1337}
+q = proxy_user(app_pod("exporter"))
+container(q, "exporter")["securityContext"] = {"runAsUser": 2000, "runAsGroup": 1337}
+f += [p, q]
+write("app-runs-as-proxy-uid", f, ["app-runs-as-proxy-uid Pod/shop/reporter-v1-%s" % HASH,
+                                   "app-runs-as-proxy-uid Pod/shop/exporter-v1-%s" % HASH])
+write_ps("app-runs-as-proxy-uid", f)
+
+# healthy: the application overrides the pod's 1337, an init container runs as 1337 on purpose
+# (the Istio CNI start-race workaround), a proxy with its own UID, and a pod without a sidecar
+v = base() + [svc("reporter", B, {"app": "reporter"}), svc("exporter", B, {"app": "exporter"}),
+              svc("legacy", "legacy", {"app": "legacy"})]
+p = proxy_user(app_pod("reporter"))
+p["spec"]["securityContext"] = {"runAsUser": 1337}
+container(p, "reporter")["securityContext"] = {"runAsUser": 1338}
+p["spec"]["initContainers"].append({"name": "fetch-config", "image": "curlimages/curl:8.8.0",
+                                    "securityContext": {"runAsUser": 1337}})
+q = proxy_user(app_pod("exporter"), uid=1500)
+container(q, "exporter")["securityContext"] = {"runAsUser": 1337}
+r = pod("legacy-v1-%s" % HASH, "legacy", {"app": "legacy"}, sidecar=False)
+r["spec"]["securityContext"] = {"runAsUser": 1337}
+v += [ns("legacy"), p, q, r]
+write("uid-healthy-variants", v, [])
+write_ps("uid-healthy-variants", v)
+
+# pod-without-service: on Istio 1.19 a worker with a sidecar that no Service selects
+f = base() + [app_pod("worker")]
+write("pod-without-service", f, ["pod-without-service Pod/shop/worker-v1-%s" % HASH], version="1.19.5")
+write_ps("pod-without-service", f)
+
+# healthy: the pod of a Job, a finished pod, a pod without a sidecar, and the same worker on 1.20
+v = base()
+job = app_pod("migrate")
+job["metadata"]["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "Job", "name": "migrate", "controller": True}]
+done = app_pod("backup")
+done["status"]["phase"] = "Succeeded"
+plain = pod("tools-%s" % HASH, "legacy", {"app": "tools"}, sidecar=False)
+v += [ns("legacy"), job, done, plain]
+write("service-healthy-variants", v, [], version="1.19.5")
+write_ps("service-healthy-variants", v)
+write("pod-without-service-1.20", f, [], version="1.20.1")
+write_ps("pod-without-service-1.20", f)
