@@ -849,7 +849,7 @@ static const struct detector det_missing_mesh = {"vs-missing-mesh-gateway",
                                                  "vs-missing-mesh-gateway", missing_mesh};
 
 /* Whether an http route takes every request: no match, or a match on nothing but prefix "/". */
-static bool route_takes_all(json_t *route)
+bool gw_route_takes_all(json_t *route)
 {
 	json_t *ms = json_object_get(route, "match");
 	if (json_array_size(ms) == 0)
@@ -900,7 +900,7 @@ static void no_default_route(struct cluster *c, const struct scope *s, struct fi
 		if (!n || !json_array_size(jpath(vs->j, "spec.hosts")) || !gw_vs_mesh(vs) ||
 		    !vs_in_scope(c, s, vs))
 			continue;
-		while (k < n && !route_takes_all(json_array_get(http, k)))
+		while (k < n && !gw_route_takes_all(json_array_get(http, k)))
 			k++;
 		if (k < n)
 			continue;

@@ -11,6 +11,8 @@ json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns
 bool gw_vs_covers(const struct kobj *vs, const char *host);
 bool gw_vs_binds(const struct kobj *vs, const struct kobj *gw);
 bool gw_vs_mesh(const struct kobj *vs);
+/* Whether an http route takes every request: no match, or a match on nothing but prefix "/". */
+bool gw_route_takes_all(json_t *route);
 const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns);
 
 #endif

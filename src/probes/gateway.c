@@ -375,24 +375,6 @@ static void cert(const struct probe_ctx *x, struct probe_result *r)
 	free(host);
 }
 
-/* Whether an http route takes every request: no match, or a match on nothing but prefix "/". */
-static bool catch_all(json_t *route)
-{
-	json_t *ms = json_object_get(route, "match");
-	if (json_array_size(ms) == 0)
-		return true;
-	for (size_t i = 0; i < json_array_size(ms); i++) {
-		json_t *m = json_array_get(ms, i);
-		const char *prefix = jstr(m, "uri.prefix");
-		size_t extra = json_object_size(m) - !!json_object_get(m, "name") -
-		               !!json_object_get(m, "ignoreUriCase") - !!json_object_get(m, "uri");
-		if (extra == 0 &&
-		    (!json_object_get(m, "uri") || (prefix && strcmp(prefix, "/") == 0)))
-			return true;
-	}
-	return false;
-}
-
 /* Does some route of the VirtualService for the host take every path? */
 static void every_path(const struct probe_ctx *x, struct probe_result *r, bool through)
 {
@@ -404,7 +386,7 @@ static void every_path(const struct probe_ctx *x, struct probe_result *r, bool t
 	for (size_t i = 0; i < vss.n && !r->choice; i++) {
 		json_t *http = jpath(vss.v[i]->j, "spec.http");
 		for (size_t k = 0; k < json_array_size(http) && !r->choice; k++)
-			if (catch_all(json_array_get(http, k)))
+			if (gw_route_takes_all(json_array_get(http, k)))
 				probe_answer(r, "yes",
 				             "VirtualService %s/%s: http[%zu] takes every request",
 				             vss.v[i]->ns, vss.v[i]->name, k);

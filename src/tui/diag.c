@@ -105,12 +105,5 @@ static const struct binding diag_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_diag = {
-	.id = SCR_DIAG,
-	.enter = diag_enter,
-	.name = "diagnosis",
-	.hint = "s save  c copy snippet  b back  p path  e evidence  ? help  / search  q quit",
-	.draw = diag_draw,
-	.keys = diag_keys,
-	.other = diag_other,
-};
+const struct screen screen_diag = {"diagnosis", diag_enter, diag_draw, diag_keys, diag_other,
+	"s save  c copy snippet  b back  p path  e evidence  ? help  / search  q quit"};

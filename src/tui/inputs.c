@@ -363,12 +363,5 @@ static const struct binding inputs_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_inputs = {
-	.id = SCR_INPUTS,
-	.enter = inputs_enter,
-	.name = "inputs",
-	.hint = "Enter next/start  Tab complete  Up/Down input  ? keys  Esc back",
-	.draw = inputs_draw,
-	.keys = inputs_keys,
-	.other = form_type,
-};
+const struct screen screen_inputs = {"inputs", inputs_enter, inputs_draw, inputs_keys, form_type,
+	"Enter next/start  Tab complete  Up/Down input  ? keys  Esc back"};

@@ -313,15 +313,8 @@ static const struct binding onboard_keys[] = {
     {{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_onboard = {
-    .id = SCR_ONBOARD,
-    .enter = onboard_enter,
-    .name = "onboarding checklist",
-    .hint = "Up/Down move  Enter open/answer  a answer  s save  ? help  q quit",
-    .draw = onboard_draw,
-    .keys = onboard_keys,
-    .other = NULL,
-};
+const struct screen screen_onboard = {"onboarding checklist", onboard_enter, onboard_draw, onboard_keys, NULL,
+	"Up/Down move  Enter open/answer  a answer  s save  ? help  q quit"};
 
 /* ---- the question screen ---- */
 
@@ -444,12 +437,5 @@ static const struct binding ask_keys[] = {
     {{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_onboard_ask = {
-    .id = SCR_ONBOARD_ASK,
-    .enter = ask_enter_screen,
-    .name = "onboarding question",
-    .hint = "1-9 or Up/Down+Enter answer  ? help  Esc back",
-    .draw = ask_draw,
-    .keys = ask_keys,
-    .other = ask_other,
-};
+const struct screen screen_onboard_ask = {"onboarding question", ask_enter_screen, ask_draw, ask_keys, ask_other,
+	"1-9 or Up/Down+Enter answer  ? help  Esc back"};

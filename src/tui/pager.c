@@ -235,14 +235,8 @@ static const struct binding pager_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_pager = {
-	.id = SCR_PAGER,
-	.name = "pager",
-	.hint = "Up/Down PgUp/PgDn scroll  / search  n next  ? keys  q close",
-	.draw = pager_screen_draw,
-	.keys = pager_keys,
-	.other = NULL,
-};
+const struct screen screen_pager = {"pager", NULL, pager_screen_draw, pager_keys, NULL,
+	"Up/Down PgUp/PgDn scroll  / search  n next  ? keys  q close"};
 
 struct act pager_key(struct tui *t, int ch)
 {

@@ -85,12 +85,5 @@ static const struct binding path_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_path = {
-	.id = SCR_PATH,
-	.enter = path_enter,
-	.name = "path",
-	.hint = "Up/Down step  Enter go back to it  e evidence  ? keys  Esc close",
-	.draw = path_draw,
-	.keys = path_keys,
-	.other = NULL,
-};
+const struct screen screen_path = {"path", path_enter, path_draw, path_keys, NULL,
+	"Up/Down step  Enter go back to it  e evidence  ? keys  Esc close"};

@@ -166,12 +166,5 @@ static const struct binding picker_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_picker = {
-	.id = SCR_PICKER,
-	.enter = picker_enter,
-	.name = "symptom picker",
-	.hint = "type a symptom  Up/Down choose  Enter start  ? keys  Esc quit",
-	.draw = picker_draw,
-	.keys = picker_keys,
-	.other = picker_type,
-};
+const struct screen screen_picker = {"symptom picker", picker_enter, picker_draw, picker_keys, picker_type,
+	"type a symptom  Up/Down choose  Enter start  ? keys  Esc quit"};

@@ -394,12 +394,5 @@ static const struct binding question_keys[] = {
 	{{0}, NULL, NULL, NULL},
 };
 
-const struct screen screen_question = {
-	.id = SCR_QUESTION,
-	.enter = question_enter,
-	.name = "question",
-	.hint = "Enter take  1-9 answer  b back  p path  e evidence  ? help  a auto  q quit",
-	.draw = question_draw,
-	.keys = question_keys,
-	.other = key_digit,
-};
+const struct screen screen_question = {"question", question_enter, question_draw, question_keys, key_digit,
+	"Enter take  1-9 answer  b back  p path  e evidence  ? help  a auto  q quit"};

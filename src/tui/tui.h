@@ -97,17 +97,17 @@ struct binding {
 };
 
 /*
- * A screen: one file, one const table entry, as in ncdu. Key handlers
- * never draw (htop): they change the screen's state and return an action.
+ * A screen: one file, one const table entry, as in ncdu (name, enter, draw,
+ * keys, other, hint). Key handlers never draw (htop): they change the
+ * screen's state and return an action.
  */
 struct screen {
-	enum screen_id id;
 	const char *name;
-	const char *hint;                           /* the status bar */
 	struct act (*enter)(struct tui *t);         /* when it is opened, or NULL */
 	void (*draw)(struct tui *t);
 	const struct binding *keys;                 /* ends with a NULL label */
 	struct act (*other)(struct tui *t, int ch); /* keys the table lacks (typing), or NULL */
+	const char *hint;                           /* the status bar */
 };
 
 /* A scrollable text with search: help, evidence, key list, diagnosis. */
