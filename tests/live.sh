@@ -378,6 +378,12 @@ if grep -q '"diagnosis": "proxy-config-stale"' "$SCRATCH/cli.out" && ! grep -q '
 	grep -q '^kubectl get pods -n istio-system ' "$SCRATCH/ns.log"; then
 	ok "the namespace and istio-system are read one by one instead"; else
 	not_ok "the namespace and istio-system are read one by one instead" "$SCRATCH/cli.out"; fi
+# the least-privilege RBAC of kube-permission-denied grants ConfigMaps only in istio-system
+FAKE_LOG=$SCRATCH/cm.log FAKE_FORBID_ALL=configmaps cli "configmaps forbidden across namespaces: check --live reads istio-system's" 1 check --live --format json
+if grep -q '^kubectl get configmaps -A ' "$SCRATCH/cm.log" && grep -q '^kubectl get configmaps -n istio-system ' "$SCRATCH/cm.log" &&
+	! grep -q 'cannot list configmaps' "$SCRATCH/cli.out"; then
+	ok "without -n, the control plane's ConfigMaps are read in istio-system and nothing is skipped for them"; else
+	not_ok "without -n, the control plane's ConfigMaps are read in istio-system and nothing is skipped for them" "$SCRATCH/cli.out"; fi
 cli "snapshot -o DIR writes a snapshot" 0 snapshot -o "$SCRATCH/snap-cli"
 cli "the written snapshot is read back by check" 1 check --snapshot "$SCRATCH/snap-cli"
 grep -q 'proxy-config-stale' "$SCRATCH/cli.out" && ok "and shows what --live showed" || not_ok "and shows what --live showed" "$SCRATCH/cli.out"

@@ -285,13 +285,18 @@ static bool add_items(struct live *l, struct cluster *c, const struct kind_info 
 
 /*
  * A namespaced kind that may not be listed in every namespace: read it in
- * the namespace asked about and in istio-system. NULL if both could be
- * read, else why (new string).
+ * the namespace asked about (if any, and unless only the control plane's
+ * objects are used) and in istio-system. NULL if all could be read, else
+ * why (new string).
  */
-static char *fetch_in_namespaces(struct live *l, struct cluster *c, const struct kind_info *ki)
+static char *fetch_in_namespaces(struct live *l, struct cluster *c, const struct kind_info *ki,
+                                 bool control_only)
 {
-	const char *nss[] = {l->ns, "istio-system"};
-	size_t n = strcmp(l->ns, "istio-system") == 0 ? 1 : 2;
+	const char *nss[2];
+	size_t n = 0;
+	if (l->ns && !control_only && strcmp(l->ns, "istio-system") != 0)
+		nss[n++] = l->ns;
+	nss[n++] = "istio-system";
 	struct cmd cmds[2];
 	struct exec_result res[2];
 	for (size_t i = 0; i < n; i++)
@@ -327,8 +332,11 @@ static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_inf
 		}
 		add_items(l, c, ks[i], &cmds[i], &res[i], &reason);
 		exec_result_free(&res[i]);
-		if (reason && l->ns && !ks[i]->cluster_scoped && strncmp(reason, "forbidden", 9) == 0) {
-			char *again = fetch_in_namespaces(l, c, ks[i]);
+		/* only the control plane's ConfigMaps are used: a Role in istio-system is enough */
+		bool control_only = strcmp(ks[i]->kind, "ConfigMap") == 0;
+		if (reason && (l->ns || control_only) && !ks[i]->cluster_scoped &&
+		    strncmp(reason, "forbidden", 9) == 0) {
+			char *again = fetch_in_namespaces(l, c, ks[i], control_only);
 			if (!again) {
 				free(reason);
 				reason = NULL;

@@ -438,8 +438,13 @@ static const struct {
                            "through (outboundTrafficPolicy ALLOW_ANY)"},
     {"BlackHoleCluster", "the destination is no service of the mesh and outboundTrafficPolicy "
                          "REGISTRY_ONLY dropped it"},
-    {"InboundPassthroughClusterIpv4", "inbound traffic to a port that no Service declares"},
-    {"InboundPassthroughClusterIpv6", "inbound traffic to a port that no Service declares"},
+    /* one cluster from Istio 1.23 on, one per IP family before */
+    {"InboundPassthroughCluster", "inbound traffic to a port that no Service declares (Istio 1.23 "
+                                  "and later)"},
+    {"InboundPassthroughClusterIpv4", "inbound traffic to a port that no Service declares (IPv4, "
+                                      "Istio 1.22 and older)"},
+    {"InboundPassthroughClusterIpv6", "inbound traffic to a port that no Service declares (IPv6, "
+                                      "Istio 1.22 and older)"},
 };
 
 /* Who logged the line and where it went, in words (new string). */

@@ -262,6 +262,49 @@ static bool yaml_parses(const char *text, char **problem, size_t *line)
 	return ok;
 }
 
+/* A v1 Istio apiVersion in a snippet needs versions.older_api for meshes before 1.22. */
+static void check_older_api(const struct mm_diag *d, struct mm_errors *errs)
+{
+	static const char *const hint[] = {"networking.istio.io/v1beta1",
+	                                   "security.istio.io/v1beta1",
+	                                   "telemetry.istio.io/v1alpha1"};
+	char *p;
+	for (size_t i = 0; i < d->older_api.n; i++) {
+		const char *a = d->older_api.v[i], *slash = strchr(a, '/');
+		bool ok = false;
+		for (size_t g = 0; slash && g < MM_ARRAY_LEN(kb_v1_groups) && !ok; g++)
+			ok = (size_t)(slash - a) == strlen(kb_v1_groups[g]) &&
+			     strncmp(a, kb_v1_groups[g], (size_t)(slash - a)) == 0 &&
+			     (strncmp(slash, "/v1alpha", 8) == 0 ||
+			      strncmp(slash, "/v1beta", 7) == 0);
+		if (!ok) {
+			p = xasprintf("%s/versions/older_api/%zu", d->ptr, i);
+			kb_err_at(
+			    errs, d->src, p, false,
+			    "versions.older_api: '%s' is not an older Istio apiVersion such as "
+			    "networking.istio.io/v1beta1",
+			    a);
+			free(p);
+		}
+	}
+	/* a diagnosis of 1.22 and later only has no older meshes to serve */
+	if (!d->snippet || (d->vmin && version_ok(d->vmin) && version_cmp(d->vmin, "1.22") >= 0))
+		return;
+	for (size_t g = 0; g < MM_ARRAY_LEN(kb_v1_groups); g++) {
+		char *older = older_api_for(d, kb_v1_groups[g]);
+		if (!older && snippet_uses_v1(d->snippet, kb_v1_groups[g])) {
+			p = xasprintf("%s/snippet/text", d->ptr);
+			kb_err_at(
+			    errs, d->src, p, false,
+			    "snippet uses %s/v1, which Istio serves from 1.22 on: name the "
+			    "apiVersion for older meshes in versions.older_api (for example %s)",
+			    kb_v1_groups[g], hint[g]);
+			free(p);
+		}
+		free(older);
+	}
+}
+
 static void check_diag(const struct mm_kb *kb, const struct mm_diag *d, struct mm_errors *errs)
 {
 	char *p;
@@ -285,6 +328,7 @@ static void check_diag(const struct mm_kb *kb, const struct mm_diag *d, struct m
 		kb_err_at(errs, d->src, p, false, "versions: max %s is before min %s", d->vmax, d->vmin);
 		free(p);
 	}
+	check_older_api(d, errs);
 	if (!d->snippet_lang)
 		return;
 	static const char *const langs[] = {"yaml", "shell", "text"};

@@ -351,6 +351,7 @@ static void diag_free(struct mm_diag *d)
 	free(d->vmin);
 	free(d->vmax);
 	free(d->vnote);
+	sl_free(&d->older_api);
 	free(d->ptr);
 	free(d);
 }
@@ -447,8 +448,10 @@ static const struct fspec diag_spec[] = {
 	{"verify", F_STRS, true},   {"versions", F_OBJ, false}, {"help", F_STRS, false},
 };
 static const struct fspec snippet_spec[] = {{"lang", F_STR, true}, {"text", F_STR, true}};
-static const struct fspec versions_spec[] = {
-	{"min", F_STR, false}, {"max", F_STR, false}, {"note", F_STR, false}};
+static const struct fspec versions_spec[] = {{"min", F_STR, false},
+                                             {"max", F_STR, false},
+                                             {"note", F_STR, false},
+                                             {"older_api", F_STRS, false}};
 
 static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 {
@@ -458,7 +461,8 @@ static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 	char *sp = xasprintf("%s/snippet", ptr), *vp = xasprintf("%s/versions", ptr);
 	json_t *snip = json_object_get(j, "snippet"), *ver = json_object_get(j, "versions");
 	bool ok = (!snip || check_fields(c, snip, sp, "a snippet", snippet_spec, 2)) &&
-		  (!ver || check_fields(c, ver, vp, "versions", versions_spec, 3));
+	          (!ver || check_fields(c, ver, vp, "versions", versions_spec,
+	                                MM_ARRAY_LEN(versions_spec)));
 	free(sp);
 	free(vp);
 	if (!ok)
@@ -479,6 +483,8 @@ static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 	d->vmin = dup_or_null(ver, "min");
 	d->vmax = dup_or_null(ver, "max");
 	d->vnote = dup_or_null(ver, "note");
+	if (ver)
+		get_strs(ver, "older_api", &d->older_api);
 	char *idp = xasprintf("%s/id", ptr);
 	KB_ADD(c->kb, c->kb->diags, c->kb->ndiags, d, id, diag_free, c, idp, "diagnosis");
 	free(idp);
@@ -753,4 +759,48 @@ bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist
 				sl_add(hits, f->symptoms.v[i]);
 		}
 	return any;
+}
+
+const char *const kb_v1_groups[3] = {"networking.istio.io", "security.istio.io",
+                                     "telemetry.istio.io"};
+
+bool snippet_uses_v1(const char *snippet, const char *group)
+{
+	size_t glen = strlen(group);
+	for (const char *l = snippet; l && *l;) {
+		const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l);
+		const char *p = l;
+		/* "apiVersion:" may follow indentation or the "- " of a list item */
+		while (p < end && (*p == ' ' || *p == '-'))
+			p++;
+		if ((size_t)(end - p) > 11 && strncmp(p, "apiVersion:", 11) == 0) {
+			p += 11;
+			while (p < end && (*p == ' ' || *p == '"' || *p == '\''))
+				p++;
+			const char *v = p;
+			while (p < end && *p != ' ' && *p != '"' && *p != '\'' && *p != '#')
+				p++;
+			if ((size_t)(p - v) == glen + 3 && strncmp(v, group, glen) == 0 &&
+			    strncmp(v + glen, "/v1", 3) == 0)
+				return true;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+char *older_api_for(const struct mm_diag *d, const char *group)
+{
+	struct sbuf b;
+	sb_init(&b);
+	size_t glen = strlen(group);
+	for (size_t i = 0; i < d->older_api.n; i++) {
+		const char *a = d->older_api.v[i];
+		if (strncmp(a, group, glen) != 0 || a[glen] != '/' || strcmp(a + glen, "/v1") == 0)
+			continue;
+		if (b.len)
+			sb_add(&b, " or ");
+		sb_add(&b, a);
+	}
+	return b.s;
 }

@@ -77,6 +77,8 @@ struct mm_diag {
 	struct strlist fix, verify, help;
 	char *snippet_lang, *snippet;
 	char *vmin, *vmax, *vnote;
+	/* versions.older_api: apiVersions to write instead of a v1 Istio API on older meshes */
+	struct strlist older_api;
 	const struct mm_src *src;
 	char *ptr;
 	int layer;
@@ -146,6 +148,16 @@ const char *input_type_name(enum mm_input_type t);
  * message or access-log line). The symptoms that match go into hits.
  */
 bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits);
+
+/* The Istio API groups that are served as v1 from Istio 1.22 on. */
+extern const char *const kb_v1_groups[3];
+
+/* Whether an apiVersion line of a snippet names GROUP/v1 exactly. */
+bool snippet_uses_v1(const char *snippet, const char *group);
+
+/* The older forms of GROUP that versions.older_api names, joined with " or " (new string, or NULL).
+ */
+char *older_api_for(const struct mm_diag *d, const char *group);
 
 /* Report an error at a JSON Pointer of a loaded file (key=true: at the member's key). */
 void kb_err_at(struct mm_errors *errs, const struct mm_src *src, const char *ptr, bool key,

@@ -99,6 +99,21 @@ char *versions_text(const struct mm_diag *d)
 	return r;
 }
 
+/* What to write instead of the snippet's v1 Istio apiVersions before 1.22 (new string, or NULL). */
+static char *older_api_text(const struct mm_diag *d)
+{
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t g = 0; d->snippet && g < MM_ARRAY_LEN(kb_v1_groups); g++) {
+		char *older = older_api_for(d, kb_v1_groups[g]);
+		if (older && snippet_uses_v1(d->snippet, kb_v1_groups[g]))
+			sb_printf(&b, "%swrite %s instead of %s/v1", b.len ? "; " : "", older,
+			          kb_v1_groups[g]);
+		free(older);
+	}
+	return b.s;
+}
+
 static void print_json(const struct out *o, json_t *j)
 {
 	json_dumpf(j, o->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -132,6 +147,14 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 			l = nl ? nl + 1 : NULL;
 		}
 		free(s);
+		char *older = older_api_text(d);
+		if (older) {
+			char *line = xasprintf(
+			    "Before Istio 1.22: %s (the fields shown are the same).", older);
+			wrap_hang(fp, line, 2, 4, WIDTH);
+			free(line);
+		}
+		free(older);
 	}
 	fprintf(fp, "\n%sVerify%s\n", out_bold(o), out_reset(o));
 	for (size_t i = 0; i < d->verify.n; i++) {
@@ -177,6 +200,13 @@ static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading
 	if (d->snippet) {
 		fputc('\n', fp);
 		md_code(fp, d->snippet_lang, d->snippet);
+		char *older = older_api_text(d);
+		if (older) {
+			fprintf(fp, "\n**Before Istio 1.22:** ");
+			put_md(fp, older);
+			fprintf(fp, " (the fields shown are the same).\n");
+		}
+		free(older);
 	}
 	fprintf(fp, "\n**Verify**\n\n");
 	for (size_t i = 0; i < d->verify.n; i++) {

@@ -31,7 +31,7 @@ json_t *diag_json(const struct mm_diag *d)
 		json_object_set_new(o, "snippet", json_pack("{s:s, s:s}", "lang", d->snippet_lang,
 							     "text", d->snippet));
 	json_object_set_new(o, "help", strlist_json(&d->help));
-	if (d->vmin || d->vmax || d->vnote) {
+	if (d->vmin || d->vmax || d->vnote || d->older_api.n) {
 		json_t *v = json_object();
 		if (d->vmin)
 			json_object_set_new(v, "min", json_string(d->vmin));
@@ -39,6 +39,8 @@ json_t *diag_json(const struct mm_diag *d)
 			json_object_set_new(v, "max", json_string(d->vmax));
 		if (d->vnote)
 			json_object_set_new(v, "note", json_string(d->vnote));
+		if (d->older_api.n)
+			json_object_set_new(v, "older_api", strlist_json(&d->older_api));
 		json_object_set_new(o, "versions", v);
 	}
 	return o;

@@ -117,14 +117,19 @@ f = replace(base(), "DestinationRule", "catalog",
                                    "subsets": subsets("v1")}))
 write("locality-lb-no-outlier-detection", f, ["locality-lb-no-outlier-detection DestinationRule/shop/catalog"])
 
-# locality-lb-client-no-service (walks only): on Istio 1.18 a calling pod that no Service selects
+# locality-lb-client-no-service (walks only): on Istio 1.18 and 1.19 a calling pod that no Service selects
 f = replace(base(), "DestinationRule", "catalog",
             dr_spec("catalog", B, {"host": CATALOG, "trafficPolicy": {"loadBalancer": FAILOVER,
                                                                      "outlierDetection": OUTLIER},
                                    "subsets": subsets("v1")}))
 f.append(pod("report-worker-6f7d8c9b5-bbbbb", B, {"app": "report-worker"}))
-# before 1.20 the same pod breaks the mesh's own requirement that every pod have a Service
-write("locality-lb-client-no-service", f, ["pod-without-service Pod/shop/report-worker-6f7d8c9b5-bbbbb"], version="1.18.2")
+# before 1.20 the same pod also breaks the mesh's own requirement that every pod have a Service
+NO_SVC = ["pod-without-service Pod/shop/report-worker-6f7d8c9b5-bbbbb"]
+write("locality-lb-client-no-service", f, NO_SVC, version="1.18.2")
+# the requirement ended in 1.20 (not 1.19): on 1.19 the same caller still lacks a locality,
+# on 1.20 the walk goes on to the node labels instead
+write("locality-lb-client-no-service-1.19", f, NO_SVC, version="1.19.6")
+write("locality-client-no-service-1.20", f, [], version="1.20.1")
 
 # headless-lb-policy-ignored: consistentHash for a headless service
 f = base()
