@@ -4,7 +4,8 @@
 #             @TOP@ the source tree)
 #   status    the expected exit status (0 when absent)
 #   stdout    the expected standard output, exactly (not compared when absent);
-#             in stdout and stderr the case folder's path reads @CASE@
+#             in stdout and stderr the case folder's path reads @CASE@, then the
+#             source tree's @TOP@
 #   stderr    the expected standard error, exactly (not compared when absent)
 #   stdin     fed to the program (else /dev/null)
 #   datadir   the data root to use, relative to the source tree (else the real one)
@@ -27,7 +28,7 @@ for dir in "$TOP_SRCDIR"/tests/cli/*/; do
 	status=0
 	(cd "$SCRATCH" && MESHMEDIC_DATADIR=$datadir "$MESHMEDIC" "${args[@]}" \
 		<"$input" >"$SCRATCH/out" 2>"$SCRATCH/err") || status=$?
-	sed -i "s|$dir|@CASE@|g" "$SCRATCH/out" "$SCRATCH/err"
+	sed -i "s|$dir|@CASE@|g; s|$TOP_SRCDIR|@TOP@|g" "$SCRATCH/out" "$SCRATCH/err"
 	want=0
 	[ -f "$dir/status" ] && want=$(cat "$dir/status")
 	{

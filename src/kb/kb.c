@@ -174,7 +174,7 @@ static void check_id(struct lctx *c, json_t *obj, const char *ptr, const char *w
 
 static const struct fspec choice_spec[] = {
 	{"id", F_STR, true},     {"label", F_STR, true},     {"next", F_STR, false},
-	{"flow", F_STR, false},  {"diagnosis", F_STR, false},
+	{"flow", F_STR, false},  {"diagnosis", F_STR, false}, {"no_inference", F_STR, false},
 };
 
 static bool load_choice(struct lctx *c, json_t *j, const char *ptr, struct mm_choice *ch)
@@ -210,6 +210,7 @@ static bool load_choice(struct lctx *c, json_t *j, const char *ptr, struct mm_ch
 	}
 	ch->id = dup_or_null(j, "id");
 	ch->label = dup_or_null(j, "label");
+	ch->no_inference = dup_or_null(j, "no_inference");
 	return true;
 }
 
@@ -219,6 +220,7 @@ static void node_clear(struct mm_node *n)
 		free(n->choices[k].id);
 		free(n->choices[k].label);
 		free(n->choices[k].target);
+		free(n->choices[k].no_inference);
 	}
 	free(n->choices);
 	free(n->id);
@@ -226,6 +228,7 @@ static void node_clear(struct mm_node *n)
 	free(n->detail);
 	free(n->help);
 	free(n->probe);
+	free(n->no_inference);
 	free(n->ptr);
 	memset(n, 0, sizeof(*n));
 }
@@ -233,6 +236,7 @@ static void node_clear(struct mm_node *n)
 static const struct fspec node_spec[] = {
 	{"id", F_STR, true},     {"question", F_STR, true}, {"detail", F_STR, false},
 	{"help", F_STR, false},  {"probe", F_STR, false},   {"choices", F_ARR, true},
+	{"no_inference", F_STR, false},
 };
 
 static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow *f)
@@ -248,6 +252,7 @@ static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow
 	n->detail = dup_or_null(j, "detail");
 	n->help = dup_or_null(j, "help");
 	n->probe = dup_or_null(j, "probe");
+	n->no_inference = dup_or_null(j, "no_inference");
 	json_t *choices = json_object_get(j, "choices");
 	n->choices = xcalloc(json_array_size(choices) + 1, sizeof(struct mm_choice));
 	if (json_array_size(choices) == 0) {
@@ -271,6 +276,7 @@ static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow
 			free(ch->id);
 			free(ch->label);
 			free(ch->target);
+			free(ch->no_inference);
 			memset(ch, 0, sizeof(*ch));
 		}
 		free(p);

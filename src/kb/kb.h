@@ -44,6 +44,7 @@ struct mm_diag;
 
 struct mm_choice {
 	char *id, *label;
+	char *no_inference; /* why the walk never infers this choice from causes below, or NULL */
 	enum mm_target kind;
 	char *target;
 	/* resolved by kb_check; NULL until then or when the target is missing */
@@ -54,6 +55,7 @@ struct mm_choice {
 
 struct mm_node {
 	char *id, *question, *detail, *help, *probe;
+	char *no_inference; /* why the walk must not infer this answer from causes below, or NULL */
 	struct mm_choice *choices;
 	size_t nchoices;
 	const struct mm_flow *flow;

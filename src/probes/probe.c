@@ -13,6 +13,7 @@ void probe_result_free(struct probe_result *r)
 	free(r->reason);
 	sl_free(&r->evidence);
 	r->choice = r->reason = NULL;
+	r->inferred = false;
 }
 
 const char *probe_in(const struct probe_ctx *x, const char *name)

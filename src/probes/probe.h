@@ -32,6 +32,7 @@ struct probe_result {
 	char *choice;             /* a choice id of the node, or NULL for unknown */
 	char *reason;             /* why unknown */
 	struct strlist evidence;  /* what the answer rests on */
+	bool inferred;            /* the walk chose from the causes below the node (walk/infer.h) */
 };
 
 struct probe {

@@ -243,7 +243,8 @@ void report_answer(const struct out *o, const struct walk *w, size_t i, size_t m
 	char *l = walk_text(w, s->choice->label);
 	fprintf(fp, "    -> %s%s%s  ", out_bold(o), s->choice->id, out_reset(o));
 	fput_clean(fp, l, false);
-	fprintf(fp, "  %s[%s]%s\n", out_dim(o), answer_by_name(s->by), out_reset(o));
+	fprintf(fp, "  %s[%s%s]%s\n", out_dim(o), answer_by_name(s->by),
+		s->inferred ? ", inferred" : "", out_reset(o));
 	for (size_t k = 0; k < s->evidence.n && k < max_evidence; k++) {
 		fprintf(fp, "       %s|%s ", out_dim(o), out_reset(o));
 		fput_clean(fp, s->evidence.v[k], false);
@@ -321,6 +322,32 @@ void report_question(const struct out *o, const struct walk *w, size_t num)
 	}
 }
 
+/* The causes the cluster shows below the question a walk stopped at, and the answer to each. */
+static void likely_text(const struct out *o, const struct walk *w, const char *resume_cmd)
+{
+	FILE *fp = o->fp;
+	if (w->likely.n)
+		fprintf(fp, "\n%sWhat the cluster shows below this question:%s\n", out_bold(o),
+			out_reset(o));
+	for (size_t i = 0; i < w->likely.n; i++) {
+		const struct lead *x = &w->likely.v[i];
+		char *line = xasprintf("%s on %s: %s", x->diagnosis, x->resource, x->message);
+		fputs("  - ", fp);
+		fput_clean(fp, line, false);
+		fputc('\n', fp);
+		free(line);
+		for (size_t k = 0; k < x->nchoices; k++) {
+			fprintf(fp, "    %s", out_dim(o));
+			if (resume_cmd)
+				fprintf(fp, "%s ", resume_cmd);
+			fprintf(fp, "--answer %s=%s%s\n", w->node->id, w->node->choices[x->choices[k]].id,
+				out_reset(o));
+		}
+		if (!x->nchoices && strcmp(x->diagnosis, FORBIDDEN_DIAGNOSIS) == 0)
+			fprintf(fp, "    %smeshmedic explain %s%s\n", out_dim(o), x->diagnosis, out_reset(o));
+	}
+}
+
 static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
 	FILE *fp = o->fp;
@@ -352,6 +379,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	fprintf(fp, "%sUNDETERMINED%s  the walk stopped at %s:%s, which nobody answered\n",
 		out_yellow(o), out_reset(o), w->flow->id, w->node->id);
 	report_question(o, w, 0);
+	likely_text(o, w, resume_cmd);
 	if (resume_cmd)
 		fprintf(fp, "\nContinue with: %s --answer %s=CHOICE\n", resume_cmd, w->node->id);
 }
@@ -383,7 +411,7 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		put_md(fp, q);
 		fprintf(fp, "  \n   **%s**: ", s->choice->id);
 		put_md(fp, l);
-		fprintf(fp, " *(%s)*\n", answer_by_name(s->by));
+		fprintf(fp, " *(%s%s)*\n", answer_by_name(s->by), s->inferred ? ", inferred" : "");
 		if (s->choice->kind == TARGET_FLOW)
 			fprintf(fp, "   - hands over to flow `%s`\n", s->choice->flow->id);
 		for (size_t k = 0; k < s->evidence.n; k++) {
@@ -411,12 +439,37 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		fputc('\n', fp);
 		free(l);
 	}
+	if (w->likely.n)
+		fputs("\n### What the cluster shows below this question\n\n", fp);
+	for (size_t i = 0; i < w->likely.n; i++) {
+		const struct lead *x = &w->likely.v[i];
+		fprintf(fp, "- `%s` on `", x->diagnosis);
+		put_md(fp, x->resource);
+		fputs("`: ", fp);
+		put_md(fp, x->message);
+		for (size_t k = 0; k < x->nchoices; k++)
+			fprintf(fp, "%s`--answer %s=%s`", k ? ", " : " (", w->node->id,
+				w->node->choices[x->choices[k]].id);
+		fputs(x->nchoices ? ")\n" : "\n", fp);
+	}
 }
 
 void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
 	if (o->fmt == FMT_JSON) {
 		json_t *j = walk_to_json(w);
+		/* each likely cause with the command that continues the walk towards it */
+		json_t *likely = json_object_get(j, "likely");
+		for (size_t i = 0; resume_cmd && i < json_array_size(likely); i++) {
+			json_t *x = json_array_get(likely, i);
+			json_t *answers = json_object_get(x, "answers");
+			if (!json_array_size(answers))
+				continue;
+			char *cmd = xasprintf("%s --answer %s", resume_cmd,
+					      json_string_value(json_array_get(answers, 0)));
+			json_object_set_new(x, "command", json_string(cmd));
+			free(cmd);
+		}
 		print_json(o, j);
 		json_decref(j);
 	} else if (o->fmt == FMT_MARKDOWN) {

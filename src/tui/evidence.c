@@ -16,7 +16,7 @@ struct act act_evidence(struct tui *t)
 		char *q = walk_text(&t->w, s->node->question);
 		char *label = walk_text(&t->w, s->choice->label);
 		sb_printf(&b, "Step %zu  %s\n  -> %s: %s (%s)\n", i + 1, q, s->choice->id, label,
-			  by_label(s->by));
+			  by_label(s->by, s->inferred));
 		for (size_t k = 0; k < s->evidence.n; k++)
 			sb_printf(&b, "  | %s\n", s->evidence.v[k]);
 		sb_addc(&b, '\n');
@@ -29,7 +29,7 @@ struct act act_evidence(struct tui *t)
 		free(q);
 		const struct strlist *ev = NULL;
 		if (t->q.pre >= 0) {
-			sb_printf(&b, "  the %s says: %s\n", by_label(t->q.pre_by),
+			sb_printf(&b, "  the %s says: %s\n", by_label(t->q.pre_by, t->q.pre_inferred),
 				  t->w.node->choices[t->q.pre].id);
 			ev = &t->q.pre_evidence;
 		} else if (t->w.probe_note) {

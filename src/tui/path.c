@@ -24,7 +24,7 @@ static void path_draw(struct tui *t)
 	struct strlist l = {0};
 	char *q = walk_text(&t->w, s->node->question);
 	char *label = walk_text(&t->w, s->choice->label);
-	char *a = xasprintf("Answer: %s (%s), by %s", label, s->choice->id, by_label(s->by));
+	char *a = xasprintf("Answer: %s (%s), by %s", label, s->choice->id, by_label(s->by, s->inferred));
 	tui_wrap(q, t->cols - 4, "", 0, &l);
 	tui_wrap(a, t->cols - 4, "", 2, &l);
 	for (size_t i = 0; i < s->evidence.n; i++)

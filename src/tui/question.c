@@ -44,6 +44,7 @@ static bool take(struct tui *t, size_t i)
 		free(err);
 		return false;
 	}
+	t->w.steps[t->w.nsteps - 1].inferred = pre && q->pre_inferred;
 	state_save(t);
 	return true;
 }
@@ -54,6 +55,7 @@ static void preselect(struct tui *t, int i, enum answer_by by, const struct strl
 	struct question *q = &t->q;
 	q->pre = i;
 	q->pre_by = by;
+	q->pre_inferred = false;
 	q->sel = (size_t)i;
 	sl_free(&q->pre_evidence);
 	if (evidence)
@@ -96,6 +98,7 @@ static struct act probe_done(struct tui *t)
 		walk_probe_note(&t->w, r);
 	} else if (i >= 0) {
 		preselect(t, i, BY_PROBE, &r->evidence);
+		t->q.pre_inferred = r->inferred;
 	} else {
 		char *err = NULL;
 		/* a choice the node does not have: the walk says why, as in batch mode */
@@ -177,7 +180,10 @@ static void info_block(struct tui *t, struct block *b, int width)
 	}
 	if (q->pre >= 0) {
 		char *label = walk_text(&t->w, n->choices[q->pre].label);
-		char *s = xasprintf("%s: %s", said_by(q->pre_by), label);
+		char *s = xasprintf("%s: %s",
+				    q->pre_inferred ? "Inferred from the causes the cluster shows"
+						    : said_by(q->pre_by),
+				    label);
 		block_add(b, s, width, "", 2, R_GOOD, -1);
 		free(s);
 		free(label);
@@ -214,7 +220,7 @@ static void choices_block(struct tui *t, struct block *b, int width)
 			snprintf(digit, sizeof(digit), "%zu", i + 1);
 		char *prefix = xasprintf("%s %-2s ", sel ? glyph_mark() : " ", digit);
 		char *text = (int)i == t->q.pre
-				     ? xasprintf("%s  [%s]", label, by_label(t->q.pre_by))
+				     ? xasprintf("%s  [%s]", label, by_label(t->q.pre_by, t->q.pre_inferred))
 				     : xstrdup(label);
 		block_add(b, text, width, prefix, 5, sel ? R_SEL : R_PLAIN, (int)i);
 		free(text);

@@ -81,6 +81,8 @@ static bool replay_step(struct tui *t, json_t *s, size_t i, char **err)
 		if (json_is_string(json_array_get(e, k)))
 			sl_add(&ev, json_string_value(json_array_get(e, k)));
 	bool ok = walk_answer(&t->w, answer, by, &ev, err);
+	if (ok)
+		t->w.steps[t->w.nsteps - 1].inferred = json_is_true(json_object_get(s, "inferred"));
 	sl_free(&ev);
 	return ok;
 }

@@ -8,8 +8,10 @@
 
 #include "tui/tui.h"
 
-const char *by_label(enum answer_by by)
+const char *by_label(enum answer_by by, bool inferred)
 {
+	if (inferred && by == BY_PROBE)
+		return "inferred";
 	static const char *const s[] = {
 	    [BY_USER] = "you", [BY_PROBE] = "cluster", [BY_ANSWERS] = "file"};
 	return s[by];
@@ -28,7 +30,7 @@ static int id_width(const struct tui *t)
 static void step_line(struct tui *t, size_t i, int y, bool sel)
 {
 	const struct step *s = &t->w.steps[i];
-	char *right = xasprintf("  %-*s  %-7s", id_width(t), s->choice->id, by_label(s->by));
+	char *right = xasprintf("  %-*s  %-7s", id_width(t), s->choice->id, by_label(s->by, s->inferred));
 	int rw = text_width(right);
 	char *q = walk_text(&t->w, s->node->question);
 	char *left = xasprintf("%s%3zu %s", sel ? glyph_mark() : " ", i + 1, q);

@@ -179,6 +179,7 @@ struct question {
 	size_t sel;
 	int pre;                      /* the choice a probe or a prepared answer made, or -1 */
 	enum answer_by pre_by;
+	bool pre_inferred;            /* the probe's answer was inferred from the causes below */
 	struct strlist pre_evidence;
 	size_t top;                   /* first choice shown when they do not all fit */
 };
@@ -285,7 +286,8 @@ const char *glyph_ellipsis(void);
 
 /* tui/steps.c: the last steps in rows y0..y1, one line each (the path pane). */
 void path_pane_draw(struct tui *t, int y0, int y1, bool select);
-const char *by_label(enum answer_by by);
+/* Who gave an answer, in a word: you, cluster, inferred (from the causes below), file. */
+const char *by_label(enum answer_by by, bool inferred);
 /* tui/pager.c: the pager over a text, on its own screen or the diagnosis's */
 void pager_set(struct tui *t, struct pager *p, const char *title, char *text);
 void pager_free(struct pager *p);

@@ -46,6 +46,27 @@ json_t *diag_json(const struct mm_diag *d)
 	return o;
 }
 
+/* What the cluster shows below the question a walk stopped at, and the answer that leads there. */
+static json_t *likely_json(const struct walk *w)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < w->likely.n; i++) {
+		const struct lead *x = &w->likely.v[i];
+		json_t *o = json_pack("{s:s, s:s, s:s}", "diagnosis", x->diagnosis, "resource",
+				      x->resource, "message", x->message);
+		json_t *answers = json_array();
+		for (size_t k = 0; k < x->nchoices; k++) {
+			char *ans = xasprintf("%s=%s", w->node->id, w->node->choices[x->choices[k]].id);
+			json_array_append_new(answers, json_string(ans));
+			free(ans);
+		}
+		json_object_set_new(o, "answers", answers);
+		json_object_set_new(o, "evidence", strlist_json(&x->evidence));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *walk_to_json(const struct walk *w)
 {
 	json_t *root = json_object();
@@ -68,6 +89,8 @@ json_t *walk_to_json(const struct walk *w)
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "node", s->node->id, "question", q,
 				      "answer", s->choice->id, "by", answer_by_name(s->by));
 		free(q);
+		if (s->inferred)
+			json_object_set_new(o, "inferred", json_true());
 		json_object_set_new(o, "evidence", strlist_json(&s->evidence));
 		json_object_set_new(o, "flow", json_string(s->flow->id));
 		char *label = walk_text(w, s->choice->label);
@@ -91,6 +114,8 @@ json_t *walk_to_json(const struct walk *w)
 								  "evidence",
 								  strlist_json(&w->probe_evidence)));
 		json_object_set_new(root, "pending", p);
+		if (w->likely.looked)
+			json_object_set_new(root, "likely", likely_json(w));
 	} else {
 		json_object_set_new(root, "pending", json_null());
 	}

@@ -57,6 +57,7 @@ static void clear_probe_note(struct walk *w)
 	free(w->probe_note);
 	w->probe_note = NULL;
 	sl_free(&w->probe_evidence);
+	leads_free(&w->likely);
 }
 
 void walk_free(struct walk *w)
@@ -374,6 +375,9 @@ void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_
 	free(ids);
 	if (!r->choice && !r->reason)
 		r->reason = xstrdup("the probe could not tell");
+	struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
+				walk_input(w, "pod")};
+	node_infer(w->node, &ls, cluster, r);
 }
 
 void walk_probe_note(struct walk *w, const struct probe_result *r)
@@ -391,7 +395,9 @@ bool walk_probe(struct walk *w, struct cluster *cluster)
 	walk_probe_run(w, cluster, &r);
 	char *err = NULL;
 	bool taken = r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err);
-	if (!taken) {
+	if (taken)
+		w->steps[w->nsteps - 1].inferred = r.inferred;
+	else {
 		if (err) {
 			free(r.reason);
 			r.reason = err;
@@ -427,8 +433,26 @@ void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 		const char *v = walk_prepared(w, a, &by, &ev);
 		if (v)
 			walk_answer(w, v, by, ev, &err);
-		else if (!walk_probe(w, cluster))
+		else if (!walk_probe(w, cluster)) {
+			walk_likely(w, cluster);
 			return;
+		}
 		free(err);
+	}
+}
+
+void walk_likely(struct walk *w, struct cluster *cluster)
+{
+	leads_free(&w->likely);
+	struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
+				walk_input(w, "pod")};
+	node_leads(w->node, &ls, cluster, &w->likely);
+	/* the node's own probe may have been refused too */
+	if (w->probe_note && strstr(w->probe_note, "forbidden")) {
+		bool seen = false;
+		for (size_t i = 0; i < w->likely.n; i++)
+			seen |= strcmp(w->likely.v[i].diagnosis, FORBIDDEN_DIAGNOSIS) == 0;
+		if (!seen)
+			leads_add_forbidden(&w->likely, w->node->probe, w->probe_note);
 	}
 }

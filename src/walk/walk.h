@@ -15,6 +15,7 @@
 #include "kb/kb.h"
 #include "probes/probe.h"
 #include "base/util.h"
+#include "walk/infer.h"
 
 enum answer_by { BY_USER, BY_PROBE, BY_ANSWERS };
 const char *answer_by_name(enum answer_by by);
@@ -24,6 +25,7 @@ struct step {
 	const struct mm_node *node;
 	const struct mm_choice *choice;
 	enum answer_by by;
+	bool inferred; /* by a probe that read the causes below the node, not the direct evidence */
 	struct strlist evidence;
 };
 
@@ -51,6 +53,8 @@ struct walk {
 	/* what the last probe said about the current node when it could not decide */
 	char *probe_note;
 	struct strlist probe_evidence;
+	/* where a walk stopped: the causes the cluster shows below the question (walk_likely) */
+	struct leads likely;
 };
 
 void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow);
@@ -104,6 +108,9 @@ bool answers_check(const struct kvlist *answers, const struct mm_kb *kb, char **
  */
 void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster);
 
+/* The causes the cluster shows below the current node, and a Forbidden read, into w->likely. */
+void walk_likely(struct walk *w, struct cluster *cluster);
+
 /* Ask the current node's probe; true if it chose (the choice is taken). */
 bool walk_probe(struct walk *w, struct cluster *cluster);
 
@@ -112,7 +119,9 @@ bool walk_probe(struct walk *w, struct cluster *cluster);
  * background and lets the person confirm the answer (the TUI).
  * walk_probe_run only reads the walk, so it may run on another thread while
  * the walk is left alone; it fills r (zeroed first) with a choice, or with
- * the reason there is none (no reason: the node has no probe). Free r with
+ * the reason there is none (no reason: the node has no probe). Where the
+ * probe cannot tell, the causes below the node may decide (walk/infer.h):
+ * r->inferred says so. Free r with
  * probe_result_free. walk_probe_note keeps r's reason and evidence as what
  * the probe said about the current node, as walk_probe does when it cannot
  * decide.

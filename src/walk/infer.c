@@ -1,0 +1,252 @@
+#include "walk/infer.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/cluster.h"
+#include "detect/detect.h"
+
+void leads_free(struct leads *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].diagnosis);
+		free(l->v[i].resource);
+		free(l->v[i].message);
+		sl_free(&l->v[i].evidence);
+		free(l->v[i].choices);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The nodes seen by one search, so that a loop through flows ends. */
+struct seen {
+	const struct mm_node **v;
+	size_t n;
+};
+
+static bool reaches(const struct mm_choice *ch, const char *diagnosis, struct seen *s);
+
+static bool node_search(const struct mm_node *n, const char *diagnosis, struct seen *s)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == n)
+			return false;
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n++] = n;
+	for (size_t i = 0; i < n->nchoices; i++)
+		if (reaches(&n->choices[i], diagnosis, s))
+			return true;
+	return false;
+}
+
+static bool reaches(const struct mm_choice *ch, const char *diagnosis, struct seen *s)
+{
+	switch (ch->kind) {
+	case TARGET_DIAGNOSIS:
+		return ch->diag && strcmp(ch->diag->id, diagnosis) == 0;
+	case TARGET_NODE:
+		return node_search(ch->node, diagnosis, s);
+	case TARGET_FLOW:
+		return ch->flow && node_search(ch->flow->start_node, diagnosis, s);
+	}
+	return false;
+}
+
+bool node_reaches(const struct mm_node *n, size_t i, const char *diagnosis)
+{
+	struct seen s = {0};
+	bool r = i < n->nchoices && reaches(&n->choices[i], diagnosis, &s);
+	free(s.v);
+	return r;
+}
+
+/* Every diagnosis reachable through choice ch, each once, into out. */
+static void collect(const struct mm_choice *ch, struct strlist *out, struct seen *s)
+{
+	const struct mm_node *n = NULL;
+	if (ch->kind == TARGET_DIAGNOSIS && ch->diag) {
+		for (size_t i = 0; i < out->n; i++)
+			if (strcmp(out->v[i], ch->diag->id) == 0)
+				return;
+		sl_add(out, ch->diag->id);
+		return;
+	}
+	n = ch->kind == TARGET_NODE ? ch->node : ch->flow ? ch->flow->start_node : NULL;
+	if (!n)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == n)
+			return;
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n++] = n;
+	for (size_t i = 0; i < n->nchoices; i++)
+		collect(&n->choices[i], out, s);
+}
+
+static struct lead *lead_add(struct leads *l, const char *diagnosis, const char *resource,
+                             const char *message)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	struct lead *x = &l->v[l->n++];
+	memset(x, 0, sizeof(*x));
+	x->diagnosis = xstrdup(diagnosis);
+	x->resource = xstrdup(resource);
+	x->message = xstrdup(message);
+	return x;
+}
+
+void leads_add_forbidden(struct leads *l, const char *check, const char *reason)
+{
+	struct lead *x = lead_add(l, FORBIDDEN_DIAGNOSIS, check, reason);
+	sl_take(&x->evidence, xasprintf("%s could not run: %s", check, reason));
+}
+
+/* A check that could not read a kind because the credentials may not: kube-permission-denied. */
+static void forbidden_lead(struct leads *l, const char *check, const char *reason)
+{
+	if (!strstr(reason, "forbidden"))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].diagnosis, FORBIDDEN_DIAGNOSIS) == 0 &&
+		    strcmp(l->v[i].message, reason) == 0)
+			return;
+	leads_add_forbidden(l, check, reason);
+}
+
+static bool lead_about(const struct lead *x, const struct lead_scope *ls);
+
+void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct cluster *c,
+                struct leads *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->looked = c != NULL;
+	if (!n || !c || n->no_inference)
+		return;
+	struct strlist all = {0};
+	struct seen s = {0};
+	for (size_t i = 0; i < n->nchoices; i++) {
+		s.n = 0;
+		if (!n->choices[i].no_inference)
+			collect(&n->choices[i], &all, &s);
+	}
+	free(s.v);
+	struct scope sc = {ls->ns, ls->service, ls->pod};
+	for (size_t d = 0; d < all.n; d++) {
+		if (!detector_for(all.v[d]))
+			continue;
+		struct findings f = {0};
+		detect_run(c, &sc, all.v[d], &f);
+		for (size_t k = 0; k < f.n; k++) {
+			struct lead *x =
+			    lead_add(out, f.v[k].diagnosis, f.v[k].resource, f.v[k].message);
+			sl_copy(&x->evidence, &f.v[k].evidence);
+			x->choices = xcalloc(n->nchoices, sizeof(*x->choices));
+			for (size_t i = 0; i < n->nchoices; i++)
+				if (!n->choices[i].no_inference && node_reaches(n, i, all.v[d]))
+					x->choices[x->nchoices++] = i;
+			x->about = lead_about(x, ls);
+		}
+		for (size_t k = 0; k < f.nskipped; k++)
+			forbidden_lead(out, f.skipped[k].check, f.skipped[k].reason);
+		findings_free(&f);
+	}
+	sl_free(&all);
+}
+
+/* Whether text names name as a whole word (a pod name may go on: "cart-v1-..."). */
+static bool names(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+		bool start = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '-');
+		bool end = !isalnum((unsigned char)p[n]);
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a finding is about the walk's subject: some detectors look at the
+ * whole namespace, and a cause of another service must not answer for this one.
+ */
+static bool lead_about(const struct lead *x, const struct lead_scope *ls)
+{
+	/* the service a walk is about; a pod where there is none (a 503 walk's pod is a caller) */
+	const char *subject = ls->service ? ls->service : ls->pod;
+	if (!subject)
+		return true;
+	if (names(x->resource, subject) || names(x->message, subject))
+		return true;
+	for (size_t i = 0; i < x->evidence.n; i++)
+		if (names(x->evidence.v[i], subject))
+			return true;
+	return false;
+}
+
+/* The one choice every lead about the subject points to alone, or -1 (none, or several). */
+static long single_choice(const struct leads *l)
+{
+	long only = -1;
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; l->v[i].about && k < l->v[i].nchoices; k++) {
+			long c = (long)l->v[i].choices[k];
+			if (only >= 0 && only != c)
+				return -1;
+			only = c;
+		}
+	return only;
+}
+
+static void lead_line(struct strlist *ev, const char *prefix, const struct lead *x)
+{
+	sl_take(ev, xasprintf("%s%s on %s: %s", prefix, x->diagnosis, x->resource, x->message));
+}
+
+void node_infer(const struct mm_node *n, const struct lead_scope *ls, struct cluster *c,
+                struct probe_result *r)
+{
+	if (r->choice || !n)
+		return;
+	struct leads l;
+	node_leads(n, ls, c, &l);
+	long one = single_choice(&l);
+	if (one >= 0) {
+		struct strlist ev = {0};
+		sl_take(&ev, xasprintf("inferred: the cluster shows a cause only under this answer "
+		                       "(the probe could not read the direct evidence: %s)",
+		                       r->reason ? r->reason : "no reason given"));
+		for (size_t i = 0; i < l.n; i++) {
+			if (!l.v[i].nchoices || !l.v[i].about)
+				continue;
+			lead_line(&ev, "", &l.v[i]);
+			for (size_t k = 0; k < l.v[i].evidence.n; k++)
+				sl_take(&ev, xasprintf("  %s", l.v[i].evidence.v[k]));
+		}
+		sl_free(&r->evidence);
+		r->evidence = ev;
+		r->choice = xstrdup(n->choices[one].id);
+		r->inferred = true;
+	} else {
+		/* several answers have causes under them (or only Forbidden reads): hints, and ask
+		 */
+		for (size_t i = 0; i < l.n; i++) {
+			struct sbuf b;
+			sb_init(&b);
+			for (size_t k = 0; k < l.v[i].nchoices; k++)
+				sb_printf(&b, "%s%s", k ? ", " : "",
+				          n->choices[l.v[i].choices[k]].id);
+			char *prefix = b.len ? xasprintf("hint (under %s%s): ", b.s,
+			                                 l.v[i].about ? "" : ", elsewhere in scope")
+			                     : xstrdup("hint (any question): ");
+			lead_line(&r->evidence, prefix, &l.v[i]);
+			free(prefix);
+			sb_free(&b);
+		}
+	}
+	leads_free(&l);
+}
