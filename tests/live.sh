@@ -421,4 +421,13 @@ live_walk "run 431 --live: whether and who answered 431, from the same log" \
 	"-> yes  Yes, a sidecar or gateway logs the 431  [probe]" \
 	"-> size  Envoy: headers too large (http1.headers_too_large)  [probe]" \
 	"DIAGNOSIS  request-headers-too-large" -- 431 --set service=reviews --set pod=$PP
+# the bug seen live: an istio-proxy log without access log entries (the stand-in's mesh has no
+# accessLogFile and no Telemetry) must not answer "no 503 line at all"
+FAKE_LOGS_DIR=/nonexistent cli "run 503 --live, a log without access log entries: the flag question stays open" 1 \
+	run 503 --batch --live --format json --set service=reviews --set pod=$PP
+if grep -q '"node": "flag"' "$SCRATCH/cli.out" && ! grep -q '"answer": "nolog"' "$SCRATCH/cli.out" &&
+	grep -q 'access logging is not known to be on for default/'$PP'' "$SCRATCH/cli.out" &&
+	[ "$(sed -n '/"pending": {/,/}/s/^    "node": "\(.*\)",$/\1/p' "$SCRATCH/cli.out")" = flag ]; then
+	ok "the pending node is flag, with why the empty log proves nothing"; else
+	not_ok "the pending node is flag, with why the empty log proves nothing" "$SCRATCH/cli.out"; fi
 done_testing

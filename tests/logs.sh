@@ -123,8 +123,35 @@ SNAP=$TOP_SRCDIR/tests/data/snapshots
 # the log probes that cannot tell leave the question to the person, with the reason
 walk "431 with access logging off: no 431 line proves nothing, log-431 is asked" 1 \
 	"the walk stopped at 431:log-431" \
-	"but access logging may be off: shop/catalog-1: Telemetry/shop/no-access-log turns access logging off" -- \
+	"but access logging is not known to be on for shop/catalog-1: Telemetry/shop/no-access-log turns outbound access logging off" -- \
 	431 --snapshot "$SNAP/logs-431-logging-off" -n shop --set service=catalog
+# no conclusion from silence: the 503 flag question with a log that holds no access log entry
+walk "503, empty log, logging not known to be on: the flag question stays open, with why" 1 \
+	"the walk stopped at 503:flag" \
+	"access logging is not known to be on for shop/cart-1: no meshConfig accessLogFile, no Telemetry accessLogging, and the log holds no access log entry" -- \
+	503 --snapshot "$SNAP/logs-503-logging-unknown" -n shop --set service=catalog
+walk "503, the same log under meshConfig accessLogFile: nolog, with the setting as evidence" 1 \
+	"-> nolog  There is no 503 line at all in this log  [probe]" \
+	"access logging is on: shop/cart-1: meshConfig accessLogFile is /dev/stdout" "the walk stopped at 503:nolog-overflow" -- \
+	503 --snapshot "$SNAP/logs-503-logging-meshconfig" -n shop --set service=catalog
+walk "503, the same log under a mesh-wide Telemetry: nolog" 1 \
+	"-> nolog  There is no 503 line at all in this log  [probe]" \
+	"access logging is on: shop/cart-1: Telemetry/istio-system/mesh-default logs outbound requests with provider envoy (/dev/stdout)" -- \
+	503 --snapshot "$SNAP/logs-503-logging-telemetry" -n shop --set service=catalog --set pod=cart-1
+walk "503, a workload Telemetry with disabled: true overrides the mesh-wide one: the flag stays open" 1 \
+	"the walk stopped at 503:flag" "Telemetry/shop/cart-no-log turns outbound access logging off" -- \
+	503 --snapshot "$SNAP/logs-503-logging-disabled" -n shop --set service=catalog --set pod=cart-1
+walk "503, the caller waits for its proxy (hook injected): the start-up race is ruled out" 1 \
+	"-> yes  Yes, the application waits for the proxy  [probe]" \
+	"istio-proxy has the postStart hook 'pilot-agent wait'" "the walk stopped at 503:nolog-dr-change" -- \
+	503 --snapshot "$SNAP/logs-503-hold" -n shop --set service=catalog --set pod=cart-1 --answer nolog-overflow=no
+walk "503, the annotation without the hook (injected before): the start-up question is asked" 1 \
+	"-> no  No, or not sure  [probe]" "the pod was injected before the setting and must be restarted" \
+	"the walk stopped at 503:nolog-startup" -- \
+	503 --snapshot "$SNAP/logs-503-hold-not-injected" -n shop --set service=catalog --set pod=cart-1 --answer nolog-overflow=no
+walk "503 on Istio 1.6: no holdApplicationUntilProxyStarts yet, the start-up question is asked" 1 \
+	"Istio 1.6.8: holdApplicationUntilProxyStarts exists only from 1.7 on" "the walk stopped at 503:nolog-startup" -- \
+	503 --snapshot "$SNAP/logs-headless-1.6" -n shop --set service=db --set pod=cart-1 --answer flag=nolog --answer nolog-overflow=no
 walk "426 without a pod whose log can be read: caller-version is asked" 1 \
 	"the walk stopped at 426:caller-version" "probe log-426-version: no istio-proxy log could be read: " -- \
 	426 --snapshot "$SNAP/healthy" -n shop --set service=catalog --answer caller-client=no

@@ -56,4 +56,24 @@ char *kobj_ref(const struct kobj *o);
 /* The value of the injection label of a namespace: "enabled", "disabled", "rev:NAME" or NULL. */
 char *namespace_injection(const struct kobj *ns);
 
+/* What the mesh configuration says about access log lines in a pod's istio-proxy log. */
+enum mesh_log {
+	MESH_LOG_UNSET,    /* nothing turns it on (Istio's default: no access log) */
+	MESH_LOG_ON,       /* every request is written to the proxy's standard output */
+	MESH_LOG_FILTERED, /* only the requests that match a filter expression are */
+	MESH_LOG_OFF,      /* turned off, or sent somewhere other than the container log */
+};
+/* Telemetry's workload modes: outbound traffic (and gateways), inbound traffic. */
+#define MESH_LOG_CLIENT 1u
+#define MESH_LOG_SERVER 2u
+
+/*
+ * Access logging for a pod's sidecar in the given modes, as istiod computes
+ * it: the Telemetry of the root namespace, of the pod's namespace and of
+ * the pod's workload merged (Istio 1.12 and later), else meshConfig
+ * accessLogFile. *why (new) says what decided, naming the resources.
+ */
+enum mesh_log mesh_access_logging(struct cluster *c, const struct kobj *pod, unsigned modes,
+                                  char **why);
+
 #endif

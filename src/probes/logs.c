@@ -108,94 +108,48 @@ static void on_line(void *ctx, const struct al_record *r)
 }
 
 /*
- * The accessLogging list of the Telemetry that applies to a pod, as Istio
- * picks it: one in the pod's namespace whose selector matches the pod, else
- * one in its namespace without selector, else one in the root namespace.
+ * Whether access logging is known to be on for a pod's sidecar in the roles
+ * it is read for, so that a missing line means no such request: the mesh
+ * configuration turns it on for those directions (mesh_access_logging), or,
+ * where nothing configures it, the log itself holds access log entries.
+ * Every probe that answers from a missing line asks this first. *why (new)
+ * says what tells, or why it cannot be told.
  */
-static json_t *telemetry_logging(struct cluster *c, const struct kobj *pod,
-                                 const struct kobj **from)
+static bool logs_access(struct cluster *c, const struct kobj *pod, unsigned as, uint64_t entries,
+                        char **why)
 {
-	*from = NULL;
-	if (!cluster_has_kind(c, "Telemetry", NULL))
-		return NULL;
-	const char *nss[] = {pod->ns, mesh_root_namespace(c)};
-	json_t *labels = jpath(pod->j, "metadata.labels"), *best = NULL;
-	int best_level = 3;
-	for (size_t i = 0; i < 2 && (i == 0 || strcmp(nss[0], nss[1]) != 0); i++) {
-		const struct kobj_list *l = cluster_list(c, "Telemetry", nss[i]);
-		for (size_t t = 0; t < l->n; t++) {
-			json_t *al = jpath(l->v[t]->j, "spec.accessLogging");
-			json_t *sel = jpath(l->v[t]->j, "spec.selector.matchLabels");
-			int level = sel ? 0 : i == 0 ? 1 : 2;
-			if (!json_array_size(al) || (sel && (i || !labels_match(sel, labels))) ||
-			    level >= best_level)
-				continue;
-			best = al;
-			best_level = level;
-			*from = l->v[t];
-		}
-	}
-	return best;
-}
-
-/*
- * Whether a pod's sidecar writes an access log line for every request, so
- * that a missing line means no such request; *why says what tells.
- */
-static bool logs_access(struct cluster *c, const struct kobj *pod, uint64_t entries, char **why)
-{
-	const struct kobj *t;
-	json_t *al = telemetry_logging(c, pod, &t), *e;
-	if (al) {
-		const char *filter = NULL;
-		bool on = false;
-		size_t i;
-		json_array_foreach(al, i, e)
-		{
-			if (json_is_true(json_object_get(e, "disabled")))
-				continue;
-			on = true;
-			filter = filter ? filter : jstr(e, "filter.expression");
-		}
-		char *ref = kobj_ref(t);
-		if (!on)
-			*why = xasprintf("%s turns access logging off", ref);
-		else if (filter)
-			*why = xasprintf("%s logs only the requests that match '%s'", ref, filter);
-		else
-			*why = xasprintf("%s turns access logging on", ref);
-		free(ref);
-		return on && !filter;
-	}
-	const char *file = jstr(cluster_mesh_config(c), "accessLogFile");
-	if (file && *file) {
-		*why = xasprintf("meshConfig accessLogFile is %s", file);
-		return true;
-	}
-	if (entries) {
+	unsigned modes =
+	    (as & AS_CALLER ? MESH_LOG_CLIENT : 0u) | (as & AS_SERVER ? MESH_LOG_SERVER : 0u);
+	char *conf;
+	enum mesh_log v = mesh_access_logging(c, pod, modes, &conf);
+	bool on = v == MESH_LOG_ON || (v == MESH_LOG_UNSET && entries);
+	if (v == MESH_LOG_ON)
+		*why = xstrdup(conf);
+	else if (on)
 		*why = xasprintf("the log of %s holds %llu access log entries", pod->name,
 		                 (unsigned long long)entries);
-		return true;
-	}
-	const char *reason;
-	if (!cluster_has_kind(c, "ConfigMap", &reason))
-		*why = xasprintf("meshConfig cannot be read: %s", reason);
+	else if (v == MESH_LOG_UNSET)
+		*why = xasprintf("access logging is not known to be on for %s/%s: %s, and the "
+		                 "log holds no access log entry",
+		                 pod->ns, pod->name, conf);
 	else
-		*why = xasprintf("the log of %s holds no access log entry, meshConfig sets no "
-		                 "accessLogFile and no Telemetry turns access logging on",
-		                 pod->name);
-	return false;
+		*why = xasprintf("access logging is not known to be on for %s/%s: %s", pod->ns,
+		                 pod->name, conf);
+	free(conf);
+	return on;
 }
 
 /* Note whether the pod just read writes access logs. */
 static void note_logging(struct gather *g, struct cluster *c, const struct kobj *pod)
 {
 	char *why;
-	bool on = logs_access(c, pod, g->pod_entries, &why);
-	char **slot = on ? &g->logs_on : &g->logs_off;
+	bool on = logs_access(c, pod, g->as, g->pod_entries, &why);
 	g->quiet += !on;
-	if (!*slot)
-		*slot = xasprintf("%s/%s: %s", pod->ns, pod->name, why);
+	/* the reasons of a pod that is not known to log name it already */
+	if (on && !g->logs_on)
+		g->logs_on = xasprintf("%s/%s: %s", pod->ns, pod->name, why);
+	else if (!on && !g->logs_off)
+		g->logs_off = xstrdup(why);
 	free(why);
 }
 
@@ -342,6 +296,26 @@ static void decide(const struct probe_ctx *x, struct probe_result *r, const stru
 		pods_evidence(r, g);
 }
 
+/*
+ * decide, where the none answer says that no such line exists: it is given
+ * only when every log read is known to record requests (logs_access), for
+ * an empty log proves nothing while access logging may be off.
+ */
+static void decide_silence(const struct probe_ctx *x, struct probe_result *r,
+                           const struct gather *g, const char *whose, const char *none)
+{
+	if (!g->read || g->counted || !g->quiet) {
+		decide(x, r, g, whose, none);
+		if (r->choice && none && strcmp(r->choice, none) == 0)
+			sl_take(&r->evidence, xasprintf("access logging is on: %s", g->logs_on));
+		return;
+	}
+	probe_unknown(r,
+	              "no %s to %s in %s, but %zu of the %zu logs read may simply not record "
+	              "requests: %s (see meshmedic help access-log)",
+	              g->k->what, g->svc, whose, g->quiet, g->read, g->logs_off);
+}
+
 /* A parser for the cluster's access log format; false with the reason set. */
 static bool parser(const struct probe_ctx *x, struct probe_result *r, struct al_parser *p)
 {
@@ -459,7 +433,7 @@ static void log_flag_logs(const struct probe_ctx *x, struct probe_result *r,
 	struct al_parser p;
 	if (!parser(x, r, &p))
 		return;
-	struct gather g = {.svc = svc, .ns = ns, .k = k};
+	struct gather g = {.svc = svc, .ns = ns, .k = k, .logging = true};
 	struct plan pl = {0};
 	const struct kobj *one = pod ? probe_object(x, r, "Pod", "pod") : NULL;
 	if (one)
@@ -474,7 +448,7 @@ static void log_flag_logs(const struct probe_ctx *x, struct probe_result *r,
 		probe_unknown(r, "pod %s/%s has no running istio-proxy: it writes no access log",
 		              ns, pod);
 	else if (!pod || one)
-		decide(x, r, &g, whose, "nolog");
+		decide_silence(x, r, &g, whose, "nolog");
 	free(whose);
 	gather_free(&g);
 	al_parser_free(&p);
@@ -695,10 +669,14 @@ static bool gather_path(const struct probe_ctx *x, struct probe_result *r, struc
 /* The HTTP version of the requests that got 426; "unknown" when no 426 line is there. */
 static void log_426_version(const struct probe_ctx *x, struct probe_result *r)
 {
-	struct gather g = {.k = &count_426};
+	struct gather g = {.k = &count_426, .logging = true};
 	char *whose = NULL;
 	if (gather_path(x, r, &g, false, &whose))
 		decide(x, r, &g, whose, "unknown");
+	/* "I cannot tell" stays true with logging off; the evidence says which case it is */
+	if (r->choice && strcmp(r->choice, "unknown") == 0 && g.read)
+		sl_take(&r->evidence, g.quiet ? xstrdup(g.logs_off)
+		                              : xasprintf("access logging is on: %s", g.logs_on));
 	free(whose);
 	gather_free(&g);
 }
@@ -725,8 +703,7 @@ static void log_431(const struct probe_ctx *x, struct probe_result *r)
 		pods_evidence(r, &g);
 	} else {
 		probe_unknown(r,
-		              "no 431 line about %s in %s, but access logging may be off: %s (see "
-		              "the access-log help)",
+		              "no 431 line about %s in %s, but %s (see meshmedic help access-log)",
 		              g.svc, whose, g.logs_off);
 	}
 	free(whose);

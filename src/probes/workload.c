@@ -282,6 +282,77 @@ static void hold_app(const struct probe_ctx *x, struct probe_result *r)
 	sl_free(&ev);
 }
 
+/* "pod NAME: " before each of ev's lines, as evidence of r. */
+static void pod_evidence(struct probe_result *r, const struct kobj *p, const struct strlist *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		sl_take(&r->evidence, xasprintf("pod %s/%s: %s", p->ns, p->name, ev->v[i]));
+}
+
+/*
+ * Whether the calling pod's application starts only once its sidecar is
+ * ready, before the 503 flow asks whether the failures follow start-up.
+ * Only "yes" rules the start-up race out, so it needs the one caller named
+ * (pod) and the effect on that pod (workload_app_held: the injected hook or
+ * a native sidecar), not the setting alone: meshConfig or the annotation
+ * act only at injection. "no" keeps the cause possible; the timing question
+ * that follows is for a person. The option exists from Istio 1.7 on.
+ */
+static void caller_hold(const struct probe_ctx *x, struct probe_result *r)
+{
+	const char *v = cluster_istio_version(x->cluster);
+	if (v && version_cmp(v, "1.7") < 0) {
+		probe_answer(
+		    r, "no",
+		    "Istio %s: holdApplicationUntilProxyStarts exists only from 1.7 on, so "
+		    "applications start alongside their sidecar",
+		    v);
+		return;
+	}
+	struct strlist ev = {0};
+	if (probe_in(x, "pod")) {
+		const struct kobj *p = the_pod(x, r);
+		if (p && !pod_has_sidecar(p))
+			probe_unknown(r, "pod %s/%s has no istio-proxy sidecar to wait for", p->ns,
+			              p->name);
+		else if (p) {
+			bool held = workload_app_held(x->cluster, p, &ev);
+			r->choice = xstrdup(held ? "yes" : "no");
+			pod_evidence(r, p, &ev);
+		}
+		sl_free(&ev);
+		return;
+	}
+	if (!probe_readable(x, r, "Pod", "Pods"))
+		return;
+	const char *ns = probe_in(x, "namespace") ? probe_in(x, "namespace") : "default";
+	const struct kobj_list *all = cluster_list(x->cluster, "Pod", ns);
+	size_t held = 0;
+	for (size_t i = 0; i < all->n && !r->choice; i++) {
+		const struct kobj *p = all->v[i];
+		if (!pod_has_sidecar(p) || !pod_running(p))
+			continue;
+		if (workload_app_held(x->cluster, p, NULL)) {
+			held++;
+			continue;
+		}
+		/* one caller that does not wait is enough to keep the race possible */
+		workload_app_held(x->cluster, p, &ev);
+		r->choice = xstrdup("no");
+		pod_evidence(r, p, &ev);
+	}
+	sl_free(&ev);
+	if (r->choice)
+		return;
+	if (held)
+		probe_unknown(r,
+		              "the %zu pods with a sidecar in %s wait for their proxy, but the "
+		              "failing caller may run elsewhere: set pod to the calling pod",
+		              held, ns);
+	else
+		probe_unknown(r, "no running pod with a sidecar in namespace %s", ns);
+}
+
 /* The StatefulSet whose pods a Service selects (by owner, or by its serviceName), or NULL. */
 static const char *statefulset_of(struct cluster *c, const struct kobj *svc)
 {
@@ -591,6 +662,7 @@ const struct probe *const probes_workload[] = {
 	ENTRY("probe-mtls", probe_mtls, "namespace", "pod", NULL),
 	ENTRY("app-exit-log", app_exit_log, "namespace", "pod", NULL),
 	ENTRY("hold-app", hold_app, "namespace", "pod", NULL),
+	ENTRY("caller-hold", caller_hold, "namespace", "pod", NULL),
 	ENTRY("traffic-kind", traffic_kind, "namespace", "service", NULL),
 	ENTRY("citadel-running", citadel_running, NULL),
 	ENTRY("ingress-exposure", ingress_exposure, "namespace", "service", NULL),

@@ -4,7 +4,9 @@ healthy shop mesh, one fault, and the istio-proxy logs that the log probes
 read: the 503 flow's (log-flag on the callers' side, log-server-flag on the
 service's own sidecars), the 426 flow's (log-426-version) and the 431 flow's
 (log-431, log-431-who, with the ingress gateway's log and the Telemetry or
-meshConfig that says whether access logging is on). The logs come in every format the parser knows:
+meshConfig that says whether access logging is on), and the 503 fixtures of
+an empty log under each logging setting and of holdApplicationUntilProxyStarts
+(logs-503-*). The logs come in every format the parser knows:
 Istio's TEXT format of today, of 1.8 and of the Mixer era, JSON encoding,
 a custom meshConfig accessLogFormat, kubectl --timestamps prefixes, Envoy's
 own messages, truncated and garbage lines.
@@ -230,3 +232,48 @@ f = shop() + [telemetry("no-access-log", B, [{"disabled": True}])]
 logs = log(B, CART1, ENVOY)
 logs.update(log(B, CAT1, ENVOY))
 write("logs-431-logging-off", f, [], logs=logs)
+
+
+# ---- no conclusion from silence (503): "nolog" only where access logging is known to be on ----
+
+# cart-1's sidecar writes only Envoy's own lines, and nothing turns access logging on: an empty log
+# proves nothing, so the flag question is left to the person
+write("logs-503-logging-unknown", shop(), [], logs=log(B, CART1, ENVOY))
+
+# the same log with meshConfig accessLogFile: no 503 line means no failing request was logged
+f = replace(shop(), "ConfigMap", "istio", cm_mesh("enableAutoMtls: true\naccessLogFile: /dev/stdout\n"))
+write("logs-503-logging-meshconfig", f, [], logs=log(B, CART1, ENVOY))
+
+# the same with a mesh-wide Telemetry in the root namespace (provider envoy)
+f = shop() + [telemetry("mesh-default", "istio-system", [{"providers": [{"name": "envoy"}]}])]
+write("logs-503-logging-telemetry", f, [], logs=log(B, CART1, ENVOY))
+
+# mesh-wide on, but a workload Telemetry turns it off for the cart pods: their silence proves nothing
+f = shop() + [telemetry("mesh-default", "istio-system", [{"providers": [{"name": "envoy"}]}]),
+              telemetry("cart-no-log", B, [{"providers": [{"name": "envoy"}], "disabled": True}], sel={"app": "cart"})]
+write("logs-503-logging-disabled", f, [], logs=log(B, CART1, ENVOY))
+
+
+def held(p):
+    """A pod injected with holdApplicationUntilProxyStarts: istio-proxy first, with the postStart hook."""
+    cs = p["spec"]["containers"]
+    proxy = next(c for c in cs if c["name"] == "istio-proxy")
+    proxy["lifecycle"] = {"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}
+    p["spec"]["containers"] = [proxy] + [c for c in cs if c is not proxy]
+    return p
+
+
+# the callers' applications wait for their sidecar (meshConfig defaultConfig, pods injected since):
+# the start-up race is ruled out and the walk goes on to the DestinationRule question
+f = replace(shop(), "ConfigMap", "istio",
+            cm_mesh("enableAutoMtls: true\naccessLogFile: /dev/stdout\n"
+                    "defaultConfig:\n  holdApplicationUntilProxyStarts: true\n"))
+f = [held(o) if o["kind"] == "Pod" and o["metadata"]["namespace"] == B else o for o in f]
+write("logs-503-hold", f, [], logs=log(B, CART1, lines(12, 200)))
+
+# the annotation asks for it, but cart-1 was injected before (no hook): the race stays possible
+f = shop()
+for o in f:
+    if o["kind"] == "Pod" and o["metadata"]["name"] == CART1:
+        o["metadata"]["annotations"] = {"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true\n"}
+write("logs-503-hold-not-injected", f, [], logs=log(B, CART1, lines(12, 200)))
