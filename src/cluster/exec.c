@@ -725,6 +725,12 @@ static char *explain_forbidden(const char *err)
 	return s;
 }
 
+char *exec_forbidden(const char *err)
+{
+	return strstr(err, "(Forbidden)") || strstr(err, "is forbidden:") ? explain_forbidden(err)
+									   : NULL;
+}
+
 /* The first of needles found in err, or NULL. */
 static const char *find_any(const char *err, const char *const needles[])
 {

@@ -72,6 +72,12 @@ void exec_result_free(struct exec_result *r);
  * or the command's own first line of error. NULL if it succeeded.
  */
 char *exec_explain(const char *const argv[], const struct exec_result *r, int timeout_ms);
+/*
+ * kubectl's Forbidden message in one line with the verb and resource to ask
+ * for ("forbidden: your credentials cannot list pods (ask for get/list on
+ * pods)"); NULL when err is no Forbidden. New string.
+ */
+char *exec_forbidden(const char *err);
 
 /*
  * A long-running allowed command (kubectl port-forward): started in its own

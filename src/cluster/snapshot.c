@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/jsonpos.h"
+#include "cluster/exec.h"
 #include "cluster/proxystatus.h"
 #include "base/yamljson.h"
 
@@ -171,11 +172,16 @@ static void load_meta(struct cluster *c, const char *dir, struct mm_errors *errs
 		const char *k;
 		json_t *why;
 		/* "proxy-status" there says why proxy-status.txt is missing; the rest are kinds */
-		json_object_foreach(json_object_get(m, "unavailable"), k, why)
-			if (json_is_string(why) && strcmp(k, "proxy-status") == 0)
+		json_object_foreach(json_object_get(m, "unavailable"), k, why) {
+			if (json_is_string(why) && strcmp(k, "proxy-status") == 0) {
 				cluster_mark_proxy_status(c, json_string_value(why));
-			else if (json_is_string(why))
-				cluster_mark_unavailable(c, k, json_string_value(why));
+			} else if (json_is_string(why)) {
+				/* a recorded Forbidden says what to ask for, as it does live */
+				char *said = exec_forbidden(json_string_value(why));
+				cluster_mark_unavailable(c, k, said ? said : json_string_value(why));
+				free(said);
+			}
+		}
 		json_decref(m);
 	}
 	free(text);

@@ -101,8 +101,12 @@ static struct lead *lead_add(struct leads *l, const char *diagnosis, const char 
 
 void leads_add_forbidden(struct leads *l, const char *check, const char *reason)
 {
-	struct lead *x = lead_add(l, FORBIDDEN_DIAGNOSIS, check, reason);
+	/* detectors and probes say "Kind: forbidden: ..."; the kind is what could not be read */
+	const char *colon = strstr(reason, ": forbidden");
+	char *kind = colon ? xstrndup(reason, (size_t)(colon - reason)) : xstrdup(check);
+	struct lead *x = lead_add(l, FORBIDDEN_DIAGNOSIS, kind, reason);
 	sl_take(&x->evidence, xasprintf("%s could not run: %s", check, reason));
+	free(kind);
 }
 
 /* A check that could not read a kind because the credentials may not: kube-permission-denied. */
