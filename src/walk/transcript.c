@@ -46,6 +46,36 @@ json_t *diag_json(const struct mm_diag *d)
 	return o;
 }
 
+/*
+ * A derived input as a step of the path (DESIGN.md's path entry, plus
+ * "input", "rule" and "candidates"): node "input:NAME", the value as the
+ * answer, "by": "probe" with "inferred": true, since the cluster named it
+ * and nobody chose it. Replaying skips it: the value is in "inputs".
+ */
+static json_t *derived_json(const struct walk *w, const struct derived *d)
+{
+	const struct mm_input *in = flow_input(d->flow, d->input);
+	char *node = xasprintf("input:%s", d->input);
+	char *q = in && in->prompt ? xasprintf("Which %s? (%s)", d->input, in->prompt)
+				   : xasprintf("Which %s?", d->input);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "node", node, "question", q, "answer",
+			      d->value, "by", answer_by_name(BY_PROBE), "inferred", 1);
+	free(q);
+	free(node);
+	(void)w;
+	json_object_set_new(o, "evidence", strlist_json(&d->evidence));
+	json_object_set_new(o, "flow", json_string(d->flow->id));
+	json_object_set_new(o, "label", json_string(d->value));
+	json_object_set_new(o, "input", json_string(d->input));
+	json_object_set_new(o, "rule", json_string(d->rule));
+	json_t *cands = json_array();
+	for (size_t i = 0; i < d->others.n; i++)
+		json_array_append_new(cands, json_pack("{s:s, s:s}", "value", d->others.v[i],
+						       "evidence", d->others_ev.v[i]));
+	json_object_set_new(o, "candidates", cands);
+	return o;
+}
+
 json_t *walk_to_json(const struct walk *w)
 {
 	json_t *root = json_object();
@@ -62,7 +92,11 @@ json_t *walk_to_json(const struct walk *w)
 	json_object_set_new(root, "status",
 			    json_string(walk_done(w) ? "diagnosed" : "undetermined"));
 	json_t *path = json_array();
+	size_t di = 0;
 	for (size_t i = 0; i < w->nsteps; i++) {
+		/* a derived input stands where the walk derived it */
+		for (; di < w->nderived && w->derived[di].at <= i; di++)
+			json_array_append_new(path, derived_json(w, &w->derived[di]));
 		const struct step *s = &w->steps[i];
 		char *q = walk_text(w, s->node->question);
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "node", s->node->id, "question", q,
@@ -75,6 +109,8 @@ json_t *walk_to_json(const struct walk *w)
 		free(label);
 		json_array_append_new(path, o);
 	}
+	for (; di < w->nderived; di++)
+		json_array_append_new(path, derived_json(w, &w->derived[di]));
 	json_object_set_new(root, "path", path);
 	json_object_set_new(root, "diagnosis", w->diag ? diag_json(w->diag) : json_null());
 	if (!walk_done(w)) {
@@ -169,6 +205,9 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 		/* a transcript: the answers are the steps of its path */
 		for (size_t i = 0; ok && i < json_array_size(path_a); i++) {
 			json_t *s = json_array_get(path_a, i);
+			/* a derived input is no answer: "inputs" has its value */
+			if (json_is_string(json_object_get(s, "input")))
+				continue;
 			const char *node = json_string_value(json_object_get(s, "node"));
 			const char *ans = json_string_value(json_object_get(s, "answer"));
 			const char *fl = json_string_value(json_object_get(s, "flow"));

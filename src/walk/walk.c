@@ -66,6 +66,16 @@ void walk_free(struct walk *w)
 	free(w->steps);
 	kv_free(&w->inputs);
 	clear_probe_note(w);
+	for (size_t i = 0; i < w->nderived; i++) {
+		struct derived *d = &w->derived[i];
+		free(d->input);
+		free(d->value);
+		free(d->rule);
+		sl_free(&d->evidence);
+		sl_free(&d->others);
+		sl_free(&d->others_ev);
+	}
+	free(w->derived);
 	memset(w, 0, sizeof(*w));
 }
 

@@ -39,6 +39,18 @@ void kv_set(struct kvlist *l, const char *key, const char *value);
 const char *kv_get(const struct kvlist *l, const char *key);
 void kv_free(struct kvlist *l);
 
+/*
+ * An input the walk named from the cluster (walk/derive.h) because nobody
+ * gave it: the rule, the pick's evidence and the other candidates.
+ */
+struct derived {
+	const struct mm_flow *flow; /* the flow whose declaration names the rule */
+	char *input, *value, *rule;
+	struct strlist evidence;         /* why the pick is a candidate, and the pick rule */
+	struct strlist others, others_ev; /* the other candidates and their evidence, in order */
+	size_t at;                       /* how many steps had been taken when it was derived */
+};
+
 struct walk {
 	const struct mm_kb *kb;
 	const struct mm_flow *start_flow;
@@ -51,6 +63,9 @@ struct walk {
 	/* what the last probe said about the current node when it could not decide */
 	char *probe_note;
 	struct strlist probe_evidence;
+	/* the inputs derived from the cluster, in the order they were */
+	struct derived *derived;
+	size_t nderived;
 };
 
 void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow);
