@@ -63,7 +63,13 @@ static void names_request(struct tui *t)
 		job_start(t, JOB_NAMES, names_done);
 		return;
 	}
-	names_read(t->s->cluster, kind, ns, &f->names);
+	/* the candidates of a derivable input first, over what the form says */
+	struct kvlist given = {0};
+	for (size_t i = 0; i < t->flow->ninputs; i++)
+		if (*f->val[i])
+			kv_set(&given, t->flow->inputs[i].name, f->val[i]);
+	input_names(t->s->cluster, t->flow, &given, in, ns, &f->names);
+	kv_free(&given);
 	f->names_ok = true;
 	f->names_for = f->field;
 }
