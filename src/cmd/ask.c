@@ -769,6 +769,7 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		free(err);
 		goto out;
 	}
+	walk_derive_replay(&a.w, &a.p.answers);
 	printf("%s%s%s: ", out_bold(&a.out), f->id, out_reset(&a.out));
 	say(f->title);
 	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", out_dim(&a.out),

@@ -43,6 +43,7 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		rc = usage_error("%s", err);
 		goto out;
 	}
+	walk_derive_replay(&w, &p.answers);
 	bool failed = false, opened = false;
 	char *why = NULL;
 	/* a required input the cluster can name is derived before it is asked for */
@@ -57,8 +58,9 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 	}
 	/* required inputs must be known before the walk can mean anything */
 	if (!walk_inputs_complete(&w, &missing)) {
-		rc = usage_error("flow '%s' needs --set %s=VALUE (%s)%s%s", p.flow->id, missing->name,
-				 missing->prompt, why ? "; not derived: " : "", why ? why : "");
+		rc = usage_error("flow '%s' needs --set %s=VALUE (%s)%s%s", p.flow->id,
+		                 missing->name, missing->prompt, why ? "; not derived: " : "",
+		                 why ? why : "");
 		free(why);
 		goto out;
 	}

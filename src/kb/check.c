@@ -67,7 +67,7 @@ static void check_input_default(const struct mm_flow *f, size_t i, struct mm_err
 
 /* A derived input names an existing rule of its type, whose own inputs the flow declares. */
 static void check_input_derive(const struct kb_probes *probes, const struct mm_flow *f, size_t i,
-			       struct mm_errors *errs)
+                               struct mm_errors *errs)
 {
 	const struct mm_input *in = &f->inputs[i];
 	if (!in->derive)
@@ -79,16 +79,18 @@ static void check_input_derive(const struct kb_probes *probes, const struct mm_f
 		kb_err_at(errs, f->src, p, false, "no derivation rule '%s'", in->derive);
 	} else if (type != in->type) {
 		kb_err_at(errs, f->src, p, false, "rule '%s' names a %s, but input '%s' is a %s",
-			  in->derive, input_type_name(type), in->name, input_type_name(in->type));
+		          in->derive, input_type_name(type), in->name, input_type_name(in->type));
 	} else {
 		for (size_t k = 0; inputs[k]; k++)
 			if (strcmp(inputs[k], in->name) == 0)
-				kb_err_at(errs, f->src, p, false, "rule '%s' reads input '%s' itself",
-					  in->derive, in->name);
-			else if (!flow_input(f, inputs[k]))
 				kb_err_at(errs, f->src, p, false,
-					  "rule '%s' reads input '%s', which flow '%s' does not declare",
-					  in->derive, inputs[k], f->id);
+				          "rule '%s' reads input '%s' itself", in->derive,
+				          in->name);
+			else if (!flow_input(f, inputs[k]))
+				kb_err_at(
+				    errs, f->src, p, false,
+				    "rule '%s' reads input '%s', which flow '%s' does not declare",
+				    in->derive, inputs[k], f->id);
 	}
 	free(p);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cluster/mesh.h"
+#include "detect/detect.h"
 #include "detect/gateway.h"
 #include "detect/workload.h"
 
@@ -18,7 +19,7 @@
 #define MAX_LOGS_READ 64
 
 void derive_add(struct derive_result *r, const char *value, int rank, const char *created,
-		const char *fmt, ...)
+                const char *fmt, ...)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 8;
@@ -27,7 +28,7 @@ void derive_add(struct derive_result *r, const char *value, int rank, const char
 	va_list ap;
 	va_start(ap, fmt);
 	r->v[r->n++] = (struct derive_cand){xstrdup(value), xvasprintf(fmt, ap), rank,
-					    xstrdup(created ? created : "")};
+	                                    xstrdup(created ? created : "")};
 	va_end(ap);
 }
 
@@ -60,7 +61,7 @@ void derive_sort(struct derive_result *r)
 }
 
 static void no_candidate(struct derive_result *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void no_candidate(struct derive_result *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -88,11 +89,11 @@ static const char *created(const struct kobj *o)
 int derive_pod_state(const struct kobj *pod, char **words)
 {
 	static const char *const backoff[] = {"CrashLoopBackOff",     "ErrImagePull",
-					      "ImagePullBackOff",     "InvalidImageName",
-					      "CreateContainerError", "CreateContainerConfigError",
-					      "RunContainerError"};
+	                                      "ImagePullBackOff",     "InvalidImageName",
+	                                      "CreateContainerError", "CreateContainerConfigError",
+	                                      "RunContainerError"};
 	static const char *const lists[] = {"status.initContainerStatuses",
-					    "status.containerStatuses"};
+	                                    "status.containerStatuses"};
 	long restarts = 0;
 	char *bad = NULL;
 	for (size_t k = 0; k < MM_ARRAY_LEN(lists); k++) {
@@ -106,8 +107,9 @@ int derive_pod_state(const struct kobj *pod, char **words)
 				if (strcmp(w, backoff[b]) == 0)
 					bad = xasprintf("%s %s", name ? name : "a container", w);
 			if (!bad && json_is_integer(code) && json_integer_value(code) != 0)
-				bad = xasprintf("%s exited with code %lld", name ? name : "a container",
-						(long long)json_integer_value(code));
+				bad = xasprintf("%s exited with code %lld",
+				                name ? name : "a container",
+				                (long long)json_integer_value(code));
 		}
 	}
 	const char *phase = jstr(pod->j, "status.phase");
@@ -119,8 +121,8 @@ int derive_pod_state(const struct kobj *pod, char **words)
 	} else if (!pod_running(pod)) {
 		rank = 3;
 		what = jpath(pod->j, "metadata.deletionTimestamp")
-			       ? xstrdup("Terminating")
-			       : xstrdup(phase ? phase : "no phase reported");
+		           ? xstrdup("Terminating")
+		           : xstrdup(phase ? phase : "no phase reported");
 	} else if (!pod_ready(pod)) {
 		rank = 2;
 		what = xstrdup("Running, not Ready");
@@ -129,14 +131,14 @@ int derive_pod_state(const struct kobj *pod, char **words)
 		what = xstrdup("Running, Ready");
 	}
 	*words = restarts ? xasprintf("%s, %ld restart%s", what, restarts, restarts == 1 ? "" : "s")
-			  : xstrdup(what);
+	                  : xstrdup(what);
 	free(what);
 	return rank;
 }
 
 /* The namespace and the Service the inputs name; NULL with the reason set. */
 static const struct kobj *named_service(struct cluster *c, input_fn in, void *ctx,
-					struct derive_result *r)
+                                        struct derive_result *r)
 {
 	const char *ns = in(ctx, "namespace"), *svc = in(ctx, "service");
 	if (!ns || !svc) {
@@ -161,8 +163,8 @@ static void service_pods_rule(struct cluster *c, input_fn in, void *ctx, struct 
 	for (size_t i = 0; i < pods.n; i++) {
 		char *state;
 		int rank = derive_pod_state(pods.v[i], &state);
-		derive_add(r, pods.v[i]->name, rank, created(pods.v[i]), "selected by Service %s/%s; %s",
-			   svc->ns, svc->name, state);
+		derive_add(r, pods.v[i]->name, rank, created(pods.v[i]),
+		           "selected by Service %s/%s; %s", svc->ns, svc->name, state);
 		free(state);
 	}
 	if (!pods.n)
@@ -201,7 +203,8 @@ static void caller_pods_rule(struct cluster *c, input_fn in, void *ctx, struct d
 	if (!svc)
 		return;
 	char *fqdn = host_fqdn(svc->name, svc->ns);
-	char *auth = xasprintf("\"%s:", svc->name), *dotted = xasprintf("\"%s.%s", svc->name, svc->ns);
+	char *auth = xasprintf("\"%s:", svc->name),
+	     *dotted = xasprintf("\"%s.%s", svc->name, svc->ns);
 	const char *const needles[] = {fqdn, auth, dotted, NULL};
 	struct kobj_list own = service_pods(c, svc);
 	const struct kobj_list *pods = cluster_list(c, "Pod", svc->ns);
@@ -224,12 +227,12 @@ static void caller_pods_rule(struct cluster *c, input_fn in, void *ctx, struct d
 		free(text);
 		if (hits)
 			derive_add(r, p->name, hits > 1000000 ? 1000000 : (int)hits, created(p),
-				   "its istio-proxy log names %s in %zu of %zu lines", fqdn, hits,
-				   total);
+			           "its istio-proxy log names %s in %zu of %zu lines", fqdn, hits,
+			           total);
 	}
 	if (!r->n)
 		no_candidate(r, "no sidecar log in %s names %s (%zu sidecars, %zu logs read)",
-			     svc->ns, fqdn, sidecars, read);
+		             svc->ns, fqdn, sidecars, read);
 	free(own.v);
 	free(auth);
 	free(dotted);
@@ -256,7 +259,7 @@ static void pod_service_rule(struct cluster *c, input_fn in, void *ctx, struct d
 		json_t *sel = jpath(svcs->v[i]->j, "spec.selector");
 		if (json_object_size(sel) && labels_match(sel, jpath(pod->j, "metadata.labels")))
 			derive_add(r, svcs->v[i]->name, 0, created(svcs->v[i]),
-				   "Service %s/%s selects pod %s", ns, svcs->v[i]->name, name);
+			           "Service %s/%s selects pod %s", ns, svcs->v[i]->name, name);
 	}
 	if (!r->n)
 		no_candidate(r, "no Service in %s selects pod %s", ns, name);
@@ -285,8 +288,8 @@ static void no_sidecar_rule(struct cluster *c, input_fn in, void *ctx, struct de
 		char *state;
 		int rank = derive_pod_state(p, &state);
 		derive_add(r, p->name, rank, created(p), "no istio-proxy container%s; %s",
-			   json_is_true(jpath(p->j, "spec.hostNetwork")) ? " (hostNetwork)" : "",
-			   state);
+		           json_is_true(jpath(p->j, "spec.hostNetwork")) ? " (hostNetwork)" : "",
+		           state);
 		free(state);
 	}
 	if (!r->n)
@@ -311,7 +314,7 @@ static void failing_rule(struct cluster *c, input_fn in, void *ctx, struct deriv
 	}
 	if (!r->n)
 		no_candidate(r, "every pod in %s (%zu) is Running and Ready without restarts", ns,
-			     pods->n);
+		             pods->n);
 }
 
 /* Whether a server lists host itself ("host" or "ns/host"), not through a wildcard. */
@@ -349,9 +352,9 @@ static void host_gateway_rule(struct cluster *c, input_fn in, void *ctx, struct 
 		char *ref = xasprintf("%s/%s", gws->v[i]->ns, gws->v[i]->name);
 		const char *proto = jstr(server, "port.protocol");
 		derive_add(r, ref, lists_exactly(server, host), created(gws->v[i]),
-			   "Gateway %s serves %s on port %lld (%s)", ref, host,
-			   (long long)json_integer_value(jpath(server, "port.number")),
-			   proto ? proto : "no protocol");
+		           "Gateway %s serves %s on port %lld (%s)", ref, host,
+		           (long long)json_integer_value(jpath(server, "port.number")),
+		           proto ? proto : "no protocol");
 		free(ref);
 	}
 	if (!r->n)
@@ -360,18 +363,36 @@ static void host_gateway_rule(struct cluster *c, input_fn in, void *ctx, struct 
 }
 
 static const struct derive_rule rules[] = {
-    {"service-pods", IN_POD, {"namespace", "service", NULL},
-     "the pods the Service selects", service_pods_rule},
-    {"caller-pods", IN_POD, {"namespace", "service", NULL},
-     "the sidecars whose access log names the Service", caller_pods_rule},
-    {"pod-service", IN_SERVICE, {"namespace", "pod", NULL},
-     "the Service whose selector matches the pod", pod_service_rule},
-    {"pods-without-sidecar", IN_POD, {"namespace", NULL, NULL},
-     "the pods of the namespace without an istio-proxy container", no_sidecar_rule},
-    {"failing-pods", IN_POD, {"namespace", NULL, NULL},
-     "the pods of the namespace that restart, back off or are not Ready", failing_rule},
-    {"host-gateway", IN_STRING, {"namespace", "host", NULL},
-     "the Gateway (namespace/name) with a server for the host", host_gateway_rule},
+    {"service-pods",
+     IN_POD,
+     {"namespace", "service", NULL},
+     "the pods the Service selects",
+     service_pods_rule},
+    {"caller-pods",
+     IN_POD,
+     {"namespace", "service", NULL},
+     "the sidecars whose access log names the Service",
+     caller_pods_rule},
+    {"pod-service",
+     IN_SERVICE,
+     {"namespace", "pod", NULL},
+     "the Service whose selector matches the pod",
+     pod_service_rule},
+    {"pods-without-sidecar",
+     IN_POD,
+     {"namespace", NULL, NULL},
+     "the pods of the namespace without an istio-proxy container",
+     no_sidecar_rule},
+    {"failing-pods",
+     IN_POD,
+     {"namespace", NULL, NULL},
+     "the pods of the namespace that restart, back off or are not Ready",
+     failing_rule},
+    {"host-gateway",
+     IN_STRING,
+     {"namespace", "host", NULL},
+     "the Gateway (namespace/name) with a server for the host",
+     host_gateway_rule},
 };
 
 const struct derive_rule *const *derive_all(void)
@@ -392,7 +413,7 @@ const struct derive_rule *derive_find(const char *name)
 }
 
 void derive_run(const struct derive_rule *rule, struct cluster *c, input_fn in, void *ctx,
-		struct derive_result *out)
+                struct derive_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!c) {

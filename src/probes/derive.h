@@ -44,14 +44,14 @@ const struct derive_rule *const *derive_all(void);
 
 /* Run rule over the model: the candidates in pick order, or none and the reason. */
 void derive_run(const struct derive_rule *rule, struct cluster *c, input_fn in, void *ctx,
-		struct derive_result *out);
+                struct derive_result *out);
 
 /* The pick rule: the worst state first, then the most recently created, then by name. */
 void derive_sort(struct derive_result *r);
 
 /* Add a candidate (copies the strings; created may be NULL). */
 void derive_add(struct derive_result *r, const char *value, int rank, const char *created,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 void derive_result_free(struct derive_result *r);
 

@@ -395,7 +395,7 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		any = true;
 	}
 	fprintf(fp, "%s**Status:** %s\n\n", any ? "  \n" : "",
-		walk_done(w) ? "diagnosed" : "undetermined");
+	        walk_done(w) ? "diagnosed" : "undetermined");
 	/* inputs the cluster named: which rule, why, and what else it found */
 	for (size_t i = 0; i < w->nderived; i++) {
 		const struct derived *d = &w->derived[i];

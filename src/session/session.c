@@ -159,7 +159,7 @@ void names_read(struct cluster *c, const char *kind, const char *ns, struct strl
 }
 
 void input_names(struct cluster *c, const struct mm_flow *f, const struct kvlist *given,
-		 const struct mm_input *in, const char *ns, struct strlist *out)
+                 const struct mm_input *in, const char *ns, struct strlist *out)
 {
 	const char *kind = input_kind(in);
 	if (in->derive && c) {

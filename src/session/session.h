@@ -57,7 +57,7 @@ void names_read(struct cluster *c, const char *kind, const char *ns, struct strl
  * rest of names_read's.
  */
 void input_names(struct cluster *c, const struct mm_flow *f, const struct kvlist *given,
-		 const struct mm_input *in, const char *ns, struct strlist *out);
+                 const struct mm_input *in, const char *ns, struct strlist *out);
 
 /* "snapshot NAME", "live CONTEXT", "no cluster": where the session reads the cluster. New string. */
 char *session_source_label(const struct ctx *c);

@@ -220,9 +220,11 @@ static bool field_ok(struct tui *t, size_t i)
 	const struct mm_input *in = &t->flow->inputs[i];
 	const char *v = t->form.val[i];
 	if (!*v) {
-		if (in->required)
+		/* empty, a required input the cluster can name is derived when the walk starts */
+		bool derived = in->derive && t->s->cluster;
+		if (in->required && !derived)
 			tui_msg(t, true, "%s is required: %s", in->name, in->prompt);
-		return !in->required;
+		return !in->required || derived;
 	}
 	char *why = input_value_error(in->type, v);
 	if (why)

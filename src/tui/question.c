@@ -106,7 +106,7 @@ static struct act probe_done(struct tui *t)
 			r->reason = err;
 		}
 		walk_probe_note(&t->w, r);
-		/* what the question needs and the cluster can name: derive it, ask the probe again */
+		/* an input the question needs that the cluster can name: derive, probe again */
 		derive = !r->choice && walk_derive_needed(&t->w, t->s->cluster);
 	}
 	probe_result_free(r);

@@ -25,9 +25,11 @@ bool walk_start(struct tui *t, const struct kvlist *inputs)
 		if (!cur || strcmp(cur, inputs->v[i].value) != 0)
 			ok = walk_set_input(&t->w, inputs->v[i].key, inputs->v[i].value, &err);
 	}
-	/* a required input left empty that the cluster can name is derived */
-	if (ok)
+	/* a replayed transcript's derivations stand; a required input left empty is derived */
+	if (ok) {
+		walk_derive_replay(&t->w, &t->s->answers);
 		walk_derive_required(&t->w, t->s->cluster);
+	}
 	for (size_t i = 0; ok && i < t->flow->ninputs; i++)
 		if (t->flow->inputs[i].required && !walk_input(&t->w, t->flow->inputs[i].name)) {
 			err = xasprintf("%s is required: %s", t->flow->inputs[i].name,

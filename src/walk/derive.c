@@ -22,7 +22,7 @@ static const char *walk_in(void *ctx, const char *name)
 
 /* Run the input's rule if every input it reads is known; false with *why if not. */
 static bool candidates(const struct walk *w, struct cluster *c, const struct mm_input *in,
-		       struct derive_result *r, char **why)
+                       struct derive_result *r, char **why)
 {
 	const struct derive_rule *rule = derive_find(in->derive);
 	memset(r, 0, sizeof(*r));
@@ -57,16 +57,18 @@ bool walk_derive(struct walk *w, struct cluster *c, const char *name, char **why
 	else if (!c)
 		reason = xstrdup("no cluster state loaded");
 	else if (candidates(w, c, in, &r, &reason)) {
-		struct derived d = {w->flow, xstrdup(name), NULL, xstrdup(in->derive)};
+		struct derived d = {
+		    .flow = w->flow, .input = xstrdup(name), .rule = xstrdup(in->derive)};
 		d.at = w->nsteps;
+		d.by = BY_PROBE;
 		for (size_t i = 0; i < r.n; i++) {
 			/* a name from the cluster reaches kubectl only once it is valid */
 			char *bad = input_value_error(in->type, r.v[i].value), *err = NULL;
 			if (!bad && !set && walk_set_input(w, name, r.v[i].value, &err)) {
 				set = true;
 				d.value = xstrdup(r.v[i].value);
-				sl_take(&d.evidence, xasprintf("%s %s: %s", input_type_name(in->type),
-							       r.v[i].value, r.v[i].evidence));
+				sl_take(&d.evidence, xasprintf("%s %s: %s", name, r.v[i].value,
+				                               r.v[i].evidence));
 			} else if (!bad && !err) {
 				sl_add(&d.others, r.v[i].value);
 				sl_add(&d.others_ev, r.v[i].evidence);
@@ -77,10 +79,11 @@ bool walk_derive(struct walk *w, struct cluster *c, const char *name, char **why
 		if (set) {
 			const struct derive_rule *rule = derive_find(in->derive);
 			sl_take(&d.evidence,
-				xasprintf("derived by rule %s (%s)%s", rule->name, rule->summary,
-					  d.others.n ? "; of several, the worst state first, then the "
-						       "most recently created, then by name"
-						     : ""));
+			        xasprintf("derived by rule %s (%s)%s", rule->name, rule->summary,
+			                  d.others.n
+			                      ? "; of several, the worst state first, then the "
+			                        "most recently created, then by name"
+			                      : ""));
 			w->derived = xrealloc(w->derived, (w->nderived + 1) * sizeof(*w->derived));
 			w->derived[w->nderived++] = d;
 		} else {
@@ -124,7 +127,8 @@ static void placeholders(const char *text, struct strlist *l)
 
 bool walk_derive_needed(struct walk *w, struct cluster *c)
 {
-	if (!w->node)
+	/* without a cluster the probe's note already says why nothing is read */
+	if (!w->node || !c)
 		return false;
 	struct strlist need = {0};
 	const struct probe *p = w->node->probe ? probe_find(w->node->probe) : NULL;
@@ -141,7 +145,7 @@ bool walk_derive_needed(struct walk *w, struct cluster *c)
 			set = true;
 		else
 			sl_take(&w->probe_evidence,
-				xasprintf("input %s could not be derived: %s", need.v[i], why));
+			        xasprintf("input %s could not be derived: %s", need.v[i], why));
 		free(why);
 	}
 	sl_free(&need);
@@ -158,7 +162,7 @@ void walk_auto_derive(struct walk *w, const struct answers *a, struct cluster *c
 }
 
 void walk_derive_names(const struct walk *w, struct cluster *c, const char *name,
-		       struct strlist *out)
+                       struct strlist *out)
 {
 	const struct mm_input *in = derivable(w, name);
 	struct derive_result r;
@@ -173,4 +177,30 @@ void walk_derive_names(const struct walk *w, struct cluster *c, const char *name
 		derive_result_free(&r);
 	}
 	free(why);
+}
+
+void walk_derive_replay(struct walk *w, const struct answers *a)
+{
+	for (size_t i = 0; a && i < a->nderived; i++) {
+		const struct derived *r = &a->derived[i];
+		const char *now = kv_get(&w->inputs, r->input);
+		const struct mm_flow *f = w->kb && r->flow_id ? kb_flow(w->kb, r->flow_id) : NULL;
+		bool known = false;
+		for (size_t k = 0; k < w->nderived && !known; k++)
+			known = strcmp(w->derived[k].input, r->input) == 0;
+		/* only where the input still holds the recorded value: --set wins */
+		if (known || !f || !now || strcmp(now, r->value) != 0)
+			continue;
+		struct derived d = {.flow = f,
+		                    .input = xstrdup(r->input),
+		                    .value = xstrdup(r->value),
+		                    .rule = xstrdup(r->rule),
+		                    .at = r->at,
+		                    .by = BY_ANSWERS};
+		sl_copy(&d.evidence, &r->evidence);
+		sl_copy(&d.others, &r->others);
+		sl_copy(&d.others_ev, &r->others_ev);
+		w->derived = xrealloc(w->derived, (w->nderived + 1) * sizeof(*w->derived));
+		w->derived[w->nderived++] = d;
+	}
 }

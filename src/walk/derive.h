@@ -33,8 +33,15 @@ bool walk_derive_needed(struct walk *w, struct cluster *c);
  */
 void walk_auto_derive(struct walk *w, const struct answers *a, struct cluster *c);
 
+/*
+ * Restore the derivations a replayed transcript recorded (a->derived), where
+ * the walk's input still holds the recorded value, so the replay shows them
+ * where they stood, by "answers".
+ */
+void walk_derive_replay(struct walk *w, const struct answers *a);
+
 /* The candidates of a derivable input (the pick first), valid names only; none if not derivable. */
 void walk_derive_names(const struct walk *w, struct cluster *c, const char *name,
-		       struct strlist *out);
+                       struct strlist *out);
 
 #endif

@@ -59,6 +59,17 @@ static void clear_probe_note(struct walk *w)
 	sl_free(&w->probe_evidence);
 }
 
+void derived_clear(struct derived *d)
+{
+	free(d->input);
+	free(d->value);
+	free(d->rule);
+	free(d->flow_id);
+	sl_free(&d->evidence);
+	sl_free(&d->others);
+	sl_free(&d->others_ev);
+}
+
 void walk_free(struct walk *w)
 {
 	for (size_t i = 0; i < w->nsteps; i++)
@@ -66,15 +77,8 @@ void walk_free(struct walk *w)
 	free(w->steps);
 	kv_free(&w->inputs);
 	clear_probe_note(w);
-	for (size_t i = 0; i < w->nderived; i++) {
-		struct derived *d = &w->derived[i];
-		free(d->input);
-		free(d->value);
-		free(d->rule);
-		sl_free(&d->evidence);
-		sl_free(&d->others);
-		sl_free(&d->others_ev);
-	}
+	for (size_t i = 0; i < w->nderived; i++)
+		derived_clear(&w->derived[i]);
 	free(w->derived);
 	memset(w, 0, sizeof(*w));
 }
@@ -272,6 +276,11 @@ void answers_free(struct answers *a)
 	free(a->evidence);
 	a->evidence = NULL;
 	a->nevidence = 0;
+	for (size_t i = 0; i < a->nderived; i++)
+		derived_clear(&a->derived[i]);
+	free(a->derived);
+	a->derived = NULL;
+	a->nderived = 0;
 }
 
 void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines)

@@ -46,9 +46,12 @@ void kv_free(struct kvlist *l);
 struct derived {
 	const struct mm_flow *flow; /* the flow whose declaration names the rule */
 	char *input, *value, *rule;
-	struct strlist evidence;         /* why the pick is a candidate, and the pick rule */
+	struct strlist evidence;          /* why the pick is a candidate, and the pick rule */
 	struct strlist others, others_ev; /* the other candidates and their evidence, in order */
-	size_t at;                       /* how many steps had been taken when it was derived */
+	size_t at;                        /* how many steps had been taken when it was derived */
+	/* BY_PROBE when this walk derived it, BY_ANSWERS when a replayed transcript recorded it */
+	enum answer_by by;
+	char *flow_id; /* of a recorded one, until the walk resolves flow */
 };
 
 struct walk {
@@ -106,7 +109,12 @@ struct answers {
 	/* the evidence a replayed transcript recorded for its answers, by the same keys */
 	struct recorded_evidence *evidence;
 	size_t nevidence;
+	/* the derived inputs a replayed transcript recorded (walk/derive.h) */
+	struct derived *derived;
+	size_t nderived;
 };
+/* Free what a derived record holds. */
+void derived_clear(struct derived *d);
 void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines);
 void answers_free(struct answers *a);
 
