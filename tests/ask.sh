@@ -47,7 +47,8 @@ while read -r flow expect rest; do
 	done <"$SCRATCH/answers"
 	out=$SCRATCH/replay/$TAP_N
 	{
-		[ -z "$typed" ] || echo "$typed"
+		# a required input the walk does not set is derived: Enter
+		[ -z "$req" ] || echo "$typed"
 		[ ${#answers[@]} = 0 ] || printf '%s\n' "${answers[@]}"
 		echo "save $out"
 	} >"$SCRATCH/script"

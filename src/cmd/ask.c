@@ -18,6 +18,7 @@
 #include "line/line.h"
 #include "onboard/onboard.h"
 #include "session/session.h"
+#include "walk/derive.h"
 #include "cluster/live.h"
 
 /* Evidence lines shown under an answer; why shows them all. */
@@ -109,10 +110,11 @@ static void candidates(void *arg, const char *line, int start, struct strlist *o
 		return;
 	case AT_INPUT: {
 		const char *kind = input_kind(a->input);
-		if (kind && a->cluster && !a->names_ok) {
+		if ((kind || a->input->derive) && a->cluster && !a->names_ok) {
 			const char *ns = walk_input(&a->w, "namespace");
 			line_busy(a->in, true);
-			names_read(a->cluster, kind, ns ? ns : "default", &a->names);
+			input_names(a->cluster, a->w.start_flow, &a->w.inputs, a->input,
+			            ns ? ns : "default", &a->names);
 			line_busy(a->in, false);
 			a->names_ok = true;
 		}
@@ -430,8 +432,15 @@ static void advance(struct ask *a)
 			if (line_cancelled(a->in))
 				printf("Cancelled: the question is yours.\n");
 		}
-		if (!taken)
-			return;
+		if (!taken) {
+			/* what the question needs and the cluster can name: derive it, try again */
+			size_t had = w->nderived;
+			if (v || !walk_derive_needed(w, a->cluster))
+				return;
+			for (size_t i = had; i < w->nderived; i++)
+				report_derived(&a->out, &w->derived[i]);
+			continue;
+		}
 		report_step(&a->out, w, w->nsteps - 1, SHOWN_EVIDENCE);
 	}
 }
@@ -596,15 +605,22 @@ static bool ask_inputs(struct ask *a)
 		for (;;) {
 			printf("%s", out_bold(&a->out));
 			say(in->prompt);
+			/* an input the cluster can name is derived on Enter, now or when needed */
+			bool derives = in->derive && a->cluster;
 			printf("%s%s%s%s%s\n", out_reset(&a->out), in->def ? " [" : "",
 			       in->def ? in->def : "", in->def ? "]" : "",
-			       in->required || in->def ? "" : " (Enter skips)");
+			       derives && !in->def ? " (Enter derives it from the cluster)"
+			       : in->required || in->def ? ""
+			                                 : " (Enter skips)");
 			char *line = ask_line(a, in->name);
 			if (!line)
 				return false;
 			char *err = NULL;
 			bool ok = !*line ? !in->required || in->def
 			                 : walk_set_input(&a->w, in->name, line, &err);
+			if (!*line && in->required && !in->def && derives &&
+			    (ok = walk_derive(&a->w, a->cluster, in->name, &err)))
+				report_derived(&a->out, &a->w.derived[a->w.nderived - 1]);
 			if (!ok) {
 				say(err ? err : "a value is needed");
 				printf("\n");
@@ -753,6 +769,7 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		free(err);
 		goto out;
 	}
+	walk_derive_replay(&a.w, &a.p.answers);
 	printf("%s%s%s: ", out_bold(&a.out), f->id, out_reset(&a.out));
 	say(f->title);
 	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", out_dim(&a.out),

@@ -7,6 +7,7 @@
 #include "base/datadir.h"
 #include "cluster/cluster.h"
 #include "session/session.h"
+#include "walk/derive.h"
 
 /* The command line as typed, for the "continue with" hint; words quoted when needed. */
 static char *command_line(const struct ctx *c)
@@ -42,17 +43,33 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		rc = usage_error("%s", err);
 		goto out;
 	}
+	walk_derive_replay(&w, &p.answers);
+	bool failed = false, opened = false;
+	char *why = NULL;
+	/* a required input the cluster can name is derived before it is asked for */
+	if (!walk_inputs_complete(&w, &missing) && missing->derive) {
+		cluster = open_cluster_opt(c, &failed);
+		opened = true;
+		if (failed)
+			goto out;
+		walk_derive_required(&w, cluster);
+		if (!walk_inputs_complete(&w, &missing) && missing->derive)
+			walk_derive(&w, cluster, missing->name, &why);
+	}
 	/* required inputs must be known before the walk can mean anything */
 	if (!walk_inputs_complete(&w, &missing)) {
-		rc = usage_error("flow '%s' needs --set %s=VALUE (%s)", p.flow->id, missing->name,
-				 missing->prompt);
+		rc = usage_error("flow '%s' needs --set %s=VALUE (%s)%s%s", p.flow->id,
+		                 missing->name, missing->prompt, why ? "; not derived: " : "",
+		                 why ? why : "");
+		free(why);
 		goto out;
 	}
-	bool failed;
-	cluster = open_cluster_opt(c, &failed);
+	free(why);
+	if (!opened)
+		cluster = open_cluster_opt(c, &failed);
 	if (failed)
 		goto out;
-	walk_auto(&w, &p.answers, cluster);
+	walk_auto_derive(&w, &p.answers, cluster);
 	char *cmdline = command_line(c);
 	report_walk(&c->out, &w, cmdline);
 	free(cmdline);

@@ -65,6 +65,36 @@ static void check_input_default(const struct mm_flow *f, size_t i, struct mm_err
 	}
 }
 
+/* A derived input names an existing rule of its type, whose own inputs the flow declares. */
+static void check_input_derive(const struct kb_probes *probes, const struct mm_flow *f, size_t i,
+                               struct mm_errors *errs)
+{
+	const struct mm_input *in = &f->inputs[i];
+	if (!in->derive)
+		return;
+	char *p = xasprintf("/inputs/%zu/derive", i);
+	const char *const *inputs = NULL;
+	enum mm_input_type type;
+	if (!probes->derive_find || !probes->derive_find(in->derive, &inputs, &type)) {
+		kb_err_at(errs, f->src, p, false, "no derivation rule '%s'", in->derive);
+	} else if (type != in->type) {
+		kb_err_at(errs, f->src, p, false, "rule '%s' names a %s, but input '%s' is a %s",
+		          in->derive, input_type_name(type), in->name, input_type_name(in->type));
+	} else {
+		for (size_t k = 0; inputs[k]; k++)
+			if (strcmp(inputs[k], in->name) == 0)
+				kb_err_at(errs, f->src, p, false,
+				          "rule '%s' reads input '%s' itself", in->derive,
+				          in->name);
+			else if (!flow_input(f, inputs[k]))
+				kb_err_at(
+				    errs, f->src, p, false,
+				    "rule '%s' reads input '%s', which flow '%s' does not declare",
+				    in->derive, inputs[k], f->id);
+	}
+	free(p);
+}
+
 static void resolve_choice(const struct mm_kb *kb, const struct mm_flow *f, struct mm_choice *ch,
 			   const char *ptr, struct mm_errors *errs)
 {
@@ -368,8 +398,10 @@ void kb_check(struct mm_kb *kb, const struct kb_probes *probes, struct mm_errors
 		if (!f->start_node)
 			kb_err_at(errs, f->src, "/start", false, "start node '%s' is not a node of flow '%s'",
 				  f->start, f->id);
-		for (size_t k = 0; k < f->ninputs; k++)
+		for (size_t k = 0; k < f->ninputs; k++) {
 			check_input_default(f, k, errs);
+			check_input_derive(probes, f, k, errs);
+		}
 		for (size_t k = 0; k < f->nnodes; k++)
 			check_node(kb, probes, f, &f->nodes[k], errs);
 		check_graph(f, errs);

@@ -285,7 +285,7 @@ static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow
 
 static const struct fspec input_spec[] = {
 	{"name", F_STR, true},    {"type", F_STR, true},      {"prompt", F_STR, true},
-	{"default", F_STR, false}, {"required", F_BOOL, false},
+	{"default", F_STR, false}, {"required", F_BOOL, false}, {"derive", F_STR, false},
 };
 
 static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flow *f)
@@ -318,6 +318,7 @@ static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flo
 	in->prompt = dup_or_null(j, "prompt");
 	in->def = dup_or_null(j, "default");
 	in->required = json_is_true(json_object_get(j, "required"));
+	in->derive = dup_or_null(j, "derive");
 }
 
 static void flow_free(struct mm_flow *f)
@@ -331,6 +332,7 @@ static void flow_free(struct mm_flow *f)
 		free(f->inputs[i].name);
 		free(f->inputs[i].prompt);
 		free(f->inputs[i].def);
+		free(f->inputs[i].derive);
 	}
 	free(f->inputs);
 	sl_free(&f->symptoms);

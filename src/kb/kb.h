@@ -32,6 +32,8 @@ enum mm_input_type { IN_NAMESPACE, IN_SERVICE, IN_POD, IN_HOST, IN_PORT, IN_STRI
 
 struct mm_input {
 	char *name, *prompt, *def;
+	/* "derive": the rule (probes/derive.h) that names the value from the cluster, or NULL */
+	char *derive;
 	enum mm_input_type type;
 	bool required;
 };
@@ -130,6 +132,12 @@ struct kb_probes {
 	size_t ninputs; /* *inputs has at most this many entries, or ends with NULL */
 	/* Whether id may be a choice of a node the probe answers; else *must says what. */
 	bool (*choice_ok)(const char *probe, const char *id, const char **must);
+	/*
+	 * Whether a derivation rule ("derive" of an input) exists; if so *inputs
+	 * (NULL-terminated) lists the flow inputs it reads and *type what it names.
+	 * NULL: no rule is known.
+	 */
+	bool (*derive_find)(const char *rule, const char *const **inputs, enum mm_input_type *type);
 };
 
 /* Check the set as a whole (probes against the catalogue) and resolve references. */

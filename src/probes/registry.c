@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "probes/derive.h"
 #include "probes/probe.h"
 
 /* Each family file exports one NULL-terminated array of its probes. */
@@ -72,5 +73,16 @@ static bool catalog_choice_ok(const char *probe, const char *id, const char **mu
 	return true;
 }
 
+/* kb_check's view of the derivation rules (probes/derive.c) of flow inputs. */
+static bool catalog_derive(const char *name, const char *const **inputs, enum mm_input_type *type)
+{
+	const struct derive_rule *d = derive_find(name);
+	if (d) {
+		*inputs = d->inputs;
+		*type = d->type;
+	}
+	return d != NULL;
+}
+
 const struct kb_probes probe_catalog = {catalog_find, MM_ARRAY_LEN(((struct probe *)0)->inputs),
-                                        catalog_choice_ok};
+                                        catalog_choice_ok, catalog_derive};

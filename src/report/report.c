@@ -348,6 +348,26 @@ static void likely_text(const struct out *o, const struct walk *w, const char *r
 	}
 }
 
+void report_derived(const struct out *o, const struct derived *d)
+{
+	FILE *fp = o->fp;
+	fprintf(fp, "%sderived:%s %s=", out_dim(o), out_reset(o), d->input);
+	fput_clean(fp, d->value, false);
+	fprintf(fp, "  %s[%s]%s\n", out_dim(o), d->rule, out_reset(o));
+	for (size_t k = 0; k < d->evidence.n; k++) {
+		fprintf(fp, "       %s|%s ", out_dim(o), out_reset(o));
+		fput_clean(fp, d->evidence.v[k], false);
+		fputc('\n', fp);
+	}
+	for (size_t k = 0; k < d->others.n; k++) {
+		fprintf(fp, "       %s| also:%s ", out_dim(o), out_reset(o));
+		char *line = xasprintf("%s: %s", d->others.v[k], d->others_ev.v[k]);
+		fput_clean(fp, line, false);
+		free(line);
+		fputc('\n', fp);
+	}
+}
+
 static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
 	FILE *fp = o->fp;
@@ -367,6 +387,8 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 		fputc('\n', fp);
 	}
 	sb_free(&in);
+	for (size_t i = 0; i < w->nderived; i++)
+		report_derived(o, &w->derived[i]);
 	fputc('\n', fp);
 	for (size_t i = 0; i < w->nsteps; i++)
 		report_step(o, w, i, SIZE_MAX);
@@ -400,8 +422,28 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 		fputc('`', fp);
 		any = true;
 	}
-	fprintf(fp, "%s**Status:** %s\n\n## Path\n\n", any ? "  \n" : "",
-		walk_done(w) ? "diagnosed" : "undetermined");
+	fprintf(fp, "%s**Status:** %s\n\n", any ? "  \n" : "",
+	        walk_done(w) ? "diagnosed" : "undetermined");
+	/* inputs the cluster named: which rule, why, and what else it found */
+	for (size_t i = 0; i < w->nderived; i++) {
+		const struct derived *d = &w->derived[i];
+		fprintf(fp, "- derived `%s=", d->input);
+		put_md(fp, d->value);
+		fprintf(fp, "` (rule `%s`)\n", d->rule);
+		for (size_t k = 0; k < d->evidence.n; k++) {
+			fputs("  - evidence: ", fp);
+			put_md(fp, d->evidence.v[k]);
+			fputc('\n', fp);
+		}
+		for (size_t k = 0; k < d->others.n; k++) {
+			fputs("  - also a candidate: ", fp);
+			put_md(fp, d->others.v[k]);
+			fputs(": ", fp);
+			put_md(fp, d->others_ev.v[k]);
+			fputc('\n', fp);
+		}
+	}
+	fprintf(fp, "%s## Path\n\n", w->nderived ? "\n" : "");
 	if (!w->nsteps)
 		fputs("(no question answered)\n", fp);
 	for (size_t i = 0; i < w->nsteps; i++) {

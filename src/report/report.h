@@ -39,6 +39,8 @@ void report_answer(const struct out *o, const struct walk *w, size_t i, size_t m
  * num, the question is numbered num and the choices 1..n (line mode).
  */
 void report_question(const struct out *o, const struct walk *w, size_t num);
+/* An input the walk derived from the cluster: its value, the rule, the evidence, the others. */
+void report_derived(const struct out *o, const struct derived *d);
 void report_list(const struct out *o, const struct mm_kb *kb);
 void report_graph(FILE *fp, const struct mm_flow *f);
 

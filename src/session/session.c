@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "walk/derive.h"
 #include "walk/transcript.h"
 
 /* NAME=VALUE into a new NAME and a pointer to VALUE. */
@@ -155,6 +156,33 @@ void names_read(struct cluster *c, const char *kind, const char *ns, struct strl
 	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(char *), cmp_str);
+}
+
+void input_names(struct cluster *c, const struct mm_flow *f, const struct kvlist *given,
+                 const struct mm_input *in, const char *ns, struct strlist *out)
+{
+	const char *kind = input_kind(in);
+	if (in->derive && c) {
+		struct walk w;
+		walk_init(&w, NULL, f);
+		for (size_t i = 0; i < given->n; i++) {
+			char *err = NULL;
+			/* a value the rule cannot use is left out, as the walk would refuse it */
+			if (strcmp(given->v[i].key, in->name) != 0)
+				walk_set_input(&w, given->v[i].key, given->v[i].value, &err);
+			free(err);
+		}
+		walk_derive_names(&w, c, in->name, out);
+		walk_free(&w);
+	}
+	if (!kind)
+		return;
+	struct strlist rest = {0};
+	names_read(c, kind, ns, &rest);
+	for (size_t i = 0; i < rest.n; i++)
+		if (!sl_has(out, rest.v[i]))
+			sl_add(out, rest.v[i]);
+	sl_free(&rest);
 }
 
 char *state_path(const char *file)

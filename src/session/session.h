@@ -51,6 +51,14 @@ const char *input_kind(const struct mm_input *in);
 /* The names of a kind in ns (all namespaces for "Namespace"), sorted, each once. */
 void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
 
+/*
+ * The names input in of flow f completes to: first the candidates its
+ * derivation rule finds over the values given (the pick first), then the
+ * rest of names_read's.
+ */
+void input_names(struct cluster *c, const struct mm_flow *f, const struct kvlist *given,
+                 const struct mm_input *in, const char *ns, struct strlist *out);
+
 /* "snapshot NAME", "live CONTEXT", "no cluster": where the session reads the cluster. New string. */
 char *session_source_label(const struct ctx *c);
 

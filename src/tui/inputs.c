@@ -63,7 +63,13 @@ static void names_request(struct tui *t)
 		job_start(t, JOB_NAMES, names_done);
 		return;
 	}
-	names_read(t->s->cluster, kind, ns, &f->names);
+	/* the candidates of a derivable input first, over what the form says */
+	struct kvlist given = {0};
+	for (size_t i = 0; i < t->flow->ninputs; i++)
+		if (*f->val[i])
+			kv_set(&given, t->flow->inputs[i].name, f->val[i]);
+	input_names(t->s->cluster, t->flow, &given, in, ns, &f->names);
+	kv_free(&given);
 	f->names_ok = true;
 	f->names_for = f->field;
 }
@@ -214,9 +220,11 @@ static bool field_ok(struct tui *t, size_t i)
 	const struct mm_input *in = &t->flow->inputs[i];
 	const char *v = t->form.val[i];
 	if (!*v) {
-		if (in->required)
+		/* empty, a required input the cluster can name is derived when the walk starts */
+		bool derived = in->derive && t->s->cluster;
+		if (in->required && !derived)
 			tui_msg(t, true, "%s is required: %s", in->name, in->prompt);
-		return !in->required;
+		return !in->required || derived;
 	}
 	char *why = input_value_error(in->type, v);
 	if (why)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui/tui.h"
+#include "walk/derive.h"
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
 #define EVIDENCE_ROWS 5
@@ -91,6 +92,7 @@ static struct act probe_done(struct tui *t)
 {
 	struct probe_result *r = &t->job.probe;
 	int i = r->choice ? choice_index(t->w.node, r->choice) : -1;
+	bool derive = false;
 	if (t->job.cancelled) {
 		free(r->reason);
 		r->reason = xstrdup("cancelled with Esc: answer it yourself (r asks again)");
@@ -107,8 +109,14 @@ static struct act probe_done(struct tui *t)
 			r->reason = err;
 		}
 		walk_probe_note(&t->w, r);
+		/* an input the question needs that the cluster can name: derive, probe again */
+		derive = !r->choice && walk_derive_needed(&t->w, t->s->cluster);
 	}
 	probe_result_free(r);
+	if (derive) {
+		job_start(t, JOB_PROBE, probe_done);
+		return K_DONE;
+	}
 	if (t->auto_accept && t->q.pre >= 0 && take(t, (size_t)t->q.pre))
 		return question_enter(t);
 	return K_DONE;

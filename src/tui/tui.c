@@ -353,7 +353,9 @@ static bool setup_screens(struct tui *t)
 	/* the inputs given on the command line may be all the walk needs */
 	bool complete = true;
 	for (size_t i = 0; i < s->flow->ninputs; i++)
-		if (s->flow->inputs[i].required && !*t->form.val[i])
+		/* one the cluster can name is derived when the walk starts */
+		if (s->flow->inputs[i].required && !*t->form.val[i] &&
+		    !(s->flow->inputs[i].derive && s->cluster))
 			complete = false;
 	struct kvlist none = {0};
 	return complete && walk_start(t, &none) && apply(t, K_OPEN(SCR_QUESTION, SCR_INPUTS));

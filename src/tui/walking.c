@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "session/session.h"
+#include "walk/derive.h"
 #include "tui/tui.h"
 
 bool walk_start(struct tui *t, const struct kvlist *inputs)
@@ -23,6 +24,11 @@ bool walk_start(struct tui *t, const struct kvlist *inputs)
 		const char *cur = walk_input(&t->w, inputs->v[i].key);
 		if (!cur || strcmp(cur, inputs->v[i].value) != 0)
 			ok = walk_set_input(&t->w, inputs->v[i].key, inputs->v[i].value, &err);
+	}
+	/* a replayed transcript's derivations stand; a required input left empty is derived */
+	if (ok) {
+		walk_derive_replay(&t->w, &t->s->answers);
+		walk_derive_required(&t->w, t->s->cluster);
 	}
 	for (size_t i = 0; ok && i < t->flow->ninputs; i++)
 		if (t->flow->inputs[i].required && !walk_input(&t->w, t->flow->inputs[i].name)) {

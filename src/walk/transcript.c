@@ -67,6 +67,36 @@ static json_t *likely_json(const struct walk *w)
 	return a;
 }
 
+/*
+ * A derived input as a step of the path (DESIGN.md's path entry, plus
+ * "input", "rule" and "candidates"): node "input:NAME", the value as the
+ * answer, "by": "probe" with "inferred": true, since the cluster named it
+ * and nobody chose it. Replaying skips it: the value is in "inputs".
+ */
+static json_t *derived_json(const struct walk *w, const struct derived *d)
+{
+	const struct mm_input *in = flow_input(d->flow, d->input);
+	char *node = xasprintf("input:%s", d->input);
+	char *q = in && in->prompt ? xasprintf("Which %s? (%s)", d->input, in->prompt)
+	                           : xasprintf("Which %s?", d->input);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "node", node, "question", q, "answer",
+	                      d->value, "by", answer_by_name(d->by), "inferred", 1);
+	free(q);
+	free(node);
+	(void)w;
+	json_object_set_new(o, "evidence", strlist_json(&d->evidence));
+	json_object_set_new(o, "flow", json_string(d->flow->id));
+	json_object_set_new(o, "label", json_string(d->value));
+	json_object_set_new(o, "input", json_string(d->input));
+	json_object_set_new(o, "rule", json_string(d->rule));
+	json_t *cands = json_array();
+	for (size_t i = 0; i < d->others.n; i++)
+		json_array_append_new(cands, json_pack("{s:s, s:s}", "value", d->others.v[i],
+		                                       "evidence", d->others_ev.v[i]));
+	json_object_set_new(o, "candidates", cands);
+	return o;
+}
+
 json_t *walk_to_json(const struct walk *w)
 {
 	json_t *root = json_object();
@@ -83,7 +113,11 @@ json_t *walk_to_json(const struct walk *w)
 	json_object_set_new(root, "status",
 			    json_string(walk_done(w) ? "diagnosed" : "undetermined"));
 	json_t *path = json_array();
+	size_t di = 0;
 	for (size_t i = 0; i < w->nsteps; i++) {
+		/* a derived input stands where the walk derived it */
+		for (; di < w->nderived && w->derived[di].at <= i; di++)
+			json_array_append_new(path, derived_json(w, &w->derived[di]));
 		const struct step *s = &w->steps[i];
 		char *q = walk_text(w, s->node->question);
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "node", s->node->id, "question", q,
@@ -98,6 +132,8 @@ json_t *walk_to_json(const struct walk *w)
 		free(label);
 		json_array_append_new(path, o);
 	}
+	for (; di < w->nderived; di++)
+		json_array_append_new(path, derived_json(w, &w->derived[di]));
 	json_object_set_new(root, "path", path);
 	json_object_set_new(root, "diagnosis", w->diag ? diag_json(w->diag) : json_null());
 	if (!walk_done(w)) {
@@ -154,6 +190,45 @@ static bool load_inputs(json_t *j, const char *path, const struct jpos *jp, stru
 	return true;
 }
 
+/* The strings of a JSON array into l (others skipped). */
+static void strings_into(json_t *arr, struct strlist *l)
+{
+	for (size_t k = 0; k < json_array_size(arr); k++)
+		if (json_is_string(json_array_get(arr, k)))
+			sl_add(l, json_string_value(json_array_get(arr, k)));
+}
+
+/* A derived input of a transcript's path (step i) into a->derived; incomplete ones are dropped. */
+static void load_derived(json_t *s, size_t i, struct answers *a)
+{
+	const char *input = json_string_value(json_object_get(s, "input"));
+	const char *value = json_string_value(json_object_get(s, "answer"));
+	const char *rule = json_string_value(json_object_get(s, "rule"));
+	const char *flow = json_string_value(json_object_get(s, "flow"));
+	if (!input || !value || !rule || !flow)
+		return;
+	struct derived d = {.input = xstrdup(input),
+	                    .value = xstrdup(value),
+	                    .rule = xstrdup(rule),
+	                    .flow_id = xstrdup(flow),
+	                    .by = BY_ANSWERS};
+	/* the steps before it: the entries before it, less the derived ones */
+	d.at = i - a->nderived;
+	strings_into(json_object_get(s, "evidence"), &d.evidence);
+	json_t *cands = json_object_get(s, "candidates");
+	for (size_t k = 0; k < json_array_size(cands); k++) {
+		json_t *c = json_array_get(cands, k);
+		const char *v = json_string_value(json_object_get(c, "value"));
+		const char *e = json_string_value(json_object_get(c, "evidence"));
+		if (v && e) {
+			sl_add(&d.others, v);
+			sl_add(&d.others_ev, e);
+		}
+	}
+	a->derived = xrealloc(a->derived, (a->nderived + 1) * sizeof(*a->derived));
+	a->derived[a->nderived++] = d;
+}
+
 bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, char **flow_id,
 		  struct mm_errors *errs)
 {
@@ -194,6 +269,11 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 		/* a transcript: the answers are the steps of its path */
 		for (size_t i = 0; ok && i < json_array_size(path_a); i++) {
 			json_t *s = json_array_get(path_a, i);
+			/* a derived input is no answer ("inputs" has its value); keep its record */
+			if (json_is_string(json_object_get(s, "input"))) {
+				load_derived(s, i, a);
+				continue;
+			}
 			const char *node = json_string_value(json_object_get(s, "node"));
 			const char *ans = json_string_value(json_object_get(s, "answer"));
 			const char *fl = json_string_value(json_object_get(s, "flow"));
@@ -213,6 +293,8 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 					sl_add(&lines, json_string_value(json_array_get(ev, k)));
 			if (lines.n)
 				answers_add_evidence(a, key, &lines);
+			if (json_is_true(json_object_get(s, "inferred")))
+				answers_mark_inferred(a, key);
 			sl_free(&lines);
 			free(key);
 		}

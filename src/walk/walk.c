@@ -60,6 +60,17 @@ static void clear_probe_note(struct walk *w)
 	leads_free(&w->likely);
 }
 
+void derived_clear(struct derived *d)
+{
+	free(d->input);
+	free(d->value);
+	free(d->rule);
+	free(d->flow_id);
+	sl_free(&d->evidence);
+	sl_free(&d->others);
+	sl_free(&d->others_ev);
+}
+
 void walk_free(struct walk *w)
 {
 	for (size_t i = 0; i < w->nsteps; i++)
@@ -67,6 +78,9 @@ void walk_free(struct walk *w)
 	free(w->steps);
 	kv_free(&w->inputs);
 	clear_probe_note(w);
+	for (size_t i = 0; i < w->nderived; i++)
+		derived_clear(&w->derived[i]);
+	free(w->derived);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -263,6 +277,11 @@ void answers_free(struct answers *a)
 	free(a->evidence);
 	a->evidence = NULL;
 	a->nevidence = 0;
+	for (size_t i = 0; i < a->nderived; i++)
+		derived_clear(&a->derived[i]);
+	free(a->derived);
+	a->derived = NULL;
+	a->nderived = 0;
 }
 
 void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines)
@@ -271,19 +290,38 @@ void answers_add_evidence(struct answers *a, const char *key, const struct strli
 	struct recorded_evidence *e = &a->evidence[a->nevidence++];
 	e->key = xstrdup(key);
 	memset(&e->lines, 0, sizeof(e->lines));
+	e->inferred = false;
 	sl_copy(&e->lines, lines);
 }
 
-/* What the file recorded as evidence for the current node, or NULL. */
-static const struct strlist *recorded(const struct answers *a, const struct walk *w)
+void answers_mark_inferred(struct answers *a, const char *key)
+{
+	for (size_t i = 0; i < a->nevidence; i++)
+		if (strcmp(a->evidence[i].key, key) == 0) {
+			a->evidence[i].inferred = true;
+			return;
+		}
+	struct strlist none = {0};
+	answers_add_evidence(a, key, &none);
+	a->evidence[a->nevidence - 1].inferred = true;
+}
+
+/* What the file recorded for the current node (its evidence, whether inferred), or NULL. */
+static const struct recorded_evidence *record(const struct answers *a, const struct walk *w)
 {
 	char *key = xasprintf("%s:%s", w->flow->id, w->node->id);
-	const struct strlist *r = NULL;
+	const struct recorded_evidence *r = NULL;
 	for (size_t i = 0; i < a->nevidence && !r; i++)
 		if (strcmp(a->evidence[i].key, key) == 0 || strcmp(a->evidence[i].key, w->node->id) == 0)
-			r = &a->evidence[i].lines;
+			r = &a->evidence[i];
 	free(key);
 	return r;
+}
+
+static const struct strlist *recorded(const struct answers *a, const struct walk *w)
+{
+	const struct recorded_evidence *r = record(a, w);
+	return r && r->lines.n ? &r->lines : NULL;
 }
 
 
@@ -431,9 +469,12 @@ void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 		enum answer_by by;
 		const struct strlist *ev;
 		const char *v = walk_prepared(w, a, &by, &ev);
-		if (v)
-			walk_answer(w, v, by, ev, &err);
-		else if (!walk_probe(w, cluster)) {
+		const struct recorded_evidence *rec = v && by == BY_ANSWERS ? record(a, w) : NULL;
+		if (v) {
+			/* a replayed step keeps whether it was inferred */
+			if (walk_answer(w, v, by, ev, &err))
+				w->steps[w->nsteps - 1].inferred = rec && rec->inferred;
+		} else if (!walk_probe(w, cluster)) {
 			walk_likely(w, cluster);
 			return;
 		}

@@ -41,6 +41,21 @@ void kv_set(struct kvlist *l, const char *key, const char *value);
 const char *kv_get(const struct kvlist *l, const char *key);
 void kv_free(struct kvlist *l);
 
+/*
+ * An input the walk named from the cluster (walk/derive.h) because nobody
+ * gave it: the rule, the pick's evidence and the other candidates.
+ */
+struct derived {
+	const struct mm_flow *flow; /* the flow whose declaration names the rule */
+	char *input, *value, *rule;
+	struct strlist evidence;          /* why the pick is a candidate, and the pick rule */
+	struct strlist others, others_ev; /* the other candidates and their evidence, in order */
+	size_t at;                        /* how many steps had been taken when it was derived */
+	/* BY_PROBE when this walk derived it, BY_ANSWERS when a replayed transcript recorded it */
+	enum answer_by by;
+	char *flow_id; /* of a recorded one, until the walk resolves flow */
+};
+
 struct walk {
 	const struct mm_kb *kb;
 	const struct mm_flow *start_flow;
@@ -55,6 +70,9 @@ struct walk {
 	struct strlist probe_evidence;
 	/* where a walk stopped: the causes the cluster shows below the question (walk_likely) */
 	struct leads likely;
+	/* the inputs derived from the cluster, in the order they were */
+	struct derived *derived;
+	size_t nderived;
 };
 
 void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow);
@@ -88,6 +106,7 @@ char *input_value_error(enum mm_input_type type, const char *value);
 struct recorded_evidence {
 	char *key;
 	struct strlist lines;
+	bool inferred; /* the step was inferred when it was recorded */
 };
 
 struct answers {
@@ -95,8 +114,15 @@ struct answers {
 	/* the evidence a replayed transcript recorded for its answers, by the same keys */
 	struct recorded_evidence *evidence;
 	size_t nevidence;
+	/* the derived inputs a replayed transcript recorded (walk/derive.h) */
+	struct derived *derived;
+	size_t nderived;
 };
+/* Free what a derived record holds. */
+void derived_clear(struct derived *d);
 void answers_add_evidence(struct answers *a, const char *key, const struct strlist *lines);
+/* The recorded step of key was inferred (a replay marks it so too). */
+void answers_mark_inferred(struct answers *a, const char *key);
 void answers_free(struct answers *a);
 
 /* Check that every key names a node of some flow and every value one of its choices. */
