@@ -13,7 +13,9 @@
 #
 # "no-cause" is for a fixture with nothing wrong: the walk must stop at a
 # question, and no step of it may be inferred (there is no finding to take an
-# answer from, so an inferred step would be a guess).
+# answer from, so an inferred step would be a guess). "no-cause:ID" is the
+# same for a walk that the probes take to ID on direct evidence (a pod that
+# fails by itself: app-own-failure).
 . "$TOP_SRCDIR/tests/lib.sh"
 : >"$SCRATCH/reached"
 : >"$SCRATCH/flows"
@@ -31,6 +33,7 @@ while read -r flow expect rest; do
 	undetermined:*:*) want=1 node=${expect#undetermined:} likely=${node#*:} node=${node%%:*} expect=undetermined ;;
 	undetermined:*) want=1 node=${expect#undetermined:} expect=undetermined ;;
 	no-cause) want=1 expect=undetermined healthy=1 ;;
+	no-cause:*) expect=${expect#no-cause:} healthy=1 ;;
 	esac
 	# the fixture, to tell walks of the same flow apart
 	case $rest in *--snapshot\ *) snap=${rest##*--snapshot }; name="$name (${snap%% *})"; name=${name/"$TOP_SRCDIR/tests/data/snapshots/"/} ;; esac
