@@ -250,12 +250,18 @@ while read -r flow expect rest; do
 	start -- tui "$flow" "$@"
 	settle "Step " "Asking the cluster"
 	keys a
-	if [ "$expect" = undetermined ]; then settle "Step " "Asking the cluster"; else
-		settle "DIAGNOSIS  $expect"; fi
+	# the expectations of tests/walks.sh: a question left open, or a diagnosis
+	case $expect in
+	undetermined | undetermined:* | no-cause) settle "Step " "Asking the cluster" ;;
+	no-cause:*) settle "DIAGNOSIS  ${expect#no-cause:}" ;;
+	*) settle "DIAGNOSIS  $expect" ;;
+	esac
 	# the prompt takes the Enter after s; the next start ends this session
 	keys s Enter
 	settle "Saved"
 	saved=$(ls "$WORK"/*.json 2>/dev/null | head -n 1)
+	# the likely causes of a question left open are a batch run's (help inference): not saved by the TUI
+	sed -i '/^  },$/{N;s/,\n  "likely": \[\]$//;/\n  "likely": \[$/{s/,\n.*//;:l;N;/\n  \]$/!bl;s/.*/  }/}}' "$SCRATCH/batch.json"
 	if [ -n "$saved" ] && diff -u "$SCRATCH/batch.json" "$saved" >"$SCRATCH/diff" 2>&1; then
 		ok "tui walk $flow -> $expect: the same transcript as batch"
 	else

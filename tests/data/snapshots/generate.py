@@ -54,3 +54,16 @@ write("headless-no-sidecar-mtls", f, ["headless-no-sidecar-mtls Service/shop/db"
 write("headless-no-sidecar-mtls-new-istio", f, ["pod-injection-disabled Pod/shop/db-0"])
 f = replace(base(), "DestinationRule", "catalog", dr("catalog", B, "catalog.shop.svc.cluster.local", ["v1"], pool={"tcp": {"maxConnections": 10}}))
 write("circuit-breaker-no-pending-limit", f, ["circuit-breaker-no-pending-limit DestinationRule/shop/catalog"])
+
+# two faults of one service, under different answers of the same question: the
+# tls DISABLE rule shows as UF, the route to the undefined subset v3 as NR or NC;
+# without a log the 503 walk cannot choose and must ask for the flag
+f = replace(base(), "DestinationRule", "cart", dr("cart", B, "cart", ["v1", "v2"], tls="DISABLE"))
+f = replace(f, "VirtualService", "cart", vs("cart", B, "cart", [("v1", 50), ("v3", 50)]))
+write("two-causes-one-service", f, ["dr-tls-conflict DestinationRule/shop/cart", "subset-undefined VirtualService/shop/cart"])
+# half the evidence, on the wrong service: cart's rule and cart's stale proxy
+# are faults, but a walk about catalog must not borrow them as its answer
+f = replace(base(), "DestinationRule", "cart", dr("cart", B, "cart", ["v1", "v2"], tls="DISABLE"))
+write("faults-on-another-service", f, ["dr-tls-conflict DestinationRule/shop/cart",
+                                       "proxy-config-stale Pod/shop/cart-v2-5c6d7e8f9-aaaaa"],
+      ps_override={"cart-v2-5c6d7e8f9-aaaaa": "STALE (5m ago)"})
