@@ -26,56 +26,17 @@ struct seen {
 	size_t n;
 };
 
-static bool reaches(const struct mm_choice *ch, const char *diagnosis, struct seen *s);
-
-static bool node_search(const struct mm_node *n, const char *diagnosis, struct seen *s)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == n)
-			return false;
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-	s->v[s->n++] = n;
-	for (size_t i = 0; i < n->nchoices; i++)
-		if (reaches(&n->choices[i], diagnosis, s))
-			return true;
-	return false;
-}
-
-static bool reaches(const struct mm_choice *ch, const char *diagnosis, struct seen *s)
-{
-	switch (ch->kind) {
-	case TARGET_DIAGNOSIS:
-		return ch->diag && strcmp(ch->diag->id, diagnosis) == 0;
-	case TARGET_NODE:
-		return node_search(ch->node, diagnosis, s);
-	case TARGET_FLOW:
-		return ch->flow && node_search(ch->flow->start_node, diagnosis, s);
-	}
-	return false;
-}
-
-bool node_reaches(const struct mm_node *n, size_t i, const char *diagnosis)
-{
-	struct seen s = {0};
-	bool r = i < n->nchoices && reaches(&n->choices[i], diagnosis, &s);
-	free(s.v);
-	return r;
-}
-
 /* Every diagnosis reachable through choice ch, each once, into out. */
 static void collect(const struct mm_choice *ch, struct strlist *out, struct seen *s)
 {
-	const struct mm_node *n = NULL;
-	if (ch->kind == TARGET_DIAGNOSIS && ch->diag) {
-		for (size_t i = 0; i < out->n; i++)
-			if (strcmp(out->v[i], ch->diag->id) == 0)
-				return;
-		sl_add(out, ch->diag->id);
+	if (ch->kind == TARGET_DIAGNOSIS) {
+		if (ch->diag && !sl_has(out, ch->diag->id))
+			sl_add(out, ch->diag->id);
 		return;
 	}
-	n = ch->kind == TARGET_NODE ? ch->node : ch->flow ? ch->flow->start_node : NULL;
+	const struct mm_node *n = ch->kind == TARGET_NODE ? ch->node
+				  : ch->flow		  ? ch->flow->start_node
+							  : NULL;
 	if (!n)
 		return;
 	for (size_t i = 0; i < s->n; i++)
@@ -85,6 +46,24 @@ static void collect(const struct mm_choice *ch, struct strlist *out, struct seen
 	s->v[s->n++] = n;
 	for (size_t i = 0; i < n->nchoices; i++)
 		collect(&n->choices[i], out, s);
+}
+
+/* The diagnoses reachable through choice i of n. */
+static void choice_reach(const struct mm_node *n, size_t i, struct strlist *out)
+{
+	struct seen s = {0};
+	if (i < n->nchoices)
+		collect(&n->choices[i], out, &s);
+	free(s.v);
+}
+
+bool node_reaches(const struct mm_node *n, size_t i, const char *diagnosis)
+{
+	struct strlist r = {0};
+	choice_reach(n, i, &r);
+	bool found = sl_has(&r, diagnosis);
+	sl_free(&r);
+	return found;
 }
 
 static struct lead *lead_add(struct leads *l, const char *diagnosis, const char *resource,
@@ -130,14 +109,15 @@ void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct clu
 	out->looked = c != NULL;
 	if (!n || !c || n->no_inference)
 		return;
-	struct strlist all = {0};
-	struct seen s = {0};
+	/* what each choice leads to, once; a choice that must not be inferred leads nowhere here */
+	struct strlist all = {0}, *reach = xcalloc(n->nchoices, sizeof(*reach));
 	for (size_t i = 0; i < n->nchoices; i++) {
-		s.n = 0;
 		if (!n->choices[i].no_inference)
-			collect(&n->choices[i], &all, &s);
+			choice_reach(n, i, &reach[i]);
+		for (size_t k = 0; k < reach[i].n; k++)
+			if (!sl_has(&all, reach[i].v[k]))
+				sl_add(&all, reach[i].v[k]);
 	}
-	free(s.v);
 	struct scope sc = {ls->ns, ls->service, ls->pod};
 	for (size_t d = 0; d < all.n; d++) {
 		if (!detector_for(all.v[d]))
@@ -150,7 +130,7 @@ void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct clu
 			sl_copy(&x->evidence, &f.v[k].evidence);
 			x->choices = xcalloc(n->nchoices, sizeof(*x->choices));
 			for (size_t i = 0; i < n->nchoices; i++)
-				if (!n->choices[i].no_inference && node_reaches(n, i, all.v[d]))
+				if (sl_has(&reach[i], all.v[d]))
 					x->choices[x->nchoices++] = i;
 			x->about = lead_about(x, ls);
 		}
@@ -158,6 +138,9 @@ void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct clu
 			forbidden_lead(out, f.skipped[k].check, f.skipped[k].reason);
 		findings_free(&f);
 	}
+	for (size_t i = 0; i < n->nchoices; i++)
+		sl_free(&reach[i]);
+	free(reach);
 	sl_free(&all);
 }
 
