@@ -1,4 +1,8 @@
-/* `check`: every detector over the cluster state, as findings and skipped checks. */
+/*
+ * `check`: every detector over the cluster state, as findings rated by
+ * severity (the detector's rating, else the diagnosis's, else warning) and
+ * skipped checks. Exit status 1 when a finding reaches --fail-on.
+ */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +12,49 @@
 #include "detect/detect.h"
 #include "cluster/live.h"
 
-static void check_json(const struct out *o, const struct findings *f)
+/* A finding with its rating resolved against the knowledge base. */
+struct rated {
+	const struct finding *f;
+	enum severity sev;
+	const char *code;
+};
+
+static struct rated *rate_all(const struct mm_kb *kb, const struct findings *f)
+{
+	struct rated *r = xcalloc(f->n + 1, sizeof(*r));
+	size_t n = 0;
+	/* worst first, each group in the detectors' order */
+	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--)
+		for (size_t i = 0; i < f->n; i++) {
+			const struct mm_diag *d = kb_diag(kb, f->v[i].diagnosis);
+			enum severity s = f->v[i].severity;
+			if (s == SEV_UNSET)
+				s = d && d->severity ? severity_parse(d->severity) : SEV_WARNING;
+			if ((int)s != sev)
+				continue;
+			const char *code = f->v[i].istio_code ? f->v[i].istio_code
+			                   : d                 ? d->istio_code
+			                                       : NULL;
+			r[n++] = (struct rated){&f->v[i], s, code};
+		}
+	return r;
+}
+
+static void check_json(const struct out *o, const struct rated *r, size_t n,
+                       const struct findings *f)
 {
 	json_t *fs = json_array(), *sk = json_array();
-	for (size_t i = 0; i < f->n; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct finding *x = r[i].f;
 		json_t *ev = json_array();
-		for (size_t k = 0; k < f->v[i].evidence.n; k++)
-			json_array_append_new(ev, json_string(f->v[i].evidence.v[k]));
-		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:o}", "diagnosis",
-						    f->v[i].diagnosis, "resource", f->v[i].resource,
-						    "message", f->v[i].message, "evidence", ev));
+		for (size_t k = 0; k < x->evidence.n; k++)
+			json_array_append_new(ev, json_string(x->evidence.v[k]));
+		json_t *one = json_pack("{s:s, s:s, s:s, s:o, s:s}", "diagnosis", x->diagnosis,
+		                        "resource", x->resource, "message", x->message, "evidence",
+		                        ev, "severity", severity_name(r[i].sev));
+		if (r[i].code)
+			json_object_set_new(one, "istio_code", json_string(r[i].code));
+		json_array_append_new(fs, one);
 	}
 	for (size_t i = 0; i < f->nskipped; i++)
 		json_array_append_new(sk, json_pack("{s:s, s:s}", "check", f->skipped[i].check,
@@ -28,46 +65,73 @@ static void check_json(const struct out *o, const struct findings *f)
 	json_decref(j);
 }
 
-static void check_text(const struct out *o, const struct findings *f, bool md)
+/* Group headings and colours, by severity. */
+static const struct {
+	const char *heading, *color;
+} groups[] = {
+	[SEV_ERROR] = {"Errors", "\033[1;31m"},
+	[SEV_WARNING] = {"Warnings", "\033[1;33m"},
+	[SEV_INFO] = {"Info", "\033[1;36m"},
+};
+
+static void check_text(const struct out *o, const struct rated *r, size_t n,
+                       const struct findings *f, bool md)
 {
 	FILE *fp = o->fp;
+	size_t count[SEV_ERROR + 1] = {0};
 	if (md)
-		fprintf(fp, "# meshmedic check\n\n");
-	for (size_t i = 0; i < f->n; i++) {
-		const struct finding *x = &f->v[i];
+		fprintf(fp, "# meshmedic check\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct finding *x = r[i].f;
+		enum severity s = r[i].sev;
+		if (!count[s]++)
+			fprintf(fp, md ? "\n## %s\n\n" : "%s%s:\n", md ? "" : i ? "\n" : "",
+			        groups[s].heading);
 		if (md) {
 			fprintf(fp, "- **%s** on `", x->diagnosis);
 			fput_clean(fp, x->resource, false);
 			fputs("`: ", fp);
 		} else {
-			fprintf(fp, "%s%s%s  ", o->color ? "\033[1;31m" : "", x->diagnosis,
+			fprintf(fp, "  %s%s%s  ", o->color ? groups[s].color : "", x->diagnosis,
 				o->color ? "\033[0m" : "");
 			fput_clean(fp, x->resource, false);
-			fputs("\n  ", fp);
+			if (r[i].code)
+				fprintf(fp, "  (%s)", r[i].code);
+			fputs("\n    ", fp);
 		}
 		fput_clean(fp, x->message, false);
+		if (md && r[i].code)
+			fprintf(fp, " (%s)", r[i].code);
 		fputc('\n', fp);
 		for (size_t k = 0; k < x->evidence.n; k++) {
-			fputs(md ? "  - " : "    | ", fp);
+			fputs(md ? "  - " : "      | ", fp);
 			fput_clean(fp, x->evidence.v[k], false);
 			fputc('\n', fp);
 		}
 	}
 	if (f->nskipped)
-		fprintf(fp, "%sskipped:\n", f->n ? "\n" : "");
+		fprintf(fp, md ? "\n## Skipped\n\n" : "%sskipped:\n", n ? "\n" : "");
 	for (size_t i = 0; i < f->nskipped; i++) {
 		fprintf(fp, "%s%s: ", md ? "- " : "  ", f->skipped[i].check);
 		fput_clean(fp, f->skipped[i].reason, false);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "%s%zu finding%s%s\n", f->n || f->nskipped ? "\n" : "", f->n, f->n == 1 ? "" : "s",
-		f->n ? "; meshmedic explain ID tells the cause and the fix" : "");
+	fprintf(fp, "%s%zu finding%s", n || f->nskipped || md ? "\n" : "", n, n == 1 ? "" : "s");
+	if (n)
+		fprintf(fp, " (%zu error%s, %zu warning%s, %zu info); meshmedic explain ID tells the "
+		            "cause and the fix",
+		        count[SEV_ERROR], count[SEV_ERROR] == 1 ? "" : "s", count[SEV_WARNING],
+		        count[SEV_WARNING] == 1 ? "" : "s", count[SEV_INFO]);
+	fputc('\n', fp);
 }
 
 int cmd_check(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return usage_error("check takes no arguments, not '%s' (use -n NAMESPACE)", argv[1]);
+	enum severity fail_on = c->o.fail_on ? severity_parse(c->o.fail_on) : SEV_WARNING;
+	if (fail_on == SEV_UNSET)
+		return usage_error("--fail-on is error, warning or info, not '%s'", c->o.fail_on);
 	struct cluster *cl = open_cluster(c);
 	if (!cl)
 		return 2;
@@ -77,11 +141,16 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	struct findings f = {0};
 	struct scope s = {c->o.ns, NULL, NULL};
 	detect_run(cl, &s, NULL, &f);
+	struct rated *r = rate_all(c->kb, &f);
 	if (c->out.fmt == FMT_JSON)
-		check_json(&c->out, &f);
+		check_json(&c->out, r, f.n, &f);
 	else
-		check_text(&c->out, &f, c->out.fmt == FMT_MARKDOWN);
-	int rc = f.n ? 1 : 0;
+		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN);
+	int rc = 0;
+	for (size_t i = 0; i < f.n; i++)
+		if (r[i].sev >= fail_on)
+			rc = 1;
+	free(r);
 	findings_free(&f);
 	cluster_free(cl);
 	return rc;

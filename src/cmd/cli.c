@@ -65,8 +65,12 @@ static const struct command commands[] = {
 	{"check", "[-n NAMESPACE]", "find every cause the cluster state shows",
 	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
 	 "finding on its resource with the evidence; checks that could not run are listed as\n"
-	 "skipped with the reason. -n limits it to one namespace.\n"
-	 "Exit status: 0 nothing found, 1 findings, 2 error.\n",
+	 "skipped with the reason. -n limits it to one namespace. Each finding has a severity:\n"
+	 "error (traffic fails or a rule is ignored), warning (it fails under some condition,\n"
+	 "or a rule is partly ineffective) or info (a convention or a latent risk), and the\n"
+	 "code istioctl analyze gives the same condition where it has one.\n"
+	 "Exit status: 0 nothing at or above --fail-on (default warning), 1 such findings,\n"
+	 "2 error.\n",
 	 true, cmd_check},
 	{"logs", "[FILE|-] [--pod POD [-n NAMESPACE]] [--explain LINE]",
 	 "tally an Envoy access log: codes, response flags, upstreams; the flow to follow",
@@ -118,6 +122,8 @@ static const char options_help[] =
 	"  --envoy-admin URL    an Envoy admin port already open (e.g. http://127.0.0.1:15000)\n"
 	"  --prometheus URL     Prometheus, for request counts when logs are not at hand\n"
 	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
+	"  --fail-on LEVEL      check: exit 1 on a finding of LEVEL or worse: error, warning\n"
+	"                       (default) or info\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -152,7 +158,7 @@ static void command_usage(const struct command *cmd)
 enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
-enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE };
+enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -178,6 +184,7 @@ static const struct option long_opts[] = {
 	{"envoy-admin", required_argument, NULL, OPT_ENVOY_ADMIN},
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"service", required_argument, NULL, OPT_SERVICE},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -300,6 +307,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 						   ch == OPT_PROMETHEUS ? "--prometheus" : "--envoy-admin",
 						   optarg);
 			*(ch == OPT_PROMETHEUS ? &o->prometheus : &o->envoy_admin) = optarg;
+			break;
+		case OPT_FAIL_ON:
+			o->fail_on = optarg;
 			break;
 		case OPT_SERVICE:
 			if (!is_dns1123_label(optarg))

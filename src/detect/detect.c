@@ -42,6 +42,29 @@ void findings_add_at(struct findings *f, const char *diagnosis, const char *reso
 	va_end(ap);
 }
 
+void findings_rate(struct findings *f, enum severity sev, const char *istio_code)
+{
+	if (!f->n)
+		return;
+	f->v[f->n - 1].severity = sev;
+	f->v[f->n - 1].istio_code = istio_code;
+}
+
+static const char *const severity_names[] = {NULL, "info", "warning", "error"};
+
+const char *severity_name(enum severity s)
+{
+	return (unsigned)s < MM_ARRAY_LEN(severity_names) ? severity_names[s] : NULL;
+}
+
+enum severity severity_parse(const char *name)
+{
+	for (size_t i = 1; name && i < MM_ARRAY_LEN(severity_names); i++)
+		if (strcmp(name, severity_names[i]) == 0)
+			return (enum severity)i;
+	return SEV_UNSET;
+}
+
 void findings_skip(struct findings *f, const char *check, const char *reason)
 {
 	for (size_t i = 0; i < f->nskipped; i++)

@@ -9,9 +9,15 @@
 
 #include "cluster/cluster.h"
 
+/* How bad a finding is; the names are those of check's JSON and --fail-on. */
+enum severity { SEV_UNSET, SEV_INFO, SEV_WARNING, SEV_ERROR };
+
 struct finding {
 	char *diagnosis, *resource, *message;
 	struct strlist evidence;
+	/* SEV_UNSET and NULL: the diagnosis's own (kb); a detector sets them where it knows better */
+	enum severity severity;
+	const char *istio_code; /* static string, "IST0101" */
 };
 
 struct skipped {
@@ -46,6 +52,12 @@ void findings_add_at(struct findings *f, const char *diagnosis, const char *reso
 /* A check that could not run (a kind unavailable): recorded once per check. */
 void findings_skip(struct findings *f, const char *check, const char *reason);
 void findings_free(struct findings *f);
+/* Rate the finding just added: its severity, and istioctl analyze's code (NULL: the diagnosis's). */
+void findings_rate(struct findings *f, enum severity sev, const char *istio_code);
+
+/* "error", "warning", "info" (NULL for SEV_UNSET), and back (SEV_UNSET if unknown). */
+const char *severity_name(enum severity s);
+enum severity severity_parse(const char *name);
 
 /* Whether a kind is readable; if not, the check is recorded as skipped. */
 bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind);

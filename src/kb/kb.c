@@ -356,6 +356,8 @@ static void diag_free(struct mm_diag *d)
 	sl_free(&d->help);
 	free(d->snippet_lang);
 	free(d->snippet);
+	free(d->severity);
+	free(d->istio_code);
 	free(d->vmin);
 	free(d->vmax);
 	free(d->vnote);
@@ -454,12 +456,37 @@ static const struct fspec diag_spec[] = {
 	{"id", F_STR, true},        {"title", F_STR, true},     {"summary", F_STR, true},
 	{"cause", F_STR, true},     {"fix", F_STRS, true},      {"snippet", F_OBJ, false},
 	{"verify", F_STRS, true},   {"versions", F_OBJ, false}, {"help", F_STRS, false},
+	{"severity", F_STR, false}, {"istio_code", F_STR, false},
 };
 static const struct fspec snippet_spec[] = {{"lang", F_STR, true}, {"text", F_STR, true}};
 static const struct fspec versions_spec[] = {{"min", F_STR, false},
                                              {"max", F_STR, false},
                                              {"note", F_STR, false},
                                              {"older_api", F_STRS, false}};
+
+/* severity is one of three words; istio_code is IST and four digits, as istioctl analyze prints it. */
+static void check_severity(struct lctx *c, struct mm_diag *d, const char *ptr)
+{
+	static const char *const levels[] = {"error", "warning", "info"};
+	bool known = !d->severity;
+	for (size_t i = 0; !known && i < MM_ARRAY_LEN(levels); i++)
+		known = strcmp(d->severity, levels[i]) == 0;
+	if (!known) {
+		char *p = xasprintf("%s/severity", ptr);
+		lerr(c, p, false, "unknown severity '%s' (expected error, warning or info)",
+		     d->severity);
+		free(p);
+	}
+	const char *code = d->istio_code;
+	bool ok = !code || (strlen(code) == 7 && strncmp(code, "IST", 3) == 0 &&
+	                    strspn(code + 3, "0123456789") == 4);
+	if (!ok) {
+		char *p = xasprintf("%s/istio_code", ptr);
+		lerr(c, p, false, "istio_code '%s' is not an istioctl analyze code such as IST0101",
+		     code);
+		free(p);
+	}
+}
 
 static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 {
@@ -486,6 +513,9 @@ static void load_diag(struct lctx *c, json_t *j, const char *ptr)
 	get_strs(j, "fix", &d->fix);
 	get_strs(j, "verify", &d->verify);
 	get_strs(j, "help", &d->help);
+	d->severity = dup_or_null(j, "severity");
+	d->istio_code = dup_or_null(j, "istio_code");
+	check_severity(c, d, ptr);
 	d->snippet_lang = dup_or_null(snip, "lang");
 	d->snippet = dup_or_null(snip, "text");
 	d->vmin = dup_or_null(ver, "min");

@@ -83,6 +83,10 @@ struct mm_diag {
 	char *vmin, *vmax, *vnote;
 	/* versions.older_api: apiVersions to write instead of a v1 Istio API on older meshes */
 	struct strlist older_api;
+	/* what a finding of it means for traffic: "error", "warning" or "info" (default warning) */
+	char *severity;
+	/* the code istioctl analyze reports for the same condition ("IST0101"), or NULL */
+	char *istio_code;
 	const struct mm_src *src;
 	char *ptr;
 	int layer;

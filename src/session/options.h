@@ -21,6 +21,7 @@ struct opts {
 	const char *log_format, *pod, *explain; /* logs */
 	const char *envoy_admin, *prometheus;   /* base URLs of an open admin port, of Prometheus */
 	const char *service;                    /* onboard: one workload's Service */
+	const char *fail_on;                    /* check: the least severity that fails */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */
