@@ -435,7 +435,8 @@ static void advance(struct ask *a)
 		if (!taken) {
 			/* what the question needs and the cluster can name: derive it, try again */
 			size_t had = w->nderived;
-			if (v || !walk_derive_needed(w, a->cluster))
+			bool deferred = w->infer_deferred;
+			if (v || (!walk_derive_needed(w, a->cluster) && !deferred))
 				return;
 			for (size_t i = had; i < w->nderived; i++)
 				report_derived(&a->out, &w->derived[i]);
@@ -500,6 +501,9 @@ static int walk_loop(struct ask *a)
 	for (;;) {
 		if (moved) {
 			advance(a);
+			/* what the cluster shows below the open question, saved as batch saves it */
+			if (!walk_done(&a->w))
+				walk_likely(&a->w, a->cluster);
 			a->at = walk_done(&a->w) ? AT_END : AT_QUESTION;
 			if (walk_done(&a->w))
 				show_end(a);

@@ -321,7 +321,15 @@ static void ns_label(const struct probe_ctx *x, struct probe_result *r)
 		return;
 	}
 	char *inj = namespace_injection(ns);
-	if (!inj)
+	/* labelling the control plane's or Kubernetes' own namespace for injection is never the fix */
+	if (!inj && namespace_exempt(x->cluster, name))
+		unknown(r,
+		        "namespace %s belongs to %s, whose pods run without a sidecar by design: "
+		        "nothing to inject there",
+		        name, strcmp(name, cluster_control_namespace(x->cluster)) == 0
+		                  ? "the Istio control plane"
+		                  : "Kubernetes");
+	else if (!inj)
 		answer(r, "none", "namespace %s has neither istio-injection nor istio.io/rev", name);
 	else if (strncmp(inj, "rev:", 4) == 0)
 		answer(r, "rev", "namespace %s is labelled istio.io/rev=%s", name, inj + 4);

@@ -33,6 +33,7 @@ struct probe_result {
 	char *reason;             /* why unknown */
 	struct strlist evidence;  /* what the answer rests on */
 	bool inferred;            /* the walk chose from the causes below the node (walk/infer.h) */
+	bool deferred;            /* not inferred yet: an input it needs may still be derived */
 };
 
 struct probe {

@@ -446,6 +446,17 @@ static const struct proxy_status *pod_row(const struct probe_ctx *x, struct prob
 	return NULL;
 }
 
+/* The label that makes a pod istiod ("app=istiod", "istio=pilot"), or NULL. */
+static const char *is_istiod(const struct kobj *pod)
+{
+	json_t *labels = json_object_get(json_object_get(pod->j, "metadata"), "labels");
+	const char *app = json_string_value(json_object_get(labels, "app"));
+	const char *istio = json_string_value(json_object_get(labels, "istio"));
+	if (app && strcmp(app, "istiod") == 0)
+		return "app=istiod";
+	return istio && strcmp(istio, "pilot") == 0 ? "istio=pilot" : NULL;
+}
+
 static void proxy_listed(const struct probe_ctx *x, struct probe_result *r)
 {
 	bool known;
@@ -458,7 +469,10 @@ static void proxy_listed(const struct probe_ctx *x, struct probe_result *r)
 		return;
 	}
 	const struct kobj *p = the_pod(x, r);
-	if (p && !pod_has_sidecar(p))
+	if (p && is_istiod(p))
+		answer(r, "control-plane", "pod %s is istiod (label %s): it runs no proxy of its own",
+		       p->name, is_istiod(p));
+	else if (p && !pod_has_sidecar(p))
 		answer(r, "no-sidecar", "pod %s has no istio-proxy container", p->name);
 	else if (p && !pod_running(p))
 		unknown(r, "pod %s is not Running", p->name);

@@ -26,7 +26,7 @@ static void *worker(void *arg)
 {
 	struct tui *t = arg;
 	if (t->job.kind == JOB_PROBE)
-		walk_probe_run(&t->w, t->s->cluster, &t->job.probe);
+		walk_probe_run(&t->w, t->s->cluster, &t->job.probe, NULL);
 	else if (t->job.kind == JOB_CALL)
 		t->job.run(t);
 	else

@@ -109,8 +109,10 @@ static struct act probe_done(struct tui *t)
 			r->reason = err;
 		}
 		walk_probe_note(&t->w, r);
-		/* an input the question needs that the cluster can name: derive, probe again */
+		/* an input the question needs that the cluster can name: derive, probe again
+		   (also when none could be: the inference that waited for it runs then) */
 		derive = !r->choice && walk_derive_needed(&t->w, t->s->cluster);
+		derive = derive || (!r->choice && r->deferred);
 	}
 	probe_result_free(r);
 	if (derive) {

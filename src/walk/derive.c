@@ -111,41 +111,24 @@ void walk_derive_required(struct walk *w, struct cluster *c)
 }
 
 /* Add to l the {names} of text that are ids. */
-static void placeholders(const char *text, struct strlist *l)
-{
-	for (const char *p = text ? strchr(text, '{') : NULL; p; p = strchr(p + 1, '{')) {
-		const char *end = strchr(p, '}');
-		if (!end)
-			break;
-		char *name = xstrndup(p + 1, (size_t)(end - p - 1));
-		if (is_mm_id(name) && !sl_has(l, name))
-			sl_take(l, name);
-		else
-			free(name);
-	}
-}
-
 bool walk_derive_needed(struct walk *w, struct cluster *c)
 {
 	/* without a cluster the probe's note already says why nothing is read */
 	if (!w->node || !c)
 		return false;
 	struct strlist need = {0};
-	const struct probe *p = w->node->probe ? probe_find(w->node->probe) : NULL;
-	for (size_t i = 0; p && i < MM_ARRAY_LEN(p->inputs) && p->inputs[i]; i++)
-		if (!sl_has(&need, p->inputs[i]))
-			sl_add(&need, p->inputs[i]);
-	placeholders(w->node->question, &need);
+	walk_node_needs(w, &need);
 	bool set = false;
 	for (size_t i = 0; i < need.n; i++) {
-		if (walk_input(w, need.v[i]) || !derivable(w, need.v[i]))
+		/* tried once (the cluster does not change): from then on the walk may infer */
+		if (walk_input(w, need.v[i]) || !derivable(w, need.v[i]) ||
+		    sl_has(&w->derive_tried, need.v[i]))
 			continue;
 		char *why = NULL;
-		if (walk_derive(w, c, need.v[i], &why))
-			set = true;
-		else
-			sl_take(&w->probe_evidence,
-			        xasprintf("input %s could not be derived: %s", need.v[i], why));
+		set |= walk_derive(w, c, need.v[i], &why);
+		/* the probe's note quotes why (walk_probe_note) */
+		sl_add(&w->derive_tried, need.v[i]);
+		sl_add(&w->derive_why, why ? why : "");
 		free(why);
 	}
 	sl_free(&need);
@@ -156,9 +139,13 @@ void walk_auto_derive(struct walk *w, const struct answers *a, struct cluster *c
 {
 	walk_derive_required(w, c);
 	walk_auto(w, a, c);
-	/* each pass sets at least one unset input, so this ends */
-	while (!walk_done(w) && walk_derive_needed(w, c))
+	/* each pass sets an input or tries one for the first time, so this ends */
+	while (!walk_done(w)) {
+		bool deferred = w->infer_deferred;
+		if (!walk_derive_needed(w, c) && !deferred)
+			break;
 		walk_auto(w, a, c);
+	}
 }
 
 void walk_derive_names(const struct walk *w, struct cluster *c, const char *name,

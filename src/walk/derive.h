@@ -22,8 +22,9 @@ void walk_derive_required(struct walk *w, struct cluster *c);
 
 /*
  * Derive the unset inputs the current node needs (its probe's inputs and
- * the {placeholders} of its question). True if one was set; where one could
- * not be, a line of the probe's evidence says why.
+ * the {placeholders} of its question), each tried once per walk. True if one
+ * was set; w->derive_tried and derive_why record each try and why it failed,
+ * which the probe's note then quotes.
  */
 bool walk_derive_needed(struct walk *w, struct cluster *c);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cluster/cluster.h"
+#include "cluster/mesh.h"
 #include "detect/detect.h"
 
 void leads_free(struct leads *l)
@@ -100,7 +101,7 @@ static void forbidden_lead(struct leads *l, const char *check, const char *reaso
 	leads_add_forbidden(l, check, reason);
 }
 
-static bool lead_about(const struct lead *x, const struct lead_scope *ls);
+static bool lead_about(struct cluster *c, const struct lead *x, const struct lead_scope *ls);
 
 void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct cluster *c,
                 struct leads *out)
@@ -132,7 +133,7 @@ void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct clu
 			for (size_t i = 0; i < n->nchoices; i++)
 				if (sl_has(&reach[i], all.v[d]))
 					x->choices[x->nchoices++] = i;
-			x->about = lead_about(x, ls);
+			x->about = lead_about(c, x, ls);
 		}
 		for (size_t k = 0; k < f.nskipped; k++)
 			forbidden_lead(out, f.skipped[k].check, f.skipped[k].reason);
@@ -157,16 +158,92 @@ static bool names(const char *text, const char *name)
 	return false;
 }
 
+static bool covers(const char *host, const char *ns, const char *fqdn)
+{
+	char *full = host ? host_fqdn(host, ns) : NULL;
+	bool hit = full && host_matches(full, fqdn);
+	free(full);
+	return hit;
+}
+
+/* Whether a rule is for fqdn: a DestinationRule's host, a VirtualService's hosts or destinations. */
+static bool rule_covers(const struct kobj *rule, const char *fqdn)
+{
+	static const char *const kinds[] = {"http", "tcp", "tls"};
+	json_t *spec = json_object_get(rule->j, "spec"), *h, *route, *dst;
+	size_t i, k;
+	if (covers(json_string_value(json_object_get(spec, "host")), rule->ns, fqdn))
+		return true;
+	json_array_foreach (json_object_get(spec, "hosts"), i, h) {
+		if (covers(json_string_value(h), rule->ns, fqdn))
+			return true;
+	}
+	for (size_t t = 0; t < MM_ARRAY_LEN(kinds); t++) {
+		json_array_foreach (json_object_get(spec, kinds[t]), i, route) {
+			json_array_foreach (json_object_get(route, "route"), k, dst) {
+				const char *to = json_string_value(jpath(dst, "destination.host"));
+				if (covers(to, rule->ns, fqdn))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Whether the walk's Service is the one a finding's resource stands for, as
+ * the mesh model sees it: 1 for the Service itself, a pod it selects, a rule
+ * for its host; 0 for another Service or pod; -1 where the model cannot tell
+ * (another kind, an object gone, a rule for another host).
+ */
+static int about_service(struct cluster *c, const char *resource, const struct lead_scope *ls)
+{
+	char *kind = xstrdup(resource), *ns = strchr(kind, '/'), *name = ns ? strchr(ns + 1, '/') : NULL;
+	int about = -1;
+	const struct kobj *svc = ls->ns ? cluster_get(c, "Service", ls->ns, ls->service) : NULL;
+	if (!name || !svc) {
+		free(kind);
+		return -1;
+	}
+	*ns++ = '\0';
+	*name++ = '\0';
+	const struct kobj *o = cluster_get(c, kind, ns, name);
+	char *fqdn = host_fqdn(svc->name, svc->ns);
+	if (o && o == svc)
+		about = 1;
+	else if (o && strcmp(kind, "Pod") == 0) {
+		struct kobj_list pods = service_pods(c, svc);
+		about = 0;
+		for (size_t i = 0; i < pods.n; i++)
+			about |= pods.v[i] == o;
+		/* a 503 walk's pod input is the caller: its own faults are the walk's too */
+		about |= ls->pod && strcmp(o->name, ls->pod) == 0 && strcmp(o->ns, ls->ns) == 0;
+		free(pods.v);
+	} else if (o && strcmp(kind, "Service") == 0)
+		about = 0;
+	/* a rule that misses the host may be the very fault (a short name in the wrong namespace) */
+	else if (o && (strcmp(kind, "DestinationRule") == 0 || strcmp(kind, "VirtualService") == 0))
+		about = rule_covers(o, fqdn) ? 1 : -1;
+	free(fqdn);
+	free(kind);
+	return about;
+}
+
 /*
  * Whether a finding is about the walk's subject: some detectors look at the
- * whole namespace, and a cause of another service must not answer for this one.
+ * whole namespace, and a cause of another service must not answer for this
+ * one. The mesh model decides where it can; else the finding must name the
+ * subject (a pod name may go on: "cart-v1-...").
  */
-static bool lead_about(const struct lead *x, const struct lead_scope *ls)
+static bool lead_about(struct cluster *c, const struct lead *x, const struct lead_scope *ls)
 {
 	/* the service a walk is about; a pod where there is none (a 503 walk's pod is a caller) */
 	const char *subject = ls->service ? ls->service : ls->pod;
 	if (!subject)
 		return true;
+	int model = ls->service ? about_service(c, x->resource, ls) : -1;
+	if (model >= 0)
+		return model;
 	if (names(x->resource, subject) || names(x->message, subject))
 		return true;
 	for (size_t i = 0; i < x->evidence.n; i++)
@@ -194,13 +271,11 @@ static void lead_line(struct strlist *ev, const char *prefix, const struct lead 
 	sl_take(ev, xasprintf("%s%s on %s: %s", prefix, x->diagnosis, x->resource, x->message));
 }
 
-void node_infer(const struct mm_node *n, const struct lead_scope *ls, struct cluster *c,
-                struct probe_result *r)
+void node_infer(const struct mm_node *n, const struct leads *leads, struct probe_result *r)
 {
 	if (r->choice || !n)
 		return;
-	struct leads l;
-	node_leads(n, ls, c, &l);
+	const struct leads l = *leads;
 	long one = single_choice(&l);
 	if (one >= 0) {
 		struct strlist ev = {0};
@@ -235,5 +310,4 @@ void node_infer(const struct mm_node *n, const struct lead_scope *ls, struct clu
 			sb_free(&b);
 		}
 	}
-	leads_free(&l);
 }

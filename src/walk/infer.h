@@ -59,11 +59,10 @@ void node_leads(const struct mm_node *n, const struct lead_scope *s, struct clus
 
 /*
  * After node n's probe could not tell (r has no choice): take the one
- * choice the leads point to, marked inferred, with the findings as its
- * evidence and the probe's reason; or add the leads to r's evidence as
- * hints when they point to several choices.
+ * choice the leads l (node_leads of n) point to, marked inferred, with the
+ * findings as its evidence and the probe's reason; or add the leads to r's
+ * evidence as hints when they point to several choices.
  */
-void node_infer(const struct mm_node *n, const struct lead_scope *s, struct cluster *c,
-                struct probe_result *r);
+void node_infer(const struct mm_node *n, const struct leads *l, struct probe_result *r);
 
 #endif

@@ -58,6 +58,7 @@ static void clear_probe_note(struct walk *w)
 	w->probe_note = NULL;
 	sl_free(&w->probe_evidence);
 	leads_free(&w->likely);
+	w->likely_node = NULL;
 }
 
 void derived_clear(struct derived *d)
@@ -81,6 +82,8 @@ void walk_free(struct walk *w)
 	for (size_t i = 0; i < w->nderived; i++)
 		derived_clear(&w->derived[i]);
 	free(w->derived);
+	sl_free(&w->derive_tried);
+	sl_free(&w->derive_why);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -390,7 +393,50 @@ static const char *probe_input(void *ctx, const char *name)
 	return walk_input(ctx, name);
 }
 
-void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r)
+static void placeholders(const char *text, struct strlist *l)
+{
+	for (const char *p = text ? strchr(text, '{') : NULL; p; p = strchr(p + 1, '{')) {
+		const char *end = strchr(p, '}');
+		if (!end)
+			break;
+		char *name = xstrndup(p + 1, (size_t)(end - p - 1));
+		if (is_mm_id(name) && !sl_has(l, name))
+			sl_take(l, name);
+		else
+			free(name);
+	}
+}
+
+void walk_node_needs(const struct walk *w, struct strlist *need)
+{
+	if (!w->node)
+		return;
+	const struct probe *p = w->node->probe ? probe_find(w->node->probe) : NULL;
+	for (size_t i = 0; p && i < MM_ARRAY_LEN(p->inputs) && p->inputs[i]; i++)
+		if (!sl_has(need, p->inputs[i]))
+			sl_add(need, p->inputs[i]);
+	placeholders(w->node->question, need);
+}
+
+/* Whether an input the node needs is unset, declared derivable, and not tried yet. */
+static bool derive_pending(const struct walk *w)
+{
+	struct strlist need = {0};
+	bool pending = false;
+	walk_node_needs(w, &need);
+	for (size_t i = 0; i < need.n && !pending; i++) {
+		const struct mm_input *in = flow_input(w->flow, need.v[i]);
+		if (!in || !in->derive)
+			in = flow_input(w->start_flow, need.v[i]);
+		pending = in && in->derive && !walk_input(w, need.v[i]) &&
+		          !sl_has(&w->derive_tried, need.v[i]);
+	}
+	sl_free(&need);
+	return pending;
+}
+
+void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r,
+                    struct leads *keep)
 {
 	memset(r, 0, sizeof(*r));
 	if (!w->node || !w->node->probe)
@@ -413,9 +459,22 @@ void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_
 	free(ids);
 	if (!r->choice && !r->reason)
 		r->reason = xstrdup("the probe could not tell");
+	if (r->choice)
+		return;
+	/* derive, probe, infer: the direct evidence an input may still give comes first */
+	if (derive_pending(w)) {
+		r->deferred = true;
+		return;
+	}
 	struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
 				walk_input(w, "pod")};
-	node_infer(w->node, &ls, cluster, r);
+	struct leads l;
+	node_leads(w->node, &ls, cluster, &l);
+	node_infer(w->node, &l, r);
+	if (keep)
+		*keep = l;
+	else
+		leads_free(&l);
 }
 
 void walk_probe_note(struct walk *w, const struct probe_result *r)
@@ -425,22 +484,41 @@ void walk_probe_note(struct walk *w, const struct probe_result *r)
 		return;
 	w->probe_note = xstrdup(r->reason);
 	sl_copy(&w->probe_evidence, &r->evidence);
+	/* why an input the question needs is still unset */
+	struct strlist need = {0};
+	walk_node_needs(w, &need);
+	for (size_t i = 0; i < w->derive_tried.n; i++)
+		if (*w->derive_why.v[i] && sl_has(&need, w->derive_tried.v[i]) &&
+		    !walk_input(w, w->derive_tried.v[i]))
+			sl_take(&w->probe_evidence, xasprintf("input %s could not be derived: %s",
+			                                      w->derive_tried.v[i], w->derive_why.v[i]));
+	sl_free(&need);
 }
 
 bool walk_probe(struct walk *w, struct cluster *cluster)
 {
 	struct probe_result r;
-	walk_probe_run(w, cluster, &r);
+	struct leads l = {0};
+	walk_probe_run(w, cluster, &r, &l);
 	char *err = NULL;
+	const struct mm_node *at = w->node;
 	bool taken = r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err);
-	if (taken)
+	w->infer_deferred = !taken && r.deferred;
+	if (taken) {
 		w->steps[w->nsteps - 1].inferred = r.inferred;
-	else {
+		leads_free(&l);
+	} else {
 		if (err) {
 			free(r.reason);
 			r.reason = err;
 		}
 		walk_probe_note(w, &r);
+		/* what the walk stopped on: the leads it looked at, kept for walk_likely */
+		if (!r.deferred && w->node == at && l.looked) {
+			w->likely = l;
+			w->likely_node = at;
+		} else
+			leads_free(&l);
 	}
 	probe_result_free(&r);
 	return taken;
@@ -475,7 +553,9 @@ void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 			if (walk_answer(w, v, by, ev, &err))
 				w->steps[w->nsteps - 1].inferred = rec && rec->inferred;
 		} else if (!walk_probe(w, cluster)) {
-			walk_likely(w, cluster);
+			/* a deferred inference comes back after derivation (walk_auto_derive) */
+			if (!w->infer_deferred)
+				walk_likely(w, cluster);
 			return;
 		}
 		free(err);
@@ -484,10 +564,14 @@ void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 
 void walk_likely(struct walk *w, struct cluster *cluster)
 {
-	leads_free(&w->likely);
-	struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
-				walk_input(w, "pod")};
-	node_leads(w->node, &ls, cluster, &w->likely);
+	/* the leads the stopping probe looked at stand; else look now */
+	if (w->likely_node != w->node || !w->node) {
+		leads_free(&w->likely);
+		struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
+					walk_input(w, "pod")};
+		node_leads(w->node, &ls, cluster, &w->likely);
+		w->likely_node = w->node;
+	}
 	/* the node's own probe may have been refused too */
 	if (w->probe_note && strstr(w->probe_note, "forbidden")) {
 		bool seen = false;

@@ -70,6 +70,10 @@ struct walk {
 	struct strlist probe_evidence;
 	/* where a walk stopped: the causes the cluster shows below the question (walk_likely) */
 	struct leads likely;
+	const struct mm_node *likely_node; /* the node likely was computed at, or NULL */
+	/* inputs whose derivation was tried (walk/derive.h): inference waits for the others */
+	struct strlist derive_tried, derive_why; /* the same index: why it failed, or "" */
+	bool infer_deferred; /* the last probe left inference to after derivation */
 	/* the inputs derived from the cluster, in the order they were */
 	struct derived *derived;
 	size_t nderived;
@@ -147,12 +151,18 @@ bool walk_probe(struct walk *w, struct cluster *cluster);
  * the walk is left alone; it fills r (zeroed first) with a choice, or with
  * the reason there is none (no reason: the node has no probe). Where the
  * probe cannot tell, the causes below the node may decide (walk/infer.h):
- * r->inferred says so. Free r with
+ * r->inferred says so; the leads looked at go to *keep (when not NULL).
+ * An input the node needs that may still be derived comes first: then
+ * nothing is inferred and r->deferred says so. Free r with
  * probe_result_free. walk_probe_note keeps r's reason and evidence as what
  * the probe said about the current node, as walk_probe does when it cannot
  * decide.
  */
-void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r);
+void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r,
+                    struct leads *keep);
+
+/* The inputs the current node needs (its probe's, and its question's {placeholders}), into need. */
+void walk_node_needs(const struct walk *w, struct strlist *need);
 void walk_probe_note(struct walk *w, const struct probe_result *r);
 
 /*

@@ -51,7 +51,10 @@ static struct probe_result infer_flag(const struct mm_node *flag, struct cluster
 	struct probe_result r = {0};
 	r.reason = xstrdup("no log");
 	struct lead_scope s = {"shop", service, NULL};
-	node_infer(flag, &s, c, &r);
+	struct leads l;
+	node_leads(flag, &s, c, &l);
+	node_infer(flag, &l, &r);
+	leads_free(&l);
 	return r;
 }
 
