@@ -84,9 +84,12 @@ static void check_text(const struct out *o, const struct rated *r, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct finding *x = r[i].f;
 		enum severity s = r[i].sev;
-		if (!count[s]++)
-			fprintf(fp, md ? "\n## %s\n\n" : "%s%s:\n", md ? "" : i ? "\n" : "",
-			        groups[s].heading);
+		if (!count[s]++) {
+			if (md)
+				fprintf(fp, "\n## %s\n\n", groups[s].heading);
+			else
+				fprintf(fp, "%s%s:\n", i ? "\n" : "", groups[s].heading);
+		}
 		if (md) {
 			fprintf(fp, "- **%s** on `", x->diagnosis);
 			fput_clean(fp, x->resource, false);

@@ -62,13 +62,16 @@ static const struct command commands[] = {
 	 true, cmd_graph},
 	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
 	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", true, cmd_help},
-	{"check", "[-n NAMESPACE]", "find every cause the cluster state shows",
+	{"check", "[-n NAMESPACE] [--fail-on LEVEL]", "find every cause the cluster state shows",
 	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
 	 "finding on its resource with the evidence; checks that could not run are listed as\n"
 	 "skipped with the reason. -n limits it to one namespace. Each finding has a severity:\n"
 	 "error (traffic fails or a rule is ignored), warning (it fails under some condition,\n"
 	 "or a rule is partly ineffective) or info (a convention or a latent risk), and the\n"
-	 "code istioctl analyze gives the same condition where it has one.\n"
+	 "code istioctl analyze gives the same condition where it has one (IST0101...).\n"
+	 "Text and Markdown group the findings by severity, worst first; JSON gives each\n"
+	 "finding \"severity\" and, where there is one, \"istio_code\".\n"
+	 "Example: meshmedic check --snapshot manifests/ --fail-on error (pass on warnings)\n"
 	 "Exit status: 0 nothing at or above --fail-on (default warning), 1 such findings,\n"
 	 "2 error.\n",
 	 true, cmd_check},

@@ -460,12 +460,14 @@ static void not_bound(struct cluster *c, const struct scope *s, struct findings 
 		sl_take(&ev,
 		        xasprintf("VirtualService %s/%s gateways: %s", vs->ns, vs->name, refs));
 		free(refs);
-		if (missing)
+		if (missing) {
 			findings_add(f, check, vs, &ev,
 			             "VirtualService %s names a Gateway that does not exist: no "
 			             "gateway applies its routes under that name",
 			             vs->name);
-		else
+			/* istioctl analyze reports only the missing Gateway, as a missing reference */
+			findings_rate(f, SEV_UNSET, "IST0101");
+		} else
 			findings_add(f, check, vs, &ev,
 			             "VirtualService %s is not bound to Gateway "
 			             "%s/%s, which serves its host",

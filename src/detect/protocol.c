@@ -272,6 +272,8 @@ static void proxy_skew(struct cluster *c, const struct scope *s, struct findings
 			findings_add_at(f, check, res, &ev,
 			                "the proxy of %s runs Istio %s against istiod %s", r->pod,
 			                r->version, cp);
+			/* unlike a rejected update (an error), a skew only fails for config it cannot apply */
+			findings_rate(f, SEV_WARNING, NULL);
 			free(res);
 		}
 		free(cp);

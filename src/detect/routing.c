@@ -830,6 +830,9 @@ static void short_host(struct cluster *c, const struct scope *s, const struct ko
 		findings_add(f, "rule-host-wrong-namespace", rule, &ev,
 			     "the rule describes %s, which does not exist; use the full name "
 			     "%s.NAMESPACE.svc.cluster.local of the Service you mean", fqdn, host);
+		/* istioctl analyze reports a DestinationRule host that names no service */
+		if (strcmp(rule->kind, "DestinationRule") == 0)
+			findings_rate(f, SEV_UNSET, "IST0174");
 	}
 	free(where);
 	free(fqdn);
