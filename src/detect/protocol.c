@@ -78,8 +78,25 @@ static bool is_istiod_pod(const struct kobj *p)
 #define MAX_QUOTED 3
 #define QUOTE_LEN 320
 
-/* Findings for one istiod pod's log text. */
-static void scan_istiod_log(const struct kobj *pod, const char *text, struct findings *f)
+/*
+ * Whether a log line names something of namespace ns: a proxy "POD.NS-N",
+ * a host "NAME.NS.svc...", or "NS/NAME".
+ */
+static bool line_names_ns(const char *line, const char *ns)
+{
+	size_t n = strlen(ns);
+	for (const char *p = strstr(line, ns); p; p = strstr(p + 1, ns)) {
+		char before = p == line ? ' ' : p[-1], after = p[n];
+		if ((before == '.' && (after == '.' || after == '-' || !isalnum((unsigned char)after))) ||
+		    (!isalnum((unsigned char)before) && before != '-' && after == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Findings for one istiod pod's log text; with ns, only the lines that name that namespace. */
+static void scan_istiod_log(const struct kobj *pod, const char *text, const char *ns,
+                            struct findings *f)
 {
 	size_t hits = 0;
 	int first = -1;
@@ -89,6 +106,8 @@ static void scan_istiod_log(const struct kobj *pod, const char *text, struct fin
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = xstrndup(p, len);
 		int sign = conflict_sign(line);
+		if (sign >= 0 && ns && !line_names_ns(line, ns))
+			sign = -1;
 		if (sign >= 0 && first < 0)
 			first = sign;
 		if (sign >= 0 && hits++ < MAX_QUOTED)
@@ -107,15 +126,15 @@ static void scan_istiod_log(const struct kobj *pod, const char *text, struct fin
 }
 
 /*
- * istiod's log speaks for the whole mesh, not for one namespace: a check
- * narrowed to another namespace leaves it out.
+ * istiod's log speaks for the whole mesh: a check narrowed to a namespace
+ * keeps the lines that name that namespace's proxies and hosts.
  */
 static void pilot_conflict(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "pilot-config-conflict";
-	if ((s->ns && strcmp(s->ns, cluster_control_namespace(c)) != 0) ||
-	    !need_kind(c, f, check, "Pod"))
+	if (!need_kind(c, f, check, "Pod"))
 		return;
+	const char *only = s->ns && strcmp(s->ns, cluster_control_namespace(c)) != 0 ? s->ns : NULL;
 	const struct kobj_list *pods = cluster_list(c, "Pod", cluster_control_namespace(c));
 	for (size_t i = 0; i < pods->n; i++) {
 		const struct kobj *p = pods->v[i];
@@ -124,7 +143,7 @@ static void pilot_conflict(struct cluster *c, const struct scope *s, struct find
 		char *why = NULL;
 		char *text = cluster_log(c, p->ns, p->name, "discovery", false, &why);
 		if (text)
-			scan_istiod_log(p, text, f);
+			scan_istiod_log(p, text, only, f);
 		else
 			findings_skip(f, check, why ? why : "istiod's log could not be read");
 		free(text);

@@ -651,10 +651,19 @@ static void no_service(struct cluster *c, const struct scope *s, struct findings
 	if (!v || version_cmp(v, "1.20") >= 0 || !need_kind(c, f, check, "Pod") ||
 	    !need_kind(c, f, check, "Service"))
 		return;
-	struct kobj_list pods = workload_mesh_pods(c, s);
+	/* a walk's "service" that no Service is: the workload of that app label is meant */
+	const char *app = s->service && !cluster_get(c, "Service", s->ns ? s->ns : "default",
+	                                             s->service)
+	                      ? s->service
+	                      : NULL;
+	struct scope wide = {s->ns ? s->ns : "default", NULL, s->pod};
+	struct kobj_list pods = workload_mesh_pods(c, app ? &wide : s);
 	for (size_t i = 0; i < pods.n; i++) {
 		const struct kobj *p = pods.v[i];
 		if (!pod_running(p) || pod_finishes(p) || selecting_service(c, p))
+			continue;
+		const char *label = app ? json_string_value(jpath(p->j, "metadata.labels.app")) : NULL;
+		if (app && !(label && strcmp(label, app) == 0))
 			continue;
 		json_t *labels = jpath(p->j, "metadata.labels");
 		char *shown = json_object_size(labels)

@@ -226,15 +226,25 @@ static void proxy_sync(const struct probe_ctx *x, struct probe_result *r)
 	const char *pod = in(x, "pod"), *ns = in(x, "namespace"), *why;
 	const struct proxy_status *rows;
 	size_t n;
-	if (!pod) {
-		unknown(r, "no pod given (--set pod=NAME)");
-		return;
-	}
 	if (!cluster_proxy_status(x->cluster, &rows, &n, &why)) {
-		unknown(r, "%s", why);
+		unknown(r, "%s%s", pod ? "" : "no pod given (--set pod=NAME), and ", why);
 		return;
 	}
 	struct findings f = {0};
+	/* without the caller: if no proxy of the whole mesh is behind, the caller's is not either */
+	if (!pod) {
+		struct scope all = {NULL, NULL, NULL};
+		detect_run(x->cluster, &all, "proxy-config-stale", &f);
+		if (!f.n && n)
+			answer(r, "synced",
+			       "no pod given, but every proxy istioctl proxy-status lists (%zu) is "
+			       "SYNCED: the caller's is too",
+			       n);
+		else
+			unknown(r, "no pod given (--set pod=NAME), and %s", n ? "some proxies are behind: which one calls?" : "proxy-status lists no proxy");
+		findings_free(&f);
+		return;
+	}
 	struct scope s = {ns, NULL, pod};
 	detect_run(x->cluster, &s, "proxy-config-stale", &f);
 	if (f.n) {

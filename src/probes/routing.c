@@ -180,6 +180,67 @@ static void port_protocol(const struct probe_ctx *x, struct probe_result *r)
 		probe_unknown(r, "Service %s/%s declares no ports", svc->ns, svc->name);
 }
 
+/* Whether the VirtualServices for fqdn route TCP or TLS only (no http routes). */
+static bool only_stream_routes(struct cluster *c, const char *fqdn)
+{
+	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
+	bool stream = false;
+	for (size_t i = 0; i < vss->n; i++) {
+		if (!routing_vs_covers(vss->v[i], fqdn))
+			continue;
+		if (json_array_size(jpath(vss->v[i]->j, "spec.http")))
+			return false;
+		stream |= json_array_size(jpath(vss->v[i]->j, "spec.tcp")) ||
+		          json_array_size(jpath(vss->v[i]->j, "spec.tls"));
+	}
+	return stream;
+}
+
+/* port-protocol for a routing rule: an opaque port whose rules are TCP or TLS routes is right. */
+static void rule_port_protocol(const struct probe_ctx *x, struct probe_result *r)
+{
+	port_protocol(x, r);
+	const struct kobj *svc = r->choice && strcmp(r->choice, "opaque") == 0
+	                             ? cluster_get(x->cluster, "Service", probe_in(x, "namespace"),
+	                                           probe_in(x, "service"))
+	                             : NULL;
+	char *fqdn = svc ? host_fqdn(svc->name, svc->ns) : NULL;
+	if (fqdn && only_stream_routes(x->cluster, fqdn)) {
+		free(r->choice);
+		r->choice = NULL;
+		probe_unknown(r, "the port of %s is TCP and its VirtualServices route TCP or TLS "
+		                 "only (spec.tcp, spec.tls), which is what such a port takes",
+		              svc->name);
+	}
+	free(fqdn);
+}
+
+/* yes where the headless Service's load-balancer policy is ignored, no for a cluster IP. */
+static void headless_lb_p(const struct probe_ctx *x, struct probe_result *r)
+{
+	const struct kobj *svc = the_service(x, r);
+	if (!svc)
+		return;
+	if (!service_headless(svc)) {
+		probe_answer(r, "no", "Service %s/%s clusterIP %s", svc->ns, svc->name,
+		             jstr(svc->j, "spec.clusterIP") ? jstr(svc->j, "spec.clusterIP") : "unset");
+		return;
+	}
+	struct scope s = {svc->ns, svc->name, NULL};
+	struct findings f = {0};
+	detect_run(x->cluster, &s, "headless-lb-policy-ignored", &f);
+	if (f.n) {
+		probe_answer(r, "yes", "%s", f.v[0].message);
+		sl_copy(&r->evidence, &f.v[0].evidence);
+	} else if (f.nskipped)
+		probe_unknown(r, "%s", f.skipped[0].reason);
+	else
+		probe_unknown(r, "Service %s/%s is headless (clusterIP None), but no policy of its "
+		                 "DestinationRule is one a headless Service ignores",
+		              svc->ns, svc->name);
+	findings_free(&f);
+}
+
 static void rule_host(const struct probe_ctx *x, struct probe_result *r)
 {
 	service_detector(x, r, "rule-host-wrong-namespace", "wrong", "ok",
@@ -298,10 +359,43 @@ static char *hidden_because(struct cluster *c, const struct kobj *pod, const str
 	return NULL;
 }
 
+/* Without the caller: visible when every pod with a sidecar sees the rules, else unknown. */
+static void every_caller_sees(const struct probe_ctx *x, struct probe_result *r,
+                              const struct kobj *svc)
+{
+	if (!probe_readable(x, r, "Pod", "Pods") ||
+	    !probe_readable(x, r, "VirtualService", "VirtualServices") ||
+	    !probe_readable(x, r, "DestinationRule", "DestinationRules") ||
+	    !probe_readable(x, r, "Sidecar", "Sidecars"))
+		return;
+	char *fqdn = host_fqdn(svc->name, svc->ns), *why = NULL;
+	const struct kobj_list *pods = cluster_list(x->cluster, "Pod", NULL);
+	size_t callers = 0;
+	for (size_t i = 0; i < pods->n && !why; i++)
+		if (pod_has_sidecar(pods->v[i]) && ++callers)
+			why = hidden_because(x->cluster, pods->v[i], svc, fqdn);
+	if (why)
+		probe_unknown(r, "no pod given (--set pod=NAME), and some pods do not see the rules: %s",
+		              why);
+	else if (callers)
+		probe_answer(r, "visible",
+		             "no pod given, but every pod with a sidecar (%zu) sees the Service and "
+		             "the rules for %s: the caller does too",
+		             callers, fqdn);
+	else
+		probe_unknown(r, "no pod given (--set pod=NAME), and no pod runs a sidecar");
+	free(why);
+	free(fqdn);
+}
+
 /* Whether the calling pod receives the rules for the service (exportTo, Sidecar scope). */
 static void pod_sees_rules(const struct probe_ctx *x, struct probe_result *r)
 {
 	const struct kobj *svc = the_service(x, r);
+	if (svc && !probe_in(x, "pod")) {
+		every_caller_sees(x, r, svc);
+		return;
+	}
 	const struct kobj *pod = svc ? probe_object(x, r, "Pod", "pod") : NULL;
 	if (!pod || !probe_readable(x, r, "VirtualService", "VirtualServices") ||
 	    !probe_readable(x, r, "DestinationRule", "DestinationRules") ||
@@ -486,6 +580,8 @@ static void vs_weighted(const struct probe_ctx *x, struct probe_result *r)
 
 PROBE("rule-kind", rule_kind, "namespace", "service", "pod", NULL);
 PROBE("port-protocol", port_protocol, "namespace", "service", NULL);
+PROBE("rule-port-protocol", rule_port_protocol, "namespace", "service", NULL);
+PROBE("headless-lb", headless_lb_p, "namespace", "service", NULL);
 PROBE("rule-host", rule_host, "namespace", "service", NULL);
 PROBE("rule-visible", pod_sees_rules, "namespace", "service", "pod", NULL);
 PROBE("gateway-subset", gateway_subset, "namespace", "service", NULL);
@@ -500,5 +596,6 @@ const struct probe *const probes_routing[] = {
 	&probe_rule_kind,      &probe_port_protocol, &probe_rule_host,
 	&probe_pod_sees_rules, &probe_gateway_subset, &probe_subset_policy_routed,
 	&probe_pending_limit,  &probe_dr_outlier,    &probe_client_service,
-	&probe_vs_retries,     &probe_vs_weighted,   NULL,
+	&probe_vs_retries,     &probe_vs_weighted,   &probe_rule_port_protocol,
+	&probe_headless_lb_p,  NULL,
 };

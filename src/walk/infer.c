@@ -103,6 +103,15 @@ static void forbidden_lead(struct leads *l, const char *check, const char *reaso
 
 static bool lead_about(struct cluster *c, const struct lead *x, const struct lead_scope *ls);
 
+/* Whether a finding is rated info: by its detector, else by its diagnosis. */
+static bool lead_info(const struct mm_kb *kb, const struct finding *f)
+{
+	if (f->severity != SEV_UNSET)
+		return f->severity == SEV_INFO;
+	const struct mm_diag *d = kb ? kb_diag(kb, f->diagnosis) : NULL;
+	return d && d->severity && strcmp(d->severity, "info") == 0;
+}
+
 void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct cluster *c,
                 struct leads *out)
 {
@@ -134,6 +143,7 @@ void node_leads(const struct mm_node *n, const struct lead_scope *ls, struct clu
 				if (sl_has(&reach[i], all.v[d]))
 					x->choices[x->nchoices++] = i;
 			x->about = lead_about(c, x, ls);
+			x->info = lead_info(ls->kb, &f.v[k]);
 		}
 		for (size_t k = 0; k < f.nskipped; k++)
 			forbidden_lead(out, f.skipped[k].check, f.skipped[k].reason);
@@ -193,7 +203,8 @@ static bool rule_covers(const struct kobj *rule, const char *fqdn)
 /*
  * Whether the walk's Service is the one a finding's resource stands for, as
  * the mesh model sees it: 1 for the Service itself, a pod it selects, a rule
- * for its host; 0 for another Service or pod; -1 where the model cannot tell
+ * for its host; 0 for another Service, or a pod of its namespace it does not
+ * select; -1 where the model cannot tell
  * (another kind, an object gone, a rule for another host).
  */
 static int about_service(struct cluster *c, const char *resource, const struct lead_scope *ls)
@@ -211,7 +222,7 @@ static int about_service(struct cluster *c, const char *resource, const struct l
 	char *fqdn = host_fqdn(svc->name, svc->ns);
 	if (o && o == svc)
 		about = 1;
-	else if (o && strcmp(kind, "Pod") == 0) {
+	else if (o && strcmp(kind, "Pod") == 0 && strcmp(o->ns, svc->ns) == 0) {
 		struct kobj_list pods = service_pods(c, svc);
 		about = 0;
 		for (size_t i = 0; i < pods.n; i++)
@@ -257,7 +268,7 @@ static long single_choice(const struct leads *l)
 {
 	long only = -1;
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; l->v[i].about && k < l->v[i].nchoices; k++) {
+		for (size_t k = 0; l->v[i].about && !l->v[i].info && k < l->v[i].nchoices; k++) {
 			long c = (long)l->v[i].choices[k];
 			if (only >= 0 && only != c)
 				return -1;

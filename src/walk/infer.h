@@ -32,6 +32,7 @@ struct lead {
 	size_t *choices; /* the node's choices (indexes) through which the diagnosis is reached */
 	size_t nchoices;
 	bool about; /* it names the walk's service or pod (else it is only a hint) */
+	bool info;  /* rated info (a convention, a latent risk): a hint, never an answer */
 };
 
 struct leads {
@@ -48,9 +49,14 @@ void leads_add_forbidden(struct leads *l, const char *check, const char *reason)
  */
 bool node_reaches(const struct mm_node *n, size_t i, const char *diagnosis);
 
-/* Where the detectors look: the walk's namespace, service and pod inputs (each may be NULL). */
+/*
+ * Where the detectors look: the walk's namespace, service and pod inputs
+ * (each may be NULL), and the flow set that rates their findings (NULL: none
+ * is taken for info).
+ */
 struct lead_scope {
 	const char *ns, *service, *pod;
+	const struct mm_kb *kb;
 };
 
 /* The leads below node n (none when the node forbids inference). */

@@ -467,7 +467,7 @@ void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_
 		return;
 	}
 	struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
-				walk_input(w, "pod")};
+				walk_input(w, "pod"), w->kb};
 	struct leads l;
 	node_leads(w->node, &ls, cluster, &l);
 	node_infer(w->node, &l, r);
@@ -568,7 +568,7 @@ void walk_likely(struct walk *w, struct cluster *cluster)
 	if (w->likely_node != w->node || !w->node) {
 		leads_free(&w->likely);
 		struct lead_scope ls = {walk_input(w, "namespace"), walk_input(w, "service"),
-					walk_input(w, "pod")};
+					walk_input(w, "pod"), w->kb};
 		node_leads(w->node, &ls, cluster, &w->likely);
 		w->likely_node = w->node;
 	}

@@ -50,7 +50,7 @@ static struct probe_result infer_flag(const struct mm_node *flag, struct cluster
 {
 	struct probe_result r = {0};
 	r.reason = xstrdup("no log");
-	struct lead_scope s = {"shop", service, NULL};
+	struct lead_scope s = {"shop", service, NULL, NULL};
 	struct leads l;
 	node_leads(flag, &s, c, &l);
 	node_infer(flag, &l, &r);
@@ -91,10 +91,18 @@ int main(void)
 	probe_result_free(&r);
 
 	struct leads l;
-	struct lead_scope s = {"shop", NULL, NULL};
+	struct lead_scope s = {"shop", NULL, NULL, NULL};
 	node_leads(flag, &s, c, &l);
 	ok(l.looked && l.n == 1 && strcmp(l.v[0].diagnosis, "dr-tls-conflict") == 0,
 	   "the namespace shows one lead below the flag question");
+	/* a convention or latent risk (rated info) is a hint, never the answer */
+	l.v[0].info = true;
+	r = (struct probe_result){0};
+	node_infer(flag, &l, &r);
+	ok(r.choice == NULL && !r.inferred && r.evidence.n == 1 &&
+	       strncmp(r.evidence.v[0], "hint (under ", 12) == 0,
+	   "a lead rated info is shown as a hint and answers nothing");
+	probe_result_free(&r);
 	leads_free(&l);
 	cluster_free(c);
 
