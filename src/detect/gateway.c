@@ -219,6 +219,52 @@ static const struct kobj *gateway_at(struct cluster *c, const char *ref)
 	return gw && istio_gateway(gw) ? gw : NULL;
 }
 
+/*
+ * Whether istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE on: then a
+ * gateway proxy takes only the Gateways of its own namespace (istiod merges
+ * the Gateways of the proxy's namespace instead of all of them). Read from
+ * the env of the istiod Deployments and pods of the control plane; off by
+ * default. A candidate for cluster/mesh.c.
+ */
+static bool scope_gateway_to_namespace(struct cluster *c)
+{
+	static const char *const kinds[][2] = {{"Deployment", "spec.template.spec.containers"},
+	                                       {"Pod", "spec.containers"}};
+	const char *cns = cluster_control_namespace(c), *why;
+	for (size_t k = 0; k < MM_ARRAY_LEN(kinds); k++) {
+		if (!cluster_has_kind(c, kinds[k][0], &why))
+			continue;
+		const struct kobj_list *l = cluster_list(c, kinds[k][0], cns);
+		for (size_t i = 0; i < l->n; i++) {
+			const char *app = jstr(l->v[i]->j, "metadata.labels.app");
+			if (strncmp(l->v[i]->name, "istiod", 6) != 0 && !(app && strcmp(app, "istiod") == 0))
+				continue;
+			json_t *ctrs = jpath(l->v[i]->j, kinds[k][1]);
+			for (size_t n = 0; n < json_array_size(ctrs); n++) {
+				json_t *env = json_object_get(json_array_get(ctrs, n), "env");
+				for (size_t e = 0; e < json_array_size(env); e++) {
+					const char *name = jstr(json_array_get(env, e), "name");
+					const char *v = jstr(json_array_get(env, e), "value");
+					/* istiod parses it as a Go boolean */
+					if (name && v && strcmp(name, "PILOT_SCOPE_GATEWAY_TO_NAMESPACE") == 0)
+						return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+						       strcmp(v, "t") == 0 || strcmp(v, "T") == 0;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+struct kobj_list gw_pods(struct cluster *c, const struct kobj *gw)
+{
+	json_t *sel = jpath(gw->j, "spec.selector");
+	struct kobj_list none = {0};
+	if (!json_is_object(sel))
+		return none;
+	return cluster_select(c, "Pod", scope_gateway_to_namespace(c) ? gw->ns : NULL, sel);
+}
+
 /* A JSON value as compact text, for evidence. New string. */
 static char *compact(json_t *j)
 {
@@ -607,6 +653,101 @@ static void shared_cert(struct cluster *c, const struct scope *s, struct finding
 	free(pods);
 }
 
+/*
+ * Whether the cluster state holds some gateway proxy: an istio-proxy
+ * container started as "proxy router", or the labels Istio's gateway
+ * installs carry. Without one the state is likely partial (a snapshot of
+ * one namespace) and a selector matching nothing proves nothing.
+ */
+static bool any_gateway_pod(struct cluster *c)
+{
+	const struct kobj_list *pods = cluster_list(c, "Pod", NULL);
+	for (size_t i = 0; i < pods->n; i++) {
+		json_t *j = pods->v[i]->j, *ctrs = jpath(j, "spec.containers");
+		const char *istio = jstr(j, "metadata.labels.istio");
+		if ((istio && (strcmp(istio, "ingressgateway") == 0 ||
+		               strcmp(istio, "egressgateway") == 0)) ||
+		    json_object_get(jpath(j, "metadata.labels"), "istio.io/gateway-name"))
+			return true;
+		for (size_t k = 0; k < json_array_size(ctrs); k++) {
+			json_t *args = json_object_get(json_array_get(ctrs, k), "args");
+			for (size_t a = 0; a < json_array_size(args); a++)
+				if (json_string_value(json_array_get(args, a)) &&
+				    strcmp(json_string_value(json_array_get(args, a)), "router") == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Istio Gateways whose selector picks no running pod: their servers are
+ * configured on no proxy, so requests for their hosts get 404 from another
+ * Gateway's listener, or no answer at all. An empty selector is left alone
+ * (it takes every gateway proxy), and so is a cluster whose pods are not
+ * known. With PILOT_SCOPE_GATEWAY_TO_NAMESPACE only pods of the Gateway's
+ * namespace count, as istiod applies it.
+ */
+static void selector_no_workload(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "gateway-selector-no-workload";
+	if (!need_kind(c, f, check, "Gateway") || !need_kind(c, f, check, "Pod"))
+		return;
+	if (!any_gateway_pod(c)) {
+		findings_skip(f, check, "no gateway pod in the cluster state (a partial snapshot?)");
+		return;
+	}
+	bool scoped = scope_gateway_to_namespace(c);
+	const struct kobj_list *gws = cluster_list(c, "Gateway", s->ns);
+	for (size_t i = 0; i < gws->n; i++) {
+		const struct kobj *gw = gws->v[i];
+		json_t *sel = jpath(gw->j, "spec.selector");
+		if (!istio_gateway(gw) || ignored(c, gw->ns) || !json_object_size(sel))
+			continue;
+		struct kobj_list pods = gw_pods(c, gw);
+		size_t run = 0;
+		while (run < pods.n && !pod_running(pods.v[run]))
+			run++;
+		if (run < pods.n) {
+			free(pods.v);
+			continue;
+		}
+		struct kobj_list anywhere = scoped ? cluster_select(c, "Pod", NULL, sel)
+		                                   : (struct kobj_list){0};
+		char *want = compact(sel);
+		struct strlist ev = {0};
+		sl_take(&ev, xasprintf("Gateway %s/%s selects %s", gw->ns, gw->name, want));
+		if (pods.n)
+			sl_take(&ev, xasprintf("%zu pod(s) carry these labels, none Running (%s/%s: %s)",
+			                       pods.n, pods.v[0]->ns, pods.v[0]->name,
+			                       jstr(pods.v[0]->j, "status.phase")
+			                           ? jstr(pods.v[0]->j, "status.phase")
+			                           : "no phase"));
+		else
+			sl_take(&ev, xasprintf("no pod%s carries these labels",
+			                       scoped ? " of its namespace" : ""));
+		if (scoped)
+			sl_take(&ev, xstrdup("istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true: a "
+			                     "Gateway applies only to gateway pods of its own namespace"));
+		if (scoped && anywhere.n)
+			sl_take(&ev, xasprintf("pod %s/%s of another namespace carries the labels but "
+			                       "does not take this Gateway",
+			                       anywhere.v[0]->ns, anywhere.v[0]->name));
+		findings_add(f, check, gw, &ev,
+		             "Gateway %s applies to no running gateway pod: its servers are "
+		             "configured nowhere",
+		             gw->name);
+		/* no pod anywhere: what istioctl analyze reports; scoped or not running: ours only */
+		if (!pods.n && !anywhere.n)
+			findings_rate(f, SEV_ERROR, "IST0101");
+		else
+			findings_rate(f, pods.n ? SEV_WARNING : SEV_ERROR, NULL);
+		free(want);
+		free(anywhere.v);
+		free(pods.v);
+	}
+}
+
 /* Whether match a (earlier) takes every path that match b takes. */
 static bool uri_covers(json_t *a, json_t *b)
 {
@@ -843,6 +984,8 @@ static const struct detector det_not_bound = {"vs-not-bound-to-gateway", "vs-not
                                               not_bound};
 static const struct detector det_shared_cert = {"shared-cert-http2-reuse",
                                                 "shared-cert-http2-reuse", shared_cert};
+static const struct detector det_selector_no_workload = {
+    "gateway-selector-no-workload", "gateway-selector-no-workload", selector_no_workload};
 static const struct detector det_shadowed = {"vs-match-order-shadowed", "vs-match-order-shadowed",
                                              shadowed};
 static const struct detector det_missing_mesh = {"vs-missing-mesh-gateway",
@@ -929,5 +1072,5 @@ static const struct detector det_no_default_route = {"vs-no-default-route", "vs-
 
 const struct detector *const detectors_gateway[] = {
     &det_host_mismatch,    &det_not_bound, &det_shared_cert, &det_shadowed, &det_missing_mesh,
-    &det_no_default_route, NULL,
+    &det_no_default_route, &det_selector_no_workload, NULL,
 };
