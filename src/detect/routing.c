@@ -181,6 +181,13 @@ static bool service_in_mesh(struct cluster *c, const struct kobj *svc)
 	return in;
 }
 
+/* Whether a Service is an alias for an outside DNS name (type ExternalName). */
+static bool service_external(const struct kobj *svc)
+{
+	const char *t = jstr(svc->j, "spec.type");
+	return t && strcmp(t, "ExternalName") == 0;
+}
+
 /* Whether some http rule of the VirtualService can match requests on a Service port. */
 static bool http_rules_reach(json_t *vs, long port)
 {
@@ -234,26 +241,85 @@ static void naming_one(struct cluster *c, const struct kobj *vs, const struct ko
 	struct strlist ev = {0};
 	sl_take(&ev, xasprintf("VirtualService %s/%s has http rules for %s.%s", vs->ns, vs->name,
 			       svc->name, svc->ns));
-	if (!sl_has(done, ref) && service_in_mesh(c, svc) && !http_capable(c, vs, svc, &ev)) {
+	if (!sl_has(done, ref) && (service_external(svc) || service_in_mesh(c, svc)) &&
+	    !http_capable(c, vs, svc, &ev)) {
 		sl_add(done, ref);
 		findings_add(f, "service-port-naming", svc, &ev,
 			     "the http rules of VirtualService %s/%s never apply: every port of %s "
 			     "they could match is plain TCP to the sidecar",
 			     vs->ns, vs->name, svc->name);
+		/* the rules are accepted and ignored */
+		findings_rate(f, SEV_ERROR, NULL);
 	}
 	sl_free(&ev);
 	free(ref);
 }
 
+/*
+ * The ports of one Service that break Istio's protocol selection, as
+ * istiod reads them (appProtocol, else the name's prefix; UDP and the
+ * well-known ports 25, 53, 3306 and 27017 aside):
+ * - on an ExternalName Service, a port that is plain TCP or undeclared
+ *   (IST0150, warning): it has no address of its own, so its outbound
+ *   listener takes that port for every destination and sends what no other
+ *   rule claims to the external name. A TLS port is told apart by SNI and
+ *   an HTTP one by Host, so those are fine;
+ * - on a Service of the mesh, a port that declares no protocol (IST0118,
+ *   info): the sidecar sniffs it, and server-first protocols (the
+ *   application speaks first) stall until the sniffing times out.
+ */
+static void naming_ports(struct cluster *c, const struct kobj *svc, struct findings *f)
+{
+	bool external = service_external(svc);
+	if (!external && !service_in_mesh(c, svc))
+		return;
+	struct strlist ev = {0};
+	size_t i;
+	json_t *port;
+	json_array_foreach(jpath(svc->j, "spec.ports"), i, port) {
+		char *why;
+		const char *cls = routing_port_class(c, port, &why);
+		const char *decl = jstr(port, "appProtocol") ? jstr(port, "appProtocol")
+		                                              : jstr(port, "name");
+		bool tls = decl && (strncasecmp(decl, "tls", 3) == 0 || strncasecmp(decl, "https", 5) == 0);
+		if (strcmp(cls, "sniffed") == 0 || (external && strcmp(cls, "opaque") == 0 && !tls))
+			sl_take(&ev, why);
+		else
+			free(why);
+	}
+	if (!ev.n)
+		return;
+	if (external) {
+		sl_take(&ev, xasprintf("Service %s/%s is ExternalName (%s): it has no cluster IP, so "
+		                       "sidecars listen on such a port for every destination",
+		                       svc->ns, svc->name,
+		                       jstr(svc->j, "spec.externalName") ? jstr(svc->j, "spec.externalName")
+		                                                          : "no externalName"));
+		findings_add(f, "service-port-naming", svc, &ev,
+		             "TCP traffic of every sidecar on the ports of ExternalName Service %s that "
+		             "no other rule claims goes to its external name: name them http-... or "
+		             "tls-..., or use a ServiceEntry",
+		             svc->name);
+		findings_rate(f, SEV_WARNING, "IST0150");
+	} else {
+		findings_add(f, "service-port-naming", svc, &ev,
+		             "Service %s has ports without a declared protocol (name prefix or "
+		             "appProtocol): the sidecar has to guess it",
+		             svc->name);
+		findings_rate(f, SEV_INFO, "IST0118");
+	}
+}
+
 static void port_naming(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "service-port-naming";
-	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, "Service") ||
-	    !need_kind(c, f, check, "Pod"))
+	if (!need_kind(c, f, check, "Service") || !need_kind(c, f, check, "Pod"))
 		return;
+	const char *why;
+	bool vs_known = cluster_has_kind(c, "VirtualService", &why);
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
 	struct strlist done = {0};
-	for (size_t i = 0; i < vss->n; i++) {
+	for (size_t i = 0; vs_known && i < vss->n; i++) {
 		const struct kobj *vs = vss->v[i];
 		size_t k;
 		json_t *h;
@@ -266,6 +332,16 @@ static void port_naming(struct cluster *c, const struct scope *s, struct finding
 				naming_one(c, vs, svc, &done, f);
 			free(fqdn);
 		}
+	}
+	if (!vs_known)
+		findings_skip(f, check, "VirtualService: cannot tell which http rules are ignored");
+	const struct kobj_list *svcs = cluster_list(c, "Service", s->ns);
+	for (size_t i = 0; i < svcs->n; i++) {
+		char *ref = kobj_ref(svcs->v[i]);
+		if (service_wanted(s, svcs->v[i]) && !namespace_exempt(c, svcs->v[i]->ns) &&
+		    !sl_has(&done, ref))
+			naming_ports(c, svcs->v[i], f);
+		free(ref);
 	}
 	sl_free(&done);
 }
