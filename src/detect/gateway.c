@@ -431,6 +431,19 @@ static bool inside_host(struct cluster *c, const char *h, const char *ns)
 	return false;
 }
 
+/*
+ * Whether "ns/name" is a Gateway of the Kubernetes Gateway API, which a
+ * VirtualService may name too (vs-k8s-gateway-host-mismatch looks at those).
+ */
+static bool k8s_gateway_at(struct cluster *c, const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+	char *ns = xstrndup(ref, (size_t)(slash - ref));
+	const struct kobj *gw = cluster_get(c, "Gateway", ns, slash + 1);
+	free(ns);
+	return gw && !istio_gateway(gw);
+}
+
 /* Gateways a VirtualService names that do not exist; adds evidence, returns how many. */
 static size_t missing_gateways(struct cluster *c, const struct kobj *vs, struct strlist *ev)
 {
@@ -439,7 +452,7 @@ static size_t missing_gateways(struct cluster *c, const struct kobj *vs, struct 
 	for (size_t k = 0; k < json_array_size(refs); k++) {
 		const char *r = json_string_value(json_array_get(refs, k));
 		char *full = r ? gw_ref(r, vs->ns) : NULL;
-		if (full && !gateway_at(c, full)) {
+		if (full && !gateway_at(c, full) && !k8s_gateway_at(c, full)) {
 			missing++;
 			sl_take(ev,
 			        xasprintf("gateways lists \"%s\": no Gateway %s exists", r, full));
