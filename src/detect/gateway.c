@@ -566,7 +566,8 @@ static bool same_workload(json_t *sa, const struct kobj_list *pa, json_t *sb,
 		for (size_t k = 0; k < pb->n; k++)
 			if (pa->v[i] == pb->v[k] && pod_running(pa->v[i]))
 				return true;
-	return !any_running(pa) && !any_running(pb) && sa && json_equal(sa, sb);
+	return !any_running(pa) && !any_running(pb) && sa && sb &&
+	       (labels_match(sa, sb) || labels_match(sb, sa));
 }
 
 /* Whether two servers list exactly the same hosts. */
@@ -638,27 +639,28 @@ static void shared_cert(struct cluster *c, const struct scope *s, struct finding
 	const struct kobj_list *gws = cluster_list(c, "Gateway", NULL);
 	struct strlist *ev = xcalloc(gws->n + 1, sizeof *ev);
 	struct kobj_list *pods = xcalloc(gws->n + 1, sizeof *pods);
-	for (size_t i = 0; i < gws->n; i++) {
-		json_t *sel = jpath(gws->v[i]->j, "spec.selector");
-		if (json_is_object(sel))
-			pods[i] = cluster_select(c, "Pod", NULL, sel);
-	}
+	/* with PILOT_SCOPE_GATEWAY_TO_NAMESPACE Gateways of two namespaces never share pods */
+	bool scoped = scope_gateway_to_namespace(c);
+	for (size_t i = 0; i < gws->n; i++)
+		pods[i] = gw_pods(c, gws->v[i]);
 	for (size_t i = 0; i < gws->n; i++)
 		for (size_t k = i + 1; k < gws->n; k++) {
 			const struct kobj *a = gws->v[i], *b = gws->v[k];
 			if (istio_gateway(a) && istio_gateway(b) && !ignored(c, a->ns) &&
-			    !ignored(c, b->ns) &&
+			    !ignored(c, b->ns) && (!scoped || strcmp(a->ns, b->ns) == 0) &&
 			    same_workload(jpath(a->j, "spec.selector"), &pods[i],
 			                  jpath(b->j, "spec.selector"), &pods[k]))
 				cert_pair(a, b, &ev[i], &ev[k]);
 		}
 	for (size_t i = 0; i < gws->n; i++) {
-		if (ev[i].n && in_scope(s, gws->v[i]))
+		if (ev[i].n && in_scope(s, gws->v[i])) {
 			findings_add(
 			    f, check, gws->v[i], &ev[i],
 			    "Gateway %s shares its TLS certificate with another Gateway on "
 			    "the same pods: browsers that reuse the HTTP/2 connection get 404",
 			    gws->v[i]->name);
+			findings_rate(f, SEV_UNSET, "IST0138");
+		}
 		sl_free(&ev[i]);
 		free(pods[i].v);
 	}
@@ -782,13 +784,41 @@ static bool uri_covers(json_t *a, json_t *b)
 }
 
 /*
+ * Whether string match a ({exact|prefix|regex: S}) takes every value that b
+ * takes: a prefix takes the exact values and longer prefixes that start
+ * with it, an exact value only itself; regexes are compared as written
+ * (two different ones may overlap without one holding the other). An empty
+ * a only asks for presence, which b asks for too.
+ */
+static bool strmatch_covers(json_t *a, json_t *b)
+{
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	if (json_object_size(a) == 0)
+		return true;
+	const char *pa = jstr(a, "prefix"), *ea = jstr(a, "exact");
+	const char *vb = jstr(b, "exact") ? jstr(b, "exact") : jstr(b, "prefix");
+	if (pa && vb)
+		return strncmp(pa, vb, strlen(pa)) == 0;
+	if (ea)
+		return jstr(b, "exact") && strcmp(ea, jstr(b, "exact")) == 0;
+	return json_equal(a, b);
+}
+
+/*
  * Whether match a (earlier) takes every request that match b takes: its uri
- * covers b's, and each of its other conditions is in b as well (for maps
- * such as headers, each of a's entries). Conditions only b has make b
- * narrower, not reachable: a is tried first.
+ * covers b's, and each of its other conditions holds for every request of
+ * b: a string condition (method, authority, scheme) covers b's, each header
+ * or query parameter of a is in b with a value a covers, and anything else
+ * (port, sourceLabels, gateways, withoutHeaders...) is in b as written.
+ * Conditions only b has make b narrower, not reachable: a is tried first.
+ * So the same path with another method or header is not shadowed, and a
+ * later match that adds a header to an earlier one is.
  */
 static bool match_covers(json_t *a, json_t *b)
 {
+	static const char *const strings[] = {"method", "authority", "scheme"};
+	static const char *const maps[] = {"headers", "queryParams"};
 	const char *key;
 	json_t *va;
 	if (!uri_covers(a, b))
@@ -796,11 +826,21 @@ static bool match_covers(json_t *a, json_t *b)
 	json_object_foreach(a, key, va)
 	{
 		json_t *vb = json_object_get(b, key);
+		bool str = false, map = false;
+		for (size_t i = 0; i < MM_ARRAY_LEN(strings); i++)
+			str = str || strcmp(key, strings[i]) == 0;
+		for (size_t i = 0; i < MM_ARRAY_LEN(maps); i++)
+			map = map || strcmp(key, maps[i]) == 0;
 		if (strcmp(key, "uri") == 0 || strcmp(key, "name") == 0 ||
 		    strcmp(key, "ignoreUriCase") == 0)
 			continue;
 		if (!vb)
 			return false;
+		if (str) {
+			if (!strmatch_covers(va, vb))
+				return false;
+			continue;
+		}
 		if (!json_is_object(va) || !json_is_object(vb)) {
 			if (!json_equal(va, vb))
 				return false;
@@ -810,7 +850,8 @@ static bool match_covers(json_t *a, json_t *b)
 		json_t *v;
 		json_object_foreach(va, k, v)
 		{
-			if (!json_equal(v, json_object_get(vb, k)))
+			json_t *w = json_object_get(vb, k);
+			if (map ? !w || !strmatch_covers(v, w) : !json_equal(v, w))
 				return false;
 		}
 	}
