@@ -219,6 +219,52 @@ static const struct kobj *gateway_at(struct cluster *c, const char *ref)
 	return gw && istio_gateway(gw) ? gw : NULL;
 }
 
+/*
+ * Whether istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE on: then a
+ * gateway proxy takes only the Gateways of its own namespace (istiod merges
+ * the Gateways of the proxy's namespace instead of all of them). Read from
+ * the env of the istiod Deployments and pods of the control plane; off by
+ * default. A candidate for cluster/mesh.c.
+ */
+static bool scope_gateway_to_namespace(struct cluster *c)
+{
+	static const char *const kinds[][2] = {{"Deployment", "spec.template.spec.containers"},
+	                                       {"Pod", "spec.containers"}};
+	const char *cns = cluster_control_namespace(c), *why;
+	for (size_t k = 0; k < MM_ARRAY_LEN(kinds); k++) {
+		if (!cluster_has_kind(c, kinds[k][0], &why))
+			continue;
+		const struct kobj_list *l = cluster_list(c, kinds[k][0], cns);
+		for (size_t i = 0; i < l->n; i++) {
+			const char *app = jstr(l->v[i]->j, "metadata.labels.app");
+			if (strncmp(l->v[i]->name, "istiod", 6) != 0 && !(app && strcmp(app, "istiod") == 0))
+				continue;
+			json_t *ctrs = jpath(l->v[i]->j, kinds[k][1]);
+			for (size_t n = 0; n < json_array_size(ctrs); n++) {
+				json_t *env = json_object_get(json_array_get(ctrs, n), "env");
+				for (size_t e = 0; e < json_array_size(env); e++) {
+					const char *name = jstr(json_array_get(env, e), "name");
+					const char *v = jstr(json_array_get(env, e), "value");
+					/* istiod parses it as a Go boolean */
+					if (name && v && strcmp(name, "PILOT_SCOPE_GATEWAY_TO_NAMESPACE") == 0)
+						return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+						       strcmp(v, "t") == 0 || strcmp(v, "T") == 0;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+struct kobj_list gw_pods(struct cluster *c, const struct kobj *gw)
+{
+	json_t *sel = jpath(gw->j, "spec.selector");
+	struct kobj_list none = {0};
+	if (!json_is_object(sel))
+		return none;
+	return cluster_select(c, "Pod", scope_gateway_to_namespace(c) ? gw->ns : NULL, sel);
+}
+
 /* A JSON value as compact text, for evidence. New string. */
 static char *compact(json_t *j)
 {
@@ -385,6 +431,19 @@ static bool inside_host(struct cluster *c, const char *h, const char *ns)
 	return false;
 }
 
+/*
+ * Whether "ns/name" is a Gateway of the Kubernetes Gateway API, which a
+ * VirtualService may name too (vs-k8s-gateway-host-mismatch looks at those).
+ */
+static bool k8s_gateway_at(struct cluster *c, const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+	char *ns = xstrndup(ref, (size_t)(slash - ref));
+	const struct kobj *gw = cluster_get(c, "Gateway", ns, slash + 1);
+	free(ns);
+	return gw && !istio_gateway(gw);
+}
+
 /* Gateways a VirtualService names that do not exist; adds evidence, returns how many. */
 static size_t missing_gateways(struct cluster *c, const struct kobj *vs, struct strlist *ev)
 {
@@ -393,7 +452,7 @@ static size_t missing_gateways(struct cluster *c, const struct kobj *vs, struct 
 	for (size_t k = 0; k < json_array_size(refs); k++) {
 		const char *r = json_string_value(json_array_get(refs, k));
 		char *full = r ? gw_ref(r, vs->ns) : NULL;
-		if (full && !gateway_at(c, full)) {
+		if (full && !gateway_at(c, full) && !k8s_gateway_at(c, full)) {
 			missing++;
 			sl_take(ev,
 			        xasprintf("gateways lists \"%s\": no Gateway %s exists", r, full));
@@ -509,7 +568,8 @@ static bool same_workload(json_t *sa, const struct kobj_list *pa, json_t *sb,
 		for (size_t k = 0; k < pb->n; k++)
 			if (pa->v[i] == pb->v[k] && pod_running(pa->v[i]))
 				return true;
-	return !any_running(pa) && !any_running(pb) && sa && json_equal(sa, sb);
+	return !any_running(pa) && !any_running(pb) && sa && sb &&
+	       (labels_match(sa, sb) || labels_match(sb, sa));
 }
 
 /* Whether two servers list exactly the same hosts. */
@@ -581,32 +641,128 @@ static void shared_cert(struct cluster *c, const struct scope *s, struct finding
 	const struct kobj_list *gws = cluster_list(c, "Gateway", NULL);
 	struct strlist *ev = xcalloc(gws->n + 1, sizeof *ev);
 	struct kobj_list *pods = xcalloc(gws->n + 1, sizeof *pods);
-	for (size_t i = 0; i < gws->n; i++) {
-		json_t *sel = jpath(gws->v[i]->j, "spec.selector");
-		if (json_is_object(sel))
-			pods[i] = cluster_select(c, "Pod", NULL, sel);
-	}
+	/* with PILOT_SCOPE_GATEWAY_TO_NAMESPACE Gateways of two namespaces never share pods */
+	bool scoped = scope_gateway_to_namespace(c);
+	for (size_t i = 0; i < gws->n; i++)
+		pods[i] = gw_pods(c, gws->v[i]);
 	for (size_t i = 0; i < gws->n; i++)
 		for (size_t k = i + 1; k < gws->n; k++) {
 			const struct kobj *a = gws->v[i], *b = gws->v[k];
 			if (istio_gateway(a) && istio_gateway(b) && !ignored(c, a->ns) &&
-			    !ignored(c, b->ns) &&
+			    !ignored(c, b->ns) && (!scoped || strcmp(a->ns, b->ns) == 0) &&
 			    same_workload(jpath(a->j, "spec.selector"), &pods[i],
 			                  jpath(b->j, "spec.selector"), &pods[k]))
 				cert_pair(a, b, &ev[i], &ev[k]);
 		}
 	for (size_t i = 0; i < gws->n; i++) {
-		if (ev[i].n && in_scope(s, gws->v[i]))
+		if (ev[i].n && in_scope(s, gws->v[i])) {
 			findings_add(
 			    f, check, gws->v[i], &ev[i],
 			    "Gateway %s shares its TLS certificate with another Gateway on "
 			    "the same pods: browsers that reuse the HTTP/2 connection get 404",
 			    gws->v[i]->name);
+			findings_rate(f, SEV_UNSET, "IST0138");
+		}
 		sl_free(&ev[i]);
 		free(pods[i].v);
 	}
 	free(ev);
 	free(pods);
+}
+
+/*
+ * Whether the cluster state holds some gateway proxy: an istio-proxy
+ * container started as "proxy router", or the labels Istio's gateway
+ * installs carry. Without one the state is likely partial (a snapshot of
+ * one namespace) and a selector matching nothing proves nothing.
+ */
+static bool any_gateway_pod(struct cluster *c)
+{
+	const struct kobj_list *pods = cluster_list(c, "Pod", NULL);
+	for (size_t i = 0; i < pods->n; i++) {
+		json_t *j = pods->v[i]->j, *ctrs = jpath(j, "spec.containers");
+		const char *istio = jstr(j, "metadata.labels.istio");
+		if ((istio && (strcmp(istio, "ingressgateway") == 0 ||
+		               strcmp(istio, "egressgateway") == 0)) ||
+		    json_object_get(jpath(j, "metadata.labels"), "istio.io/gateway-name"))
+			return true;
+		for (size_t k = 0; k < json_array_size(ctrs); k++) {
+			json_t *args = json_object_get(json_array_get(ctrs, k), "args");
+			for (size_t a = 0; a < json_array_size(args); a++)
+				if (json_string_value(json_array_get(args, a)) &&
+				    strcmp(json_string_value(json_array_get(args, a)), "router") == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Istio Gateways whose selector picks no running pod: their servers are
+ * configured on no proxy, so requests for their hosts get 404 from another
+ * Gateway's listener, or no answer at all. An empty selector is left alone
+ * (it takes every gateway proxy), and so is a cluster whose pods are not
+ * known. With PILOT_SCOPE_GATEWAY_TO_NAMESPACE only pods of the Gateway's
+ * namespace count, as istiod applies it.
+ */
+static void selector_no_workload(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "gateway-selector-no-workload";
+	if (!need_kind(c, f, check, "Gateway") || !need_kind(c, f, check, "Pod"))
+		return;
+	if (cluster_list(c, "Gateway", s->ns)->n && !any_gateway_pod(c)) {
+		findings_skip(f, check, "no gateway pod in the cluster state (a partial snapshot?)");
+		return;
+	}
+	bool scoped = scope_gateway_to_namespace(c);
+	const struct kobj_list *gws = cluster_list(c, "Gateway", s->ns);
+	for (size_t i = 0; i < gws->n; i++) {
+		const struct kobj *gw = gws->v[i];
+		json_t *sel = jpath(gw->j, "spec.selector");
+		if (!istio_gateway(gw) || ignored(c, gw->ns) || !json_object_size(sel))
+			continue;
+		struct kobj_list pods = gw_pods(c, gw);
+		size_t run = 0;
+		while (run < pods.n && !pod_running(pods.v[run]))
+			run++;
+		if (run < pods.n) {
+			free(pods.v);
+			continue;
+		}
+		struct kobj_list anywhere = scoped ? cluster_select(c, "Pod", NULL, sel)
+		                                   : (struct kobj_list){0};
+		char *want = compact(sel);
+		struct strlist ev = {0};
+		sl_take(&ev, xasprintf("Gateway %s/%s selects %s", gw->ns, gw->name, want));
+		if (pods.n)
+			sl_take(&ev, xasprintf("%zu pod(s) carry these labels, none Running (%s/%s: %s)",
+			                       pods.n, pods.v[0]->ns, pods.v[0]->name,
+			                       jstr(pods.v[0]->j, "status.phase")
+			                           ? jstr(pods.v[0]->j, "status.phase")
+			                           : "no phase"));
+		else
+			sl_take(&ev, xasprintf("no pod%s carries these labels",
+			                       scoped ? " of its namespace" : ""));
+		if (scoped)
+			sl_take(&ev, xstrdup("istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true: a "
+			                     "Gateway applies only to gateway pods of its own namespace"));
+		if (scoped && anywhere.n)
+			sl_take(&ev, xasprintf("pod %s/%s of another namespace carries the labels but "
+			                       "does not take this Gateway",
+			                       anywhere.v[0]->ns, anywhere.v[0]->name));
+		findings_add(f, check, gw, &ev,
+		             "Gateway %s applies to no running gateway pod: its servers are "
+		             "configured nowhere",
+		             gw->name);
+		/* no pod anywhere: what istioctl analyze reports; scoped or not running: ours only */
+		if (!pods.n && !anywhere.n)
+			findings_rate(f, SEV_ERROR, "IST0101");
+		else
+			findings_rate(f, pods.n ? SEV_WARNING : SEV_ERROR, NULL);
+		free(want);
+		free(anywhere.v);
+		free(pods.v);
+	}
 }
 
 /* Whether match a (earlier) takes every path that match b takes. */
@@ -630,13 +786,41 @@ static bool uri_covers(json_t *a, json_t *b)
 }
 
 /*
+ * Whether string match a ({exact|prefix|regex: S}) takes every value that b
+ * takes: a prefix takes the exact values and longer prefixes that start
+ * with it, an exact value only itself; regexes are compared as written
+ * (two different ones may overlap without one holding the other). An empty
+ * a only asks for presence, which b asks for too.
+ */
+static bool strmatch_covers(json_t *a, json_t *b)
+{
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	if (json_object_size(a) == 0)
+		return true;
+	const char *pa = jstr(a, "prefix"), *ea = jstr(a, "exact");
+	const char *vb = jstr(b, "exact") ? jstr(b, "exact") : jstr(b, "prefix");
+	if (pa && vb)
+		return strncmp(pa, vb, strlen(pa)) == 0;
+	if (ea)
+		return jstr(b, "exact") && strcmp(ea, jstr(b, "exact")) == 0;
+	return json_equal(a, b);
+}
+
+/*
  * Whether match a (earlier) takes every request that match b takes: its uri
- * covers b's, and each of its other conditions is in b as well (for maps
- * such as headers, each of a's entries). Conditions only b has make b
- * narrower, not reachable: a is tried first.
+ * covers b's, and each of its other conditions holds for every request of
+ * b: a string condition (method, authority, scheme) covers b's, each header
+ * or query parameter of a is in b with a value a covers, and anything else
+ * (port, sourceLabels, gateways, withoutHeaders...) is in b as written.
+ * Conditions only b has make b narrower, not reachable: a is tried first.
+ * So the same path with another method or header is not shadowed, and a
+ * later match that adds a header to an earlier one is.
  */
 static bool match_covers(json_t *a, json_t *b)
 {
+	static const char *const strings[] = {"method", "authority", "scheme"};
+	static const char *const maps[] = {"headers", "queryParams"};
 	const char *key;
 	json_t *va;
 	if (!uri_covers(a, b))
@@ -644,11 +828,21 @@ static bool match_covers(json_t *a, json_t *b)
 	json_object_foreach(a, key, va)
 	{
 		json_t *vb = json_object_get(b, key);
+		bool str = false, map = false;
+		for (size_t i = 0; i < MM_ARRAY_LEN(strings); i++)
+			str = str || strcmp(key, strings[i]) == 0;
+		for (size_t i = 0; i < MM_ARRAY_LEN(maps); i++)
+			map = map || strcmp(key, maps[i]) == 0;
 		if (strcmp(key, "uri") == 0 || strcmp(key, "name") == 0 ||
 		    strcmp(key, "ignoreUriCase") == 0)
 			continue;
 		if (!vb)
 			return false;
+		if (str) {
+			if (!strmatch_covers(va, vb))
+				return false;
+			continue;
+		}
 		if (!json_is_object(va) || !json_is_object(vb)) {
 			if (!json_equal(va, vb))
 				return false;
@@ -658,7 +852,8 @@ static bool match_covers(json_t *a, json_t *b)
 		json_t *v;
 		json_object_foreach(va, k, v)
 		{
-			if (!json_equal(v, json_object_get(vb, k)))
+			json_t *w = json_object_get(vb, k);
+			if (map ? !w || !strmatch_covers(v, w) : !json_equal(v, w))
 				return false;
 		}
 	}
@@ -845,6 +1040,8 @@ static const struct detector det_not_bound = {"vs-not-bound-to-gateway", "vs-not
                                               not_bound};
 static const struct detector det_shared_cert = {"shared-cert-http2-reuse",
                                                 "shared-cert-http2-reuse", shared_cert};
+static const struct detector det_selector_no_workload = {
+    "gateway-selector-no-workload", "gateway-selector-no-workload", selector_no_workload};
 static const struct detector det_shadowed = {"vs-match-order-shadowed", "vs-match-order-shadowed",
                                              shadowed};
 static const struct detector det_missing_mesh = {"vs-missing-mesh-gateway",
@@ -931,5 +1128,5 @@ static const struct detector det_no_default_route = {"vs-no-default-route", "vs-
 
 const struct detector *const detectors_gateway[] = {
     &det_host_mismatch,    &det_not_bound, &det_shared_cert, &det_shadowed, &det_missing_mesh,
-    &det_no_default_route, NULL,
+    &det_no_default_route, &det_selector_no_workload, NULL,
 };

@@ -13,6 +13,12 @@ bool gw_vs_binds(const struct kobj *vs, const struct kobj *gw);
 bool gw_vs_mesh(const struct kobj *vs);
 /* Whether an http route takes every request: no match, or a match on nothing but prefix "/". */
 bool gw_route_takes_all(json_t *route);
+/*
+ * The pods a Gateway's selector picks, as istiod applies it: in every
+ * namespace, or only the Gateway's own with PILOT_SCOPE_GATEWAY_TO_NAMESPACE.
+ * Caller frees .v.
+ */
+struct kobj_list gw_pods(struct cluster *c, const struct kobj *gw);
 const struct kobj *gw_host_service(struct cluster *c, const char *host, const char *ns);
 
 #endif

@@ -181,6 +181,13 @@ static bool service_in_mesh(struct cluster *c, const struct kobj *svc)
 	return in;
 }
 
+/* Whether a Service is an alias for an outside DNS name (type ExternalName). */
+static bool service_external(const struct kobj *svc)
+{
+	const char *t = jstr(svc->j, "spec.type");
+	return t && strcmp(t, "ExternalName") == 0;
+}
+
 /* Whether some http rule of the VirtualService can match requests on a Service port. */
 static bool http_rules_reach(json_t *vs, long port)
 {
@@ -234,26 +241,93 @@ static void naming_one(struct cluster *c, const struct kobj *vs, const struct ko
 	struct strlist ev = {0};
 	sl_take(&ev, xasprintf("VirtualService %s/%s has http rules for %s.%s", vs->ns, vs->name,
 			       svc->name, svc->ns));
-	if (!sl_has(done, ref) && service_in_mesh(c, svc) && !http_capable(c, vs, svc, &ev)) {
+	if (!sl_has(done, ref) && (service_external(svc) || service_in_mesh(c, svc)) &&
+	    !http_capable(c, vs, svc, &ev)) {
 		sl_add(done, ref);
 		findings_add(f, "service-port-naming", svc, &ev,
 			     "the http rules of VirtualService %s/%s never apply: every port of %s "
 			     "they could match is plain TCP to the sidecar",
 			     vs->ns, vs->name, svc->name);
+		/* the rules are accepted and ignored */
+		findings_rate(f, SEV_ERROR, NULL);
 	}
 	sl_free(&ev);
 	free(ref);
 }
 
+/*
+ * The ports of one Service that break Istio's protocol selection, as
+ * istiod reads them (appProtocol, else the name's prefix; UDP and the
+ * well-known ports 25, 53, 3306 and 27017 aside):
+ * - on an ExternalName Service, a port that is plain TCP or undeclared
+ *   (IST0150, warning): it has no address of its own, so its outbound
+ *   listener takes that port for every destination and sends what no other
+ *   rule claims to the external name. A TLS port is told apart by SNI and
+ *   an HTTP one by Host, so those are fine;
+ * - on a Service of the mesh, a port that declares no protocol (IST0118,
+ *   info): the sidecar sniffs it, and server-first protocols (the
+ *   application speaks first) stall until the sniffing times out.
+ */
+static void naming_ports(struct cluster *c, const struct scope *s, const struct kobj *svc,
+                         struct findings *f)
+{
+	bool external = service_external(svc);
+	if (!external && !service_in_mesh(c, svc))
+		return;
+	/*
+	 * An undeclared port is a convention (info), not the cause of a symptom:
+	 * a flow asking about one service (s->service) reads the port itself
+	 * (probe port-protocol), and inference must not take it for a cause.
+	 */
+	if (!external && s->service)
+		return;
+	struct strlist ev = {0};
+	size_t i;
+	json_t *port;
+	json_array_foreach(jpath(svc->j, "spec.ports"), i, port) {
+		char *why;
+		const char *cls = routing_port_class(c, port, &why);
+		const char *decl = jstr(port, "appProtocol") ? jstr(port, "appProtocol")
+		                                              : jstr(port, "name");
+		bool tls = decl && (strncasecmp(decl, "tls", 3) == 0 || strncasecmp(decl, "https", 5) == 0);
+		if (strcmp(cls, "sniffed") == 0 || (external && strcmp(cls, "opaque") == 0 && !tls))
+			sl_take(&ev, why);
+		else
+			free(why);
+	}
+	if (!ev.n)
+		return;
+	if (external) {
+		sl_take(&ev, xasprintf("Service %s/%s is ExternalName (%s): it has no cluster IP, so "
+		                       "sidecars listen on such a port for every destination",
+		                       svc->ns, svc->name,
+		                       jstr(svc->j, "spec.externalName") ? jstr(svc->j, "spec.externalName")
+		                                                          : "no externalName"));
+		findings_add(f, "service-port-naming", svc, &ev,
+		             "TCP traffic of every sidecar on the ports of ExternalName Service %s that "
+		             "no other rule claims goes to its external name: name them http-... or "
+		             "tls-..., or use a ServiceEntry",
+		             svc->name);
+		findings_rate(f, SEV_WARNING, "IST0150");
+	} else {
+		findings_add(f, "service-port-naming", svc, &ev,
+		             "Service %s has ports without a declared protocol (name prefix or "
+		             "appProtocol): the sidecar has to guess it",
+		             svc->name);
+		findings_rate(f, SEV_INFO, "IST0118");
+	}
+}
+
 static void port_naming(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "service-port-naming";
-	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, "Service") ||
-	    !need_kind(c, f, check, "Pod"))
+	if (!need_kind(c, f, check, "Service") || !need_kind(c, f, check, "Pod"))
 		return;
+	const char *why;
+	bool vs_known = cluster_has_kind(c, "VirtualService", &why);
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
 	struct strlist done = {0};
-	for (size_t i = 0; i < vss->n; i++) {
+	for (size_t i = 0; vs_known && i < vss->n; i++) {
 		const struct kobj *vs = vss->v[i];
 		size_t k;
 		json_t *h;
@@ -266,6 +340,16 @@ static void port_naming(struct cluster *c, const struct scope *s, struct finding
 				naming_one(c, vs, svc, &done, f);
 			free(fqdn);
 		}
+	}
+	if (!vs_known)
+		findings_skip(f, check, "VirtualService: cannot tell which http rules are ignored");
+	const struct kobj_list *svcs = cluster_list(c, "Service", s->ns);
+	for (size_t i = 0; i < svcs->n; i++) {
+		char *ref = kobj_ref(svcs->v[i]);
+		if (service_wanted(s, svcs->v[i]) && !namespace_exempt(c, svcs->v[i]->ns) &&
+		    !sl_has(&done, ref))
+			naming_ports(c, s, svcs->v[i], f);
+		free(ref);
 	}
 	sl_free(&done);
 }
@@ -863,7 +947,210 @@ static void wrong_namespace(struct cluster *c, const struct scope *s, struct fin
 static const struct detector det_wrong_namespace = {"rule-host-wrong-namespace",
 						    "rule-host-wrong-namespace", wrong_namespace};
 
+/* Whether a host of a rule's (a short name completed in ns) is the scoped service's. */
+static bool host_wanted(struct cluster *c, const struct scope *s, const char *host, const char *ns)
+{
+	if (!s->service)
+		return true;
+	char *fqdn = host_fqdn(host, ns);
+	const struct kobj *svc = service_of_host(c, fqdn);
+	free(fqdn);
+	return svc && service_wanted(s, svc);
+}
+
+/* Whether a DestinationRule defines a subset of that name. */
+static bool defines_subset(const struct kobj *dr, const char *name)
+{
+	size_t i;
+	json_t *sub;
+	json_array_foreach(jpath(dr->j, "spec.subsets"), i, sub)
+		if (jstr(sub, "name") && strcmp(jstr(sub, "name"), name) == 0)
+			return true;
+	return false;
+}
+
+/* One mirror destination: evidence when its subset is defined by no DestinationRule. */
+static void mirror_one(struct cluster *c, const struct scope *s, const struct kobj *vs,
+                       json_t *dest, size_t route, struct strlist *ev)
+{
+	const char *host = jstr(dest, "host"), *subset = jstr(dest, "subset");
+	if (!host || !subset || !host_wanted(c, s, host, vs->ns))
+		return;
+	char *fqdn = host_fqdn(host, vs->ns);
+	/* the client's namespace picks the rule: for a mirror, the sidecars that read the VS */
+	const struct kobj *dr = dr_for_host(c, fqdn, vs->ns);
+	if (!dr || !defines_subset(dr, subset)) {
+		sl_take(ev, xasprintf("http[%zu] mirrors to %s subset %s", route, host, subset));
+		sl_take(ev, dr ? xasprintf("DestinationRule %s/%s for %s defines no subset %s",
+		                           dr->ns, dr->name, fqdn, subset)
+		               : xasprintf("no DestinationRule applies to %s", fqdn));
+	}
+	free(fqdn);
+}
+
+/*
+ * VirtualServices that mirror (http[].mirror, or the mirrors list of
+ * Istio 1.22 and later) to a subset no DestinationRule defines: the mirror
+ * cluster does not exist, so Envoy drops every copy while the real requests
+ * go through unharmed. Nobody notices until the shadow service is found
+ * idle. istioctl analyze reports the single mirror as IST0101.
+ */
+static void mirror_subset(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "mirror-subset-undefined";
+	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, "DestinationRule"))
+		return;
+	const struct kobj_list *vss = cluster_list(c, "VirtualService", s->service ? NULL : s->ns);
+	for (size_t i = 0; i < vss->n; i++) {
+		const struct kobj *vs = vss->v[i];
+		if (namespace_exempt(c, vs->ns) && strcmp(vs->ns, cluster_control_namespace(c)) != 0)
+			continue;
+		struct strlist ev = {0};
+		size_t r;
+		json_t *rule;
+		json_array_foreach(jpath(vs->j, "spec.http"), r, rule) {
+			json_t *m = json_object_get(rule, "mirror");
+			if (m)
+				mirror_one(c, s, vs, m, r, &ev);
+			size_t k;
+			json_t *one;
+			json_array_foreach(json_object_get(rule, "mirrors"), k, one)
+				mirror_one(c, s, vs, json_object_get(one, "destination"), r, &ev);
+		}
+		if (!ev.n)
+			continue;
+		findings_add(f, check, vs, &ev,
+		             "VirtualService %s mirrors traffic to a subset that no DestinationRule "
+		             "defines: every mirrored request is dropped",
+		             vs->name);
+		findings_rate(f, SEV_WARNING, "IST0101");
+	}
+}
+
+static const struct detector det_mirror_subset = {"mirror-subset-undefined",
+                                                  "mirror-subset-undefined", mirror_subset};
+
+/* Whether an object is a Kubernetes Gateway API Gateway (not Istio's kind of the same name). */
+static bool k8s_gateway(const struct kobj *o)
+{
+	const char *api = jstr(o->j, "apiVersion");
+	return api && strncmp(api, "gateway.networking.k8s.io/", 26) == 0;
+}
+
+/*
+ * Whether a listener hostname and a VirtualService host have a host in
+ * common. No hostname means every host; "*.example.com" takes any name
+ * below example.com (not example.com itself), and so does a VS wildcard.
+ */
+static bool listener_meets(const char *hostname, const char *host)
+{
+	if (!hostname || strcmp(host, "*") == 0)
+		return true;
+	return host_matches(hostname, host) || host_matches(host, hostname);
+}
+
+/* A "gateways" entry as "ns/name" (new string), NULL for mesh. */
+static char *gateway_ref(const char *ref, const char *vs_ns)
+{
+	if (strcmp(ref, "mesh") == 0)
+		return NULL;
+	const char *slash = strchr(ref, '/');
+	if (!slash)
+		return xasprintf("%s/%s", vs_ns, ref);
+	if (slash == ref + 1 && ref[0] == '.')
+		return xasprintf("%s%s", vs_ns, slash);
+	return xstrdup(ref);
+}
+
+/* The listener hostnames of a Gateway API Gateway, for evidence. New string. */
+static char *listener_hosts(const struct kobj *gw)
+{
+	struct strlist l = {0};
+	size_t i;
+	json_t *ln;
+	json_array_foreach(jpath(gw->j, "spec.listeners"), i, ln) {
+		char *one = xasprintf("%s:%lld %s", jstr(ln, "name") ? jstr(ln, "name") : "?",
+		                      json_integer_value(json_object_get(ln, "port")),
+		                      jstr(ln, "hostname") ? jstr(ln, "hostname") : "(any host)");
+		sl_take(&l, one);
+	}
+	char *s = joined(&l);
+	sl_free(&l);
+	return s;
+}
+
+/*
+ * VirtualServices bound to a Kubernetes Gateway (gateway.networking.k8s.io,
+ * which Istio accepts in a VirtualService's gateways list) none of whose
+ * hosts any listener hostname of that Gateway covers: Istio binds a
+ * VirtualService to a gateway listener only for the hosts they share, so
+ * these routes are never served there, and the host gets 404.
+ */
+static void k8s_gateway_hosts(struct cluster *c, const struct scope *s, struct findings *f)
+{
+	const char *check = "vs-k8s-gateway-host-mismatch";
+	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, "Gateway"))
+		return;
+	const struct kobj_list *vss = cluster_list(c, "VirtualService", s->service ? NULL : s->ns);
+	for (size_t i = 0; i < vss->n; i++) {
+		const struct kobj *vs = vss->v[i];
+		json_t *hosts = jpath(vs->j, "spec.hosts");
+		bool wanted = !s->service;
+		for (size_t h = 0; !wanted && h < json_array_size(hosts); h++)
+			wanted = json_string_value(json_array_get(hosts, h)) &&
+			         host_wanted(c, s, json_string_value(json_array_get(hosts, h)), vs->ns);
+		size_t g;
+		json_t *ref;
+		json_array_foreach(wanted ? jpath(vs->j, "spec.gateways") : NULL, g, ref) {
+			char *full = json_string_value(ref) ? gateway_ref(json_string_value(ref), vs->ns)
+			                                    : NULL;
+			char *slash = full ? strchr(full, '/') : NULL;
+			const struct kobj *gw = NULL;
+			if (slash) {
+				*slash = '\0';
+				gw = cluster_get(c, "Gateway", full, slash + 1);
+			}
+			free(full);
+			if (!gw || !k8s_gateway(gw))
+				continue;
+			bool meets = false;
+			json_t *lns = jpath(gw->j, "spec.listeners");
+			for (size_t h = 0; !meets && h < json_array_size(hosts); h++) {
+				const char *vh = json_string_value(json_array_get(hosts, h));
+				char *fq = vh ? (strchr(vh, '.') || strchr(vh, '*') ? xstrdup(vh)
+				                                                    : host_fqdn(vh, vs->ns))
+				              : NULL;
+				for (size_t l = 0; fq && !meets && l < json_array_size(lns); l++)
+					meets = listener_meets(jstr(json_array_get(lns, l), "hostname"), fq);
+				free(fq);
+			}
+			if (meets || !json_array_size(lns))
+				continue;
+			struct strlist ev = {0};
+			char *lh = listener_hosts(gw);
+			char *vh = json_dumps(hosts, JSON_COMPACT);
+			sl_take(&ev, xasprintf("VirtualService %s/%s is bound to Gateway %s/%s "
+			                       "(gateway.networking.k8s.io)",
+			                       vs->ns, vs->name, gw->ns, gw->name));
+			sl_take(&ev, xasprintf("its listeners: %s", lh));
+			sl_take(&ev, xasprintf("the VirtualService's hosts: %s", vh ? vh : "none"));
+			findings_add(f, check, vs, &ev,
+			             "no host of VirtualService %s is served by a listener of Kubernetes "
+			             "Gateway %s/%s: its routes never apply there (404)",
+			             vs->name, gw->ns, gw->name);
+			findings_rate(f, SEV_ERROR, NULL);
+			free(lh);
+			free(vh);
+		}
+	}
+}
+
+static const struct detector det_k8s_gateway_hosts = {"vs-k8s-gateway-host-mismatch",
+                                                      "vs-k8s-gateway-host-mismatch",
+                                                      k8s_gateway_hosts};
+
 const struct detector *const detectors_routing[] = {
 	&det_port_naming,  &det_mixed_protocol,   &det_subset_policy, &det_gateway_subset,
-	&det_locality_outlier, &det_headless_lb, &det_wrong_namespace, NULL,
+	&det_locality_outlier, &det_headless_lb, &det_wrong_namespace, &det_mirror_subset,
+	&det_k8s_gateway_hosts, NULL,
 };

@@ -192,7 +192,7 @@ static void workload(const struct probe_ctx *x, struct probe_result *r)
 	struct kobj_list gws = serving(x, host);
 	for (size_t i = 0; i < gws.n && !(r->choice && strcmp(r->choice, "yes") == 0); i++) {
 		json_t *sel = jpath(gws.v[i]->j, "spec.selector");
-		struct kobj_list pods = cluster_select(x->cluster, "Pod", NULL, sel);
+		struct kobj_list pods = gw_pods(x->cluster, gws.v[i]);
 		size_t k = 0;
 		while (k < pods.n && !pod_running(pods.v[k]))
 			k++;
@@ -205,6 +205,18 @@ static void workload(const struct probe_ctx *x, struct probe_result *r)
 			probe_answer(r, "no",
 			             "Gateway %s/%s selects %s: no running pod has these labels",
 			             gws.v[i]->ns, gws.v[i]->name, want ? want : "nothing");
+		struct kobj_list all = k < pods.n ? (struct kobj_list){0}
+		                                  : cluster_select(x->cluster, "Pod", NULL, sel);
+		size_t o = 0;
+		while (o < all.n && strcmp(all.v[o]->ns, gws.v[i]->ns) == 0)
+			o++;
+		if (all.n > pods.n && o < all.n)
+			sl_take(&r->evidence,
+			        xasprintf("pod %s/%s carries the labels, but istiod runs with "
+			                  "PILOT_SCOPE_GATEWAY_TO_NAMESPACE: a Gateway applies only to "
+			                  "gateway pods of its own namespace",
+			                  all.v[o]->ns, all.v[o]->name));
+		free(all.v);
 		free(want);
 		free(pods.v);
 	}
@@ -431,8 +443,7 @@ static void gateway_sync(const struct probe_ctx *x, struct probe_result *r)
 		return;
 	struct kobj_list gws = serving(x, host), pods = {0};
 	for (size_t i = 0; i < gws.n; i++) {
-		struct kobj_list sel =
-		    cluster_select(x->cluster, "Pod", NULL, jpath(gws.v[i]->j, "spec.selector"));
+		struct kobj_list sel = gw_pods(x->cluster, gws.v[i]);
 		for (size_t k = 0; k < sel.n; k++)
 			if (pod_running(sel.v[k]))
 				push(&pods, sel.v[k]);

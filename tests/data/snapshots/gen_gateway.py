@@ -6,8 +6,8 @@ one fault each, and a fixture of variants that look suspicious but are fine.
 Each fixture is a directory with resources.json, proxy-status.txt, meta.json
 and 'expect' (the findings `check` must report, "DIAGNOSIS RESOURCE" per line).
 Some fixtures exist for walks of the 404 flow whose cause has no detector
-(gateway-selector-no-workload, a route table without a catch-all); `check`
-must find nothing in them, or only what the core detectors prove.
+(a route table without a catch-all); `check` must find nothing in them, or
+only what the core detectors prove.
 Run from this directory: python3 gen_gateway.py
 """
 import copy, os, sys
@@ -166,8 +166,9 @@ write("vs-missing-mesh-gateway",
       gw_base(shop_vs=shop_vs(hosts=["shop.example.com", "catalog"])),
       ["vs-missing-mesh-gateway VirtualService/shop/shop"])
 
-# For walks: a Gateway whose selector names labels of another installation (no detector)
-write("gateway-selector-no-workload", gw_base(selector={"istio": "ingress"}), [])
+# A Gateway whose selector names labels of another installation
+write("gateway-selector-no-workload", gw_base(selector={"istio": "ingress"}),
+      ["gateway-selector-no-workload Gateway/istio-system/shop-gateway"])
 # For walks: the shop VirtualService has no catch-all route (no detector: often intended)
 write("gateway-no-catch-all", gw_base(shop_vs=shop_vs(http=[route("cart", prefix="/cart", subset="v1")])), [])
 # For walks: the ingress gateway's proxy is STALE (found by the core detector)

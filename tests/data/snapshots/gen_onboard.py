@@ -72,7 +72,8 @@ write("onboard-injection", f, ["pod-predates-injection Pod/shop/reports-v1-%s" %
 # port-naming: MySQL on a port without a name, where the sidecar waits for the client to speak first
 f = ready() + [ports_svc("orders-db", {"app": "orders-db"}, [(None, 3307, "TCP")]),
                app_pod("orders-db", "docker.io/library/mysql:8.0")]
-write("onboard-port-naming", f, [])
+# check rates the unnamed port as info (IST0118): the sidecar sniffs it
+write("onboard-port-naming", f, ["service-port-naming Service/shop/orders-db"])
 
 # http10: nginx in front of the shop, proxying with HTTP/1.0 unless told otherwise
 f = ready() + [svc("frontend", B, {"app": "frontend"}),

@@ -200,7 +200,8 @@ v.append(pod("payments-v1-9f0a1b2c3-eeeee", B, {"app": "payments", "version": "v
 v.append(vs_spec("payments", "ops", {"hosts": ["payments"], "http": [{"route": [route("payments")]}]}))
 # a Sidecar that imports its own namespace and the control plane
 v.append(sidecar("default", B, ["./*", "istio-system/*"]))
-write("routing-healthy-variants", v, [])
+# search's unnamed port works (HTTP is sniffed) but is still worth naming: an info finding
+write("routing-healthy-variants", v, ["service-port-naming Service/shop/search"])
 
 # kube-permission-denied (walks only): the snapshot could not list pods, so every check that
 # needs them is skipped and the flow's first question answers "forbidden"
