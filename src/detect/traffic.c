@@ -112,14 +112,14 @@ static const char *plain_namespace(struct cluster *c)
 }
 
 /*
- * The client namespaces whose view of a rule can differ: the rule's own,
- * the service's, each one its exportTo names, and one without rules of its
+ * The client namespaces whose view of a rule can differ: the service's,
+ * the rule's own, each one its exportTo names, and one without rules of its
  * own (every other namespace sees what that one sees).
  */
-static size_t client_namespaces(struct cluster *c, const struct kobj *dr, const struct kobj *svc,
+static size_t client_namespaces(const char *plain, const struct kobj *dr, const struct kobj *svc,
                                 const char **out, size_t cap)
 {
-	const char *cand[2 + 8 + 1] = {dr->ns, svc->ns};
+	const char *cand[2 + 8 + 1] = {svc->ns, dr->ns};
 	size_t nc = 2;
 	json_t *to = jpath(dr->j, "spec.exportTo");
 	for (size_t i = 0; i < json_array_size(to) && nc < 10; i++) {
@@ -127,7 +127,6 @@ static size_t client_namespaces(struct cluster *c, const struct kobj *dr, const 
 		if (e && strcmp(e, "*") && strcmp(e, ".") && strcmp(e, "~"))
 			cand[nc++] = e;
 	}
-	const char *plain = plain_namespace(c);
 	if (plain)
 		cand[nc++] = plain;
 	size_t n = 0;
@@ -163,7 +162,8 @@ static struct kobj_list services_of_rule(struct cluster *c, const char *host)
 
 /* The clashes a rule causes, for one kind (see service_clash), as one finding on the rule. */
 static void rule_clashes(struct cluster *c, const struct scope *s, const struct kobj *dr,
-                         const char *host, bool want_disable, struct findings *f)
+                         const char *host, const char *plain, bool want_disable,
+                         struct findings *f)
 {
 	struct kobj_list svcs = services_of_rule(c, host);
 	struct strlist lines = {0};
@@ -176,7 +176,7 @@ static void rule_clashes(struct cluster *c, const struct scope *s, const struct 
 			continue;
 		char *fqdn = host_fqdn(svc->name, svc->ns);
 		const char *nss[12];
-		size_t nn = client_namespaces(c, dr, svc, nss, MM_ARRAY_LEN(nss));
+		size_t nn = client_namespaces(plain, dr, svc, nss, MM_ARRAY_LEN(nss));
 		struct kobj_list pods = service_pods(c, svc);
 		struct clash x;
 		bool hit = false;
@@ -233,19 +233,62 @@ static void rule_clashes(struct cluster *c, const struct scope *s, const struct 
 		findings_rate(f, SEV_ERROR, NULL);
 }
 
+/* Whether a rule's traffic policy sets a tls mode, rule-wide or for a port. */
+static bool sets_tls(const struct kobj *dr)
+{
+	json_t *tp = jpath(dr->j, "spec.trafficPolicy");
+	if (jstr(tp, "tls.mode"))
+		return true;
+	json_t *pls = json_object_get(tp, "portLevelSettings");
+	for (size_t i = 0; i < json_array_size(pls); i++)
+		if (jstr(json_array_get(pls, i), "tls.mode"))
+			return true;
+	return false;
+}
+
+/* Whether some PeerAuthentication turns mutual TLS off, for a workload or a port. */
+static bool any_disable(struct cluster *c)
+{
+	const struct kobj_list *pas = cluster_list(c, "PeerAuthentication", NULL);
+	for (size_t i = 0; i < pas->n; i++) {
+		char *text = json_dumps(jpath(pas->v[i]->j, "spec"), JSON_COMPACT);
+		bool off = text && strstr(text, "\"DISABLE\"");
+		free(text);
+		if (off)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The rules to look at: with auto mTLS on, a rule that sets no tls mode
+ * leaves the choice to auto mTLS, which never clashes.
+ */
+static void each_tls_rule(struct cluster *c, const struct scope *s, bool want_disable,
+                          struct findings *f)
+{
+	bool auto_on = mesh_auto_mtls(c);
+	const char *plain = plain_namespace(c);
+	const struct kobj_list *drs = cluster_list(c, "DestinationRule", NULL);
+	for (size_t i = 0; i < drs->n; i++) {
+		const struct kobj *dr = drs->v[i];
+		if ((auto_on && !sets_tls(dr)) ||
+		    json_object_size(jpath(dr->j, "spec.workloadSelector.matchLabels")))
+			continue;
+		char *host = dr_host(dr);
+		if (host)
+			rule_clashes(c, s, dr, host, plain, want_disable, f);
+		free(host);
+	}
+}
+
 static void dr_tls(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "dr-tls-conflict";
 	if (!need_kind(c, f, check, "DestinationRule") || !need_kind(c, f, check, "Pod") ||
 	    !need_kind(c, f, check, "PeerAuthentication"))
 		return;
-	const struct kobj_list *drs = cluster_list(c, "DestinationRule", NULL);
-	for (size_t i = 0; i < drs->n; i++) {
-		char *host = dr_host(drs->v[i]);
-		if (host && !json_object_size(jpath(drs->v[i]->j, "spec.workloadSelector.matchLabels")))
-			rule_clashes(c, s, drs->v[i], host, false, f);
-		free(host);
-	}
+	each_tls_rule(c, s, false, f);
 }
 
 const struct detector det_dr_tls_conflict = {"dr-tls-conflict", "dr-tls-conflict", dr_tls};
@@ -256,13 +299,8 @@ static void dr_mtls_disabled(struct cluster *c, const struct scope *s, struct fi
 	if (!need_kind(c, f, check, "DestinationRule") || !need_kind(c, f, check, "Pod") ||
 	    !need_kind(c, f, check, "PeerAuthentication"))
 		return;
-	const struct kobj_list *drs = cluster_list(c, "DestinationRule", NULL);
-	for (size_t i = 0; i < drs->n; i++) {
-		char *host = dr_host(drs->v[i]);
-		if (host && !json_object_size(jpath(drs->v[i]->j, "spec.workloadSelector.matchLabels")))
-			rule_clashes(c, s, drs->v[i], host, true, f);
-		free(host);
-	}
+	if (any_disable(c))
+		each_tls_rule(c, s, true, f);
 }
 
 const struct detector det_dr_mtls_disabled = {"dr-mtls-to-disabled-server",
