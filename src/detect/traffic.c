@@ -208,7 +208,21 @@ static void rule_clashes(struct cluster *c, const struct scope *s, const struct 
 	}
 	struct strlist ev = {0};
 	const char *mode = first.tls.automatic ? NULL : first.tls.mode;
-	sl_take(&ev, mode ? xasprintf("DestinationRule %s/%s (host %s): tls mode %s for port %ld",
+	if (host[0] != '*') {
+		/* a rule for one host: what it sends, and the first pod that refuses it */
+		sl_free(&lines);
+		sl_take(&ev, xasprintf("DestinationRule %s/%s: tls mode %s for port %ld%s", dr->ns,
+		                       dr->name, mode ? mode : "unset", first.port,
+		                       mode ? "" : " (auto mTLS off: plain text)"));
+		char *who = first.pa ? kobj_ref(first.pa) : xstrdup("mesh default");
+		sl_take(&ev, strcmp(first.server, "NONE") == 0
+		                 ? xasprintf("pod %s/%s has no istio-proxy sidecar", first.pod->ns,
+		                             first.pod->name)
+		                 : xasprintf("pod %s/%s requires %s mutual TLS (%s)", first.pod->ns,
+		                             first.pod->name, first.server, who));
+		free(who);
+	} else
+		sl_take(&ev, mode ? xasprintf("DestinationRule %s/%s (host %s): tls mode %s for port %ld",
 	                              dr->ns, dr->name, host, mode, first.port)
 	                  : xasprintf("DestinationRule %s/%s (host %s): tls mode unset for port %ld "
 	                              "(auto mTLS off: plain text)",
