@@ -81,79 +81,405 @@ const struct kobj *service_of_host(struct cluster *c, const char *fqdn)
 	return svc;
 }
 
+/*
+ * Host names. Istio's wildcard is a leading '*': "*" covers every host and
+ * "*.example.com" every host that ends in ".example.com", however many
+ * labels come before it (istio/istio pkg/config/host/name.go). A narrower
+ * wildcard ("*.a.example.com") is covered by a wider one.
+ */
 bool host_matches(const char *pattern, const char *fqdn)
 {
-	if (strcmp(pattern, "*") == 0)
-		return true;
-	if (strncmp(pattern, "*.", 2) == 0)
+	if (pattern[0] == '*')
 		return str_ends_with(fqdn, pattern + 1);
 	return strcmp(pattern, fqdn) == 0;
 }
 
-/* Whether an object's exportTo lets namespace ns see it. */
-static bool exported_to(const struct kobj *o, const char *ns)
+bool hosts_overlap(const char *a, const char *b)
 {
-	json_t *to = jpath(o->j, "spec.exportTo");
-	if (!json_is_array(to) || json_array_size(to) == 0)
-		return true;
-	for (size_t i = 0; i < json_array_size(to); i++) {
-		const char *v = json_string_value(json_array_get(to, i));
-		if (v && (strcmp(v, "*") == 0 || strcmp(v, ns) == 0 ||
-			  (strcmp(v, ".") == 0 && strcmp(o->ns, ns) == 0)))
+	return host_matches(a, b) || host_matches(b, a);
+}
+
+bool host_more_specific(const char *a, const char *b)
+{
+	bool wa = a[0] == '*', wb = b[0] == '*';
+	if (wa != wb)
+		return !wa;
+	return strlen(a) > strlen(b);
+}
+
+/* The namespace of a Service's FQDN "name.ns.svc.cluster.local", or NULL. New string. */
+static char *fqdn_namespace(const char *fqdn)
+{
+	const char *dot = strchr(fqdn, '.');
+	if (!dot || fqdn[0] == '*' || !str_ends_with(fqdn, ".svc.cluster.local"))
+		return NULL;
+	const char *end = strchr(dot + 1, '.');
+	return xstrndup(dot + 1, (size_t)(end - dot - 1));
+}
+
+/* ---- exportTo ---- */
+
+/* meshConfig's default exportTo for a kind (Istio honours "." and "*" there). */
+static json_t *default_export(struct cluster *c, const char *kind)
+{
+	const char *key = strcmp(kind, "VirtualService") == 0    ? "defaultVirtualServiceExportTo"
+	                  : strcmp(kind, "DestinationRule") == 0 ? "defaultDestinationRuleExportTo"
+	                                                         : "defaultServiceExportTo";
+	return json_object_get(cluster_mesh_config(c), key);
+}
+
+static bool list_has(json_t *arr, const char *v)
+{
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *e = json_string_value(json_array_get(arr, i));
+		if (e && strcmp(e, v) == 0)
 			return true;
 	}
 	return false;
 }
 
-/* The best DR in one namespace: an exact host, else the longest matching wildcard. */
-static const struct kobj *dr_in_ns(struct cluster *c, const char *ns, const char *fqdn,
-				   const char *client_ns)
+bool mesh_exported_to(struct cluster *c, const struct kobj *o, const char *ns)
+{
+	json_t *to = jpath(o->j, "spec.exportTo");
+	if (!json_array_size(to))
+		to = default_export(c, o->kind);
+	if (!json_array_size(to))
+		return true;
+	return list_has(to, "*") || list_has(to, ns) || (list_has(to, ".") && strcmp(o->ns, ns) == 0);
+}
+
+/* ---- DestinationRules ---- */
+
+static bool dr_selects_workloads(const struct kobj *dr)
+{
+	return json_object_size(jpath(dr->j, "spec.workloadSelector.matchLabels")) > 0;
+}
+
+/*
+ * Where a DestinationRule is visible, as istiod indexes it
+ * (pilot/pkg/model/push_context.go, setDestinationRules): "local" rules are
+ * what clients of the rule's own namespace look at first (no exportTo, or
+ * one naming "*", "." or the namespace); "exported" ones are searched for
+ * clients elsewhere, unless the rule is private only (exportTo "." or its
+ * own namespace alone, or none while meshConfig defaults to "."). A rule
+ * with a workloadSelector is private.
+ */
+static bool dr_local(const struct kobj *dr)
+{
+	json_t *to = jpath(dr->j, "spec.exportTo");
+	return dr_selects_workloads(dr) || !json_array_size(to) || list_has(to, "*") ||
+	       list_has(to, ".") || list_has(to, dr->ns);
+}
+
+static bool dr_private_only(struct cluster *c, const struct kobj *dr)
+{
+	json_t *to = jpath(dr->j, "spec.exportTo");
+	if (dr_selects_workloads(dr))
+		return true;
+	if (!json_array_size(to))
+		return list_has(default_export(c, "DestinationRule"), ".");
+	const char *one = json_string_value(json_array_get(to, 0));
+	return json_array_size(to) == 1 && one && (strcmp(one, ".") == 0 || strcmp(one, dr->ns) == 0);
+}
+
+/* Whether an exported rule reaches clients of ns: no exportTo, "*", or ns named. */
+static bool dr_reaches(const struct kobj *dr, const char *ns)
+{
+	json_t *to = jpath(dr->j, "spec.exportTo");
+	return !json_array_size(to) || list_has(to, "*") || list_has(to, ns);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The exportTo entries sorted and joined, to compare two rules'. New string. */
+static char *export_key(const struct kobj *dr)
+{
+	json_t *to = jpath(dr->j, "spec.exportTo");
+	struct strlist l = {0};
+	for (size_t i = 0; i < json_array_size(to); i++)
+		if (json_is_string(json_array_get(to, i)))
+			sl_add(&l, json_string_value(json_array_get(to, i)));
+	qsort(l.v, l.n, sizeof(char *), cmp_str);
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t i = 0; i < l.n; i++)
+		sb_printf(&b, "%s,", l.v[i]);
+	sl_free(&l);
+	return sb_steal(&b);
+}
+
+/* Istio orders rules by creation time, then by name (sortConfigByCreationTime). */
+static int created_cmp(const struct kobj *a, const struct kobj *b)
+{
+	const char *ta = jstr(a->j, "metadata.creationTimestamp");
+	const char *tb = jstr(b->j, "metadata.creationTimestamp");
+	int d = strcmp(ta ? ta : "", tb ? tb : "");
+	if (d)
+		return d;
+	d = strcmp(a->name, b->name);
+	return d ? d : strcmp(a->ns, b->ns);
+}
+
+char *dr_host(const struct kobj *dr)
+{
+	const char *h = jstr(dr->j, "spec.host");
+	return h ? host_fqdn(h, dr->ns) : NULL;
+}
+
+enum dr_pool { POOL_LOCAL, POOL_ROOT_PRIVATE, POOL_EXPORTED };
+
+static bool in_pool(struct cluster *c, const struct kobj *dr, enum dr_pool pool)
+{
+	/* rules with a workloadSelector apply to the pods they select only; not to a namespace */
+	if (dr_selects_workloads(dr))
+		return false;
+	switch (pool) {
+	case POOL_LOCAL:
+		return dr_local(dr);
+	case POOL_ROOT_PRIVATE:
+		return dr_private_only(c, dr);
+	default:
+		return !dr_private_only(c, dr);
+	}
+}
+
+/*
+ * One step of the lookup: the most specific host among the pool's rules that
+ * covers fqdn (MostSpecificHostMatch: the exact host, else the longest
+ * wildcard); then, for exported pools, only the rules with that host that
+ * reach client_ns. Those are merged as istiod merges rules for one host in
+ * one namespace (pilot/pkg/model/destination_rule.go): the oldest first;
+ * later rules without a workloadSelector and (since Istio 1.24,
+ * ENABLE_ENHANCED_DESTINATIONRULE_MERGE) with the same exportTo join it.
+ */
+static bool dr_step(struct cluster *c, const char *ns, enum dr_pool pool, const char *fqdn,
+                    const char *client_ns, struct dr_set *out)
 {
 	const struct kobj_list *drs = cluster_list(c, "DestinationRule", ns);
-	const struct kobj *best = NULL;
-	size_t best_len = 0;
+	char *best = NULL;
 	for (size_t i = 0; i < drs->n; i++) {
-		const char *h = jstr(drs->v[i]->j, "spec.host");
-		if (!h || !exported_to(drs->v[i], client_ns))
+		if (!in_pool(c, drs->v[i], pool))
 			continue;
-		char *full = host_fqdn(h, drs->v[i]->ns);
-		if (host_matches(full, fqdn)) {
-			size_t len = strchr(full, '*') ? strlen(full) : (size_t)-1;
-			if (!best || len > best_len)
-				best = drs->v[i], best_len = len;
-		}
-		free(full);
+		char *h = dr_host(drs->v[i]);
+		if (h && host_matches(h, fqdn) && (!best || host_more_specific(h, best))) {
+			free(best);
+			best = h;
+		} else
+			free(h);
 	}
-	return best;
+	if (!best)
+		return false;
+	const struct kobj *cand[MESH_DR_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < drs->n && n < MESH_DR_MAX; i++) {
+		if (!in_pool(c, drs->v[i], pool) ||
+		    (pool == POOL_EXPORTED && !dr_reaches(drs->v[i], client_ns)))
+			continue;
+		char *h = dr_host(drs->v[i]);
+		if (h && strcmp(h, best) == 0)
+			cand[n++] = drs->v[i];
+		free(h);
+	}
+	free(best);
+	if (!n)
+		return false;
+	/* insertion sort: a handful of rules at most */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && created_cmp(cand[k], cand[k - 1]) < 0; k--) {
+			const struct kobj *t = cand[k];
+			cand[k] = cand[k - 1];
+			cand[k - 1] = t;
+		}
+	char *key = export_key(cand[0]);
+	out->v[0] = cand[0];
+	out->n = 1;
+	for (size_t i = 1; i < n; i++) {
+		char *k = export_key(cand[i]);
+		if (strcmp(k, key) == 0)
+			out->v[out->n++] = cand[i];
+		free(k);
+	}
+	free(key);
+	return true;
+}
+
+/* The namespace of the service behind a host: a Kubernetes name's, else its ServiceEntry's. New. */
+static char *service_namespace(struct cluster *c, const char *fqdn)
+{
+	char *ns = fqdn_namespace(fqdn);
+	if (ns)
+		return ns;
+	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
+	for (size_t i = 0; i < ses->n; i++)
+		if (list_has(jpath(ses->v[i]->j, "spec.hosts"), fqdn))
+			return xstrdup(ses->v[i]->ns);
+	return NULL;
+}
+
+bool dr_lookup(struct cluster *c, const char *fqdn, const char *client_ns, struct dr_set *out)
+{
+	/* pilot/pkg/model/push_context.go, destinationRule(): client namespace, service namespace, root */
+	const char *root = mesh_root_namespace(c);
+	memset(out, 0, sizeof(*out));
+	if (!client_ns)
+		client_ns = "";
+	bool found = strcmp(client_ns, root) != 0
+	                 ? dr_step(c, client_ns, POOL_LOCAL, fqdn, client_ns, out)
+	                 : dr_step(c, root, POOL_ROOT_PRIVATE, fqdn, client_ns, out);
+	char *svc_ns = found ? NULL : service_namespace(c, fqdn);
+	if (!found && svc_ns)
+		found = dr_step(c, svc_ns, POOL_EXPORTED, fqdn, client_ns, out);
+	if (!found)
+		found = dr_step(c, root, POOL_EXPORTED, fqdn, client_ns, out);
+	free(svc_ns);
+	return found;
 }
 
 const struct kobj *dr_for_host(struct cluster *c, const char *fqdn, const char *client_ns)
 {
-	/* the host's namespace is the part after the service name in name.ns.svc.cluster.local */
-	char *host_ns = NULL;
-	const char *dot = strchr(fqdn, '.');
-	if (dot && str_ends_with(fqdn, ".svc.cluster.local")) {
-		const char *end = strchr(dot + 1, '.');
-		host_ns = xstrndup(dot + 1, (size_t)(end - dot - 1));
+	struct dr_set set;
+	/* callers that name no client ask for the host's own namespace */
+	char *ns = client_ns ? NULL : fqdn_namespace(fqdn);
+	bool found = dr_lookup(c, fqdn, client_ns ? client_ns : ns, &set);
+	free(ns);
+	return found ? set.v[0] : NULL;
+}
+
+json_t *dr_set_policy(const struct dr_set *set, const struct kobj **owner)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		json_t *p = jpath(set->v[i]->j, "spec.trafficPolicy");
+		if (json_is_object(p)) {
+			if (owner)
+				*owner = set->v[i];
+			return p;
+		}
 	}
-	const char *order[] = {client_ns, host_ns, mesh_root_namespace(c)};
-	const struct kobj *dr = NULL;
-	for (size_t i = 0; i < MM_ARRAY_LEN(order) && !dr; i++)
-		if (order[i])
-			dr = dr_in_ns(c, order[i], fqdn, client_ns ? client_ns : order[i]);
-	free(host_ns);
-	return dr;
+	if (owner)
+		*owner = NULL;
+	return NULL;
+}
+
+json_t *dr_set_subset(const struct dr_set *set, const char *name, const struct kobj **owner)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		json_t *subsets = jpath(set->v[i]->j, "spec.subsets");
+		for (size_t k = 0; k < json_array_size(subsets); k++) {
+			const char *n = jstr(json_array_get(subsets, k), "name");
+			if (n && strcmp(n, name) == 0) {
+				if (owner)
+					*owner = set->v[i];
+				return json_array_get(subsets, k);
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The tls block a traffic policy gives a port. A portLevelSettings entry for
+ * the port replaces the policy's own settings, tls included, and does not
+ * inherit them (selectTrafficPolicyComponents in
+ * pilot/pkg/networking/core/cluster_traffic_policy.go). *has_port says
+ * whether such an entry exists.
+ */
+static json_t *policy_tls(json_t *policy, long port, bool *has_port)
+{
+	json_t *pls = json_object_get(policy, "portLevelSettings");
+	*has_port = false;
+	for (size_t i = 0; port > 0 && i < json_array_size(pls); i++) {
+		json_t *s = json_array_get(pls, i);
+		if (json_integer_value(jpath(s, "port.number")) == port) {
+			*has_port = true;
+			return json_object_get(s, "tls");
+		}
+	}
+	return json_object_get(policy, "tls");
 }
 
 const char *dr_tls_mode(const struct kobj *dr, long port)
 {
-	json_t *pls = jpath(dr->j, "spec.trafficPolicy.portLevelSettings");
-	for (size_t i = 0; port > 0 && i < json_array_size(pls); i++) {
-		json_t *s = json_array_get(pls, i);
-		if (json_integer_value(jpath(s, "port.number")) == port && jstr(s, "tls.mode"))
-			return jstr(s, "tls.mode");
+	bool has_port;
+	return jstr(policy_tls(jpath(dr->j, "spec.trafficPolicy"), port, &has_port), "mode");
+}
+
+/* Whether a tls block is mutual TLS with Istio's own certificates (MUTUAL with the files of old releases). */
+static bool istio_certs(json_t *tls)
+{
+	const char *m = jstr(tls, "mode"), *cert = jstr(tls, "clientCertificate");
+	if (m && strcmp(m, "ISTIO_MUTUAL") == 0)
+		return true;
+	return m && strcmp(m, "MUTUAL") == 0 && cert &&
+	       (strncmp(cert, "/etc/certs/", 11) == 0 || strncmp(cert, "/etc/istio/", 11) == 0);
+}
+
+void mesh_client_tls(struct cluster *c, const struct dr_set *set, const char *subset, long svc_port,
+                     const struct kobj *pod, long target_port, struct client_tls *out)
+{
+	memset(out, 0, sizeof(*out));
+	const struct kobj *owner = NULL;
+	json_t *tls = NULL;
+	bool has_port;
+	if (set && set->n) {
+		json_t *policy = dr_set_policy(set, &owner);
+		tls = policy_tls(policy, svc_port, &has_port);
+		/* a subset's own policy overrides the rule's (MergeTrafficPolicy) */
+		const struct kobj *sowner = NULL;
+		json_t *sub = subset ? dr_set_subset(set, subset, &sowner) : NULL;
+		json_t *sp = json_object_get(sub, "trafficPolicy");
+		if (json_is_object(sp)) {
+			json_t *st = policy_tls(sp, svc_port, &has_port);
+			if (st || has_port) {
+				tls = st;
+				owner = sowner;
+			}
+		}
+		out->dr = owner ? owner : set->v[0];
 	}
-	return jstr(dr->j, "spec.trafficPolicy.tls.mode");
+	const char *mode = jstr(tls, "mode");
+	if (mode) {
+		out->mode = mode;
+		out->istio_certs = istio_certs(tls);
+		return;
+	}
+	out->automatic = true;
+	if (!mesh_auto_mtls(c)) {
+		out->mode = "DISABLE";
+		return;
+	}
+	/*
+	 * Auto mTLS (pilot/pkg/xds/endpoints/mtls_checker.go): mutual TLS to an
+	 * endpoint whose pod has a sidecar (tlsMode label "istio") unless a
+	 * PeerAuthentication disables it there; plain text to every other one.
+	 */
+	const char *tls_label = json_string_value(
+	    json_object_get(jpath(pod->j, "metadata.labels"), "security.istio.io/tlsMode"));
+	bool mesh_pod = pod_has_sidecar(pod) && !(tls_label && strcmp(tls_label, "disabled") == 0);
+	bool mutual = mesh_pod && strcmp(peer_auth_mode(c, pod, target_port, NULL), "DISABLE") != 0;
+	out->mode = mutual ? "ISTIO_MUTUAL" : "DISABLE";
+	out->istio_certs = mutual;
+}
+
+const char *mesh_server_mtls(struct cluster *c, const struct kobj *pod, long target_port,
+                             const struct kobj **why)
+{
+	if (why)
+		*why = NULL;
+	if (!pod_has_sidecar(pod))
+		return "NONE";
+	return peer_auth_mode(c, pod, target_port, why);
+}
+
+bool mtls_clash(const struct client_tls *client, const char *server)
+{
+	if (strcmp(server, "STRICT") == 0)
+		return !client->istio_certs;
+	if (strcmp(server, "DISABLE") == 0 || strcmp(server, "NONE") == 0)
+		return client->istio_certs;
+	return false;
 }
 
 bool mesh_auto_mtls(struct cluster *c)
@@ -168,50 +494,184 @@ const char *mesh_root_namespace(struct cluster *c)
 	return r ? r : cluster_control_namespace(c);
 }
 
-/* The mode a policy sets for a port: port-level first; NULL for UNSET (inherit). */
-static const char *pa_mode(const struct kobj *pa, long port)
+/* ---- PeerAuthentication ---- */
+
+static const char *pa_level_mode(json_t *mtls)
 {
-	json_t *pl = jpath(pa->j, "spec.portLevelMtls");
-	char key[24];
-	snprintf(key, sizeof key, "%ld", port);
-	const char *m = jstr(json_object_get(pl, key), "mode");
-	if (!m)
-		m = jstr(pa->j, "spec.mtls.mode");
+	const char *m = jstr(mtls, "mode");
 	return m && strcmp(m, "UNSET") != 0 ? m : NULL;
 }
 
+/*
+ * ComposePeerAuthentication (pilot/pkg/security/authn/policy_applier.go):
+ * the mesh policy (no selector, root namespace), the namespace policy (no
+ * selector, the pod's namespace) and the workload policy (a selector that
+ * matches, the pod's namespace; never the root's) are each the oldest of
+ * their kind; the mode starts PERMISSIVE and each level that sets one
+ * (UNSET inherits) overrides it, in that order. Only the workload policy's
+ * portLevelMtls counts, keyed by the container port; UNSET there inherits.
+ */
 const char *peer_auth_mode(struct cluster *c, const struct kobj *pod, long port,
 			   const struct kobj **why)
 {
 	json_t *labels = jpath(pod->j, "metadata.labels");
-	const struct kobj_list *own = cluster_list(c, "PeerAuthentication", pod->ns);
-	const struct kobj *workload = NULL, *nsw = NULL, *root = NULL;
-	for (size_t i = 0; i < own->n; i++) {
-		json_t *sel = jpath(own->v[i]->j, "spec.selector.matchLabels");
-		if (sel && json_object_size(sel) && labels_match(sel, labels))
-			workload = workload ? workload : own->v[i];
-		else if (!sel || !json_object_size(sel))
-			nsw = nsw ? nsw : own->v[i];
-	}
-	const struct kobj_list *rl = cluster_list(c, "PeerAuthentication", mesh_root_namespace(c));
-	for (size_t i = 0; i < rl->n && !root; i++) {
-		json_t *sel = jpath(rl->v[i]->j, "spec.selector.matchLabels");
-		if (!sel || !json_object_size(sel))
-			root = rl->v[i];
-	}
-	/* the most specific policy that says something wins; UNSET inherits from the next */
-	const struct kobj *chain[] = {workload, nsw, root};
-	for (size_t i = 0; i < MM_ARRAY_LEN(chain); i++) {
-		const char *m = chain[i] ? pa_mode(chain[i], port) : NULL;
-		if (m) {
-			if (why)
-				*why = chain[i];
-			return m;
+	const char *root = mesh_root_namespace(c);
+	const struct kobj *workload = NULL, *nsw = NULL, *mesh = NULL;
+	const char *nss[] = {pod->ns, strcmp(pod->ns, root) != 0 ? root : NULL};
+	for (size_t n = 0; n < MM_ARRAY_LEN(nss) && nss[n]; n++) {
+		const struct kobj_list *l = cluster_list(c, "PeerAuthentication", nss[n]);
+		for (size_t i = 0; i < l->n; i++) {
+			const struct kobj *pa = l->v[i];
+			json_t *sel = jpath(pa->j, "spec.selector.matchLabels");
+			const struct kobj **slot;
+			if (!json_object_size(sel))
+				slot = strcmp(pa->ns, root) == 0 ? &mesh : &nsw;
+			else if (strcmp(pa->ns, root) != 0 && labels_match(sel, labels))
+				slot = &workload;
+			else
+				continue;
+			if (!*slot || created_cmp(pa, *slot) < 0)
+				*slot = pa;
 		}
 	}
+	const char *mode = "PERMISSIVE";
+	const struct kobj *by = NULL;
+	const struct kobj *chain[] = {mesh, nsw, workload};
+	for (size_t i = 0; i < MM_ARRAY_LEN(chain); i++) {
+		const char *m = chain[i] ? pa_level_mode(jpath(chain[i]->j, "spec.mtls")) : NULL;
+		if (m)
+			mode = m, by = chain[i];
+	}
+	json_t *pl = workload ? jpath(workload->j, "spec.portLevelMtls") : NULL;
+	char key[24];
+	snprintf(key, sizeof key, "%ld", port);
+	json_t *entry = json_object_get(pl, key);
+	if (entry) {
+		const char *m = pa_level_mode(entry);
+		if (m)
+			mode = m;
+		by = workload;
+	}
 	if (why)
-		*why = NULL;
-	return "PERMISSIVE";
+		*why = by;
+	return mode;
+}
+
+/* ---- Sidecar resources and ServiceEntries ---- */
+
+const struct kobj *sidecar_for_pod(struct cluster *c, const struct kobj *pod)
+{
+	/* the oldest Sidecar selecting the pod, else its namespace's default, else the root's */
+	const char *nss[] = {pod->ns, mesh_root_namespace(c)};
+	for (size_t n = 0; n < MM_ARRAY_LEN(nss); n++) {
+		const struct kobj_list *scs = cluster_list(c, "Sidecar", nss[n]);
+		const struct kobj *whole = NULL, *own = NULL;
+		for (size_t i = 0; i < scs->n; i++) {
+			json_t *sel = jpath(scs->v[i]->j, "spec.workloadSelector.labels");
+			if (!json_object_size(sel)) {
+				if (!whole || created_cmp(scs->v[i], whole) < 0)
+					whole = scs->v[i];
+			} else if (n == 0 && labels_match(sel, jpath(pod->j, "metadata.labels"))) {
+				if (!own || created_cmp(scs->v[i], own) < 0)
+					own = scs->v[i];
+			}
+		}
+		if (own)
+			return own;
+		if (whole)
+			return whole;
+	}
+	return NULL;
+}
+
+bool sidecar_imports(const struct kobj *sc, const char *pod_ns, const char *ns, const char *fqdn)
+{
+	/* egress hosts are "namespace/dnsName": "*" any namespace, "." the Sidecar's; "~" none */
+	json_t *egress = jpath(sc->j, "spec.egress");
+	bool in = !json_array_size(egress);
+	for (size_t e = 0; !in && e < json_array_size(egress); e++) {
+		json_t *hosts = json_object_get(json_array_get(egress, e), "hosts");
+		for (size_t i = 0; !in && i < json_array_size(hosts); i++) {
+			const char *h = json_string_value(json_array_get(hosts, i));
+			const char *slash = h ? strchr(h, '/') : NULL;
+			if (!slash)
+				continue;
+			char *from = xstrndup(h, (size_t)(slash - h));
+			in = (strcmp(from, "*") == 0 || strcmp(from, ns) == 0 ||
+			      (strcmp(from, ".") == 0 && strcmp(ns, pod_ns) == 0)) &&
+			     host_matches(slash + 1, fqdn);
+			free(from);
+		}
+	}
+	return in;
+}
+
+const struct kobj *mesh_service_entry(struct cluster *c, const char *host, const char *client_ns)
+{
+	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
+	for (size_t i = 0; i < ses->n; i++) {
+		if (client_ns && !mesh_exported_to(c, ses->v[i], client_ns))
+			continue;
+		json_t *hosts = jpath(ses->v[i]->j, "spec.hosts");
+		for (size_t k = 0; k < json_array_size(hosts); k++) {
+			const char *h = json_string_value(json_array_get(hosts, k));
+			if (h && host_matches(h, host))
+				return ses->v[i];
+		}
+	}
+	return NULL;
+}
+
+/* ---- subsets ---- */
+
+/*
+ * The value istiod gives an endpoint for a topology label
+ * (pilot/pkg/serviceregistry/kube/controller: the node's region, zone and
+ * subzone, the node's name, the pod's or namespace's network), or NULL when
+ * the model cannot tell (no Node object, the cluster's id).
+ */
+static const char *topology_value(struct cluster *c, const struct kobj *pod, const char *key)
+{
+	const char *node_name = jstr(pod->j, "spec.nodeName");
+	const struct kobj *node = node_name ? cluster_get(c, "Node", "", node_name) : NULL;
+	json_t *nl = node ? jpath(node->j, "metadata.labels") : NULL;
+	if (strcmp(key, "topology.istio.io/network") == 0) {
+		const char *v = json_string_value(json_object_get(jpath(pod->j, "metadata.labels"), key));
+		const struct kobj *ns = v ? NULL : cluster_get(c, "Namespace", "", pod->ns);
+		return v ? v : ns ? json_string_value(json_object_get(jpath(ns->j, "metadata.labels"), key)) : NULL;
+	}
+	if (strcmp(key, "kubernetes.io/hostname") == 0)
+		return node_name;
+	if (strcmp(key, "topology.istio.io/cluster") == 0)
+		return NULL;
+	return json_string_value(json_object_get(nl, key));
+}
+
+bool topology_label(const char *key)
+{
+	return strncmp(key, "topology.kubernetes.io/", 23) == 0 ||
+	       strncmp(key, "topology.istio.io/", 18) == 0;
+}
+
+bool subset_selects_pod(struct cluster *c, json_t *labels, const struct kobj *pod)
+{
+	json_t *pl = jpath(pod->j, "metadata.labels");
+	const char *key;
+	json_t *want;
+	json_object_foreach(labels, key, want)
+	{
+		const char *w = json_string_value(want);
+		const char *have = json_string_value(json_object_get(pl, key));
+		if (!have && topology_label(key)) {
+			have = topology_value(c, pod, key);
+			/* the endpoint's value is unknown here: no reason to say it differs */
+			if (!have)
+				continue;
+		}
+		if (!w || !have || strcmp(w, have) != 0)
+			return false;
+	}
+	return true;
 }
 
 char *kobj_ref(const struct kobj *o)

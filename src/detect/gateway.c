@@ -109,8 +109,7 @@ json_t *gw_server_for(const struct kobj *gw, const char *host, const char *vs_ns
 /* A VirtualService host as Istio reads it: only a name without dots is completed. New string. */
 static char *vs_host(const char *h, const char *ns)
 {
-	return strchr(h, '.') || strcmp(h, "*") == 0 ? xstrdup(h)
-	                                             : xasprintf("%s.%s.svc.cluster.local", h, ns);
+	return host_fqdn(h, ns);
 }
 
 /*

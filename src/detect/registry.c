@@ -10,7 +10,7 @@
 extern const struct detector det_control_plane, det_proxy_stale, det_proxy_not_connected,
     det_dr_tls_conflict, det_subset_undefined, det_subset_no_pods, det_headless_no_sidecar,
     det_cb_no_pending, det_ns_not_labeled, det_revision_mismatch, det_pod_opt_out, det_pod_predates,
-    det_host_network, det_injector_unavailable;
+    det_host_network, det_injector_unavailable, det_dr_mtls_disabled, det_mtls_auto_off;
 
 /* The detectors of the 503 and injection flows. */
 static const struct detector *const detectors_core[] = {
@@ -18,7 +18,8 @@ static const struct detector *const detectors_core[] = {
     &det_dr_tls_conflict,     &det_subset_undefined,     &det_subset_no_pods,
     &det_headless_no_sidecar, &det_cb_no_pending,        &det_ns_not_labeled,
     &det_revision_mismatch,   &det_pod_opt_out,          &det_pod_predates,
-    &det_host_network,        &det_injector_unavailable, NULL,
+    &det_host_network,        &det_injector_unavailable, &det_dr_mtls_disabled,
+    &det_mtls_auto_off,       NULL,
 };
 
 /* Each later family file exports one NULL-terminated array of its detectors. */

@@ -858,18 +858,7 @@ static const struct detector det_headless_lb = {"headless-lb-policy-ignored",
 /* Whether a ServiceEntry declares the host. */
 static bool service_entry_for(struct cluster *c, const char *fqdn)
 {
-	const char *why;
-	if (!cluster_has_kind(c, "ServiceEntry", &why))
-		return false;
-	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
-	for (size_t i = 0; i < ses->n; i++) {
-		size_t k;
-		json_t *h;
-		json_array_foreach(jpath(ses->v[i]->j, "spec.hosts"), k, h)
-			if (json_string_value(h) && host_matches(json_string_value(h), fqdn))
-				return true;
-	}
-	return false;
+	return cluster_has_kind(c, "ServiceEntry", NULL) && mesh_service_entry(c, fqdn, NULL);
 }
 
 /*

@@ -103,16 +103,7 @@ static void served_by(struct probe_result *r, const char *choice, const struct k
 /* Whether a ServiceEntry declares a host that covers host. */
 static const struct kobj *service_entry_for(struct cluster *c, const char *host)
 {
-	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
-	for (size_t i = 0; i < ses->n; i++) {
-		json_t *hosts = jpath(ses->v[i]->j, "spec.hosts");
-		for (size_t k = 0; k < json_array_size(hosts); k++) {
-			const char *h = json_string_value(json_array_get(hosts, k));
-			if (h && host_matches(h, host))
-				return ses->v[i];
-		}
-	}
-	return NULL;
+	return mesh_service_entry(c, host, NULL);
 }
 
 /* Does the request come in through an ingress gateway, or from a pod in the mesh? */

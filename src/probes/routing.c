@@ -250,61 +250,7 @@ static void rule_host(const struct probe_ctx *x, struct probe_result *r)
 /* Whether exportTo (or meshConfig's default for the kind) lets namespace ns see a rule. */
 static bool exported(struct cluster *c, const struct kobj *o, const char *ns)
 {
-	json_t *to = jpath(o->j, "spec.exportTo");
-	bool vs = strcmp(o->kind, "VirtualService") == 0;
-	const char *dflt = vs ? "defaultVirtualServiceExportTo" : "defaultDestinationRuleExportTo";
-	if (!json_array_size(to))
-		to = json_object_get(cluster_mesh_config(c), dflt);
-	bool seen = !json_array_size(to);
-	for (size_t i = 0; !seen && i < json_array_size(to); i++) {
-		const char *e = json_string_value(json_array_get(to, i));
-		seen = e && (strcmp(e, "*") == 0 || strcmp(e, ns) == 0 ||
-			     (strcmp(e, ".") == 0 && strcmp(o->ns, ns) == 0));
-	}
-	return seen;
-}
-
-/* The Sidecar resource that configures a pod: its own, its namespace's, or the root one. */
-static const struct kobj *sidecar_of(struct cluster *c, const struct kobj *pod)
-{
-	const char *nss[] = {pod->ns, mesh_root_namespace(c)};
-	for (size_t n = 0; n < MM_ARRAY_LEN(nss); n++) {
-		const struct kobj_list *scs = cluster_list(c, "Sidecar", nss[n]);
-		const struct kobj *whole = NULL;
-		for (size_t i = 0; i < scs->n; i++) {
-			json_t *sel = jpath(scs->v[i]->j, "spec.workloadSelector.labels");
-			if (!json_object_size(sel))
-				whole = whole ? whole : scs->v[i];
-			else if (n == 0 && labels_match(sel, jpath(pod->j, "metadata.labels")))
-				return scs->v[i];
-		}
-		if (whole)
-			return whole;
-	}
-	return NULL;
-}
-
-/* Whether a Sidecar's egress imports what namespace ns declares for host fqdn. */
-static bool sidecar_imports(const struct kobj *sc, const char *pod_ns, const char *ns,
-			    const char *fqdn)
-{
-	json_t *egress = jpath(sc->j, "spec.egress");
-	bool in = !json_array_size(egress);
-	for (size_t e = 0; !in && e < json_array_size(egress); e++) {
-		json_t *hosts = json_object_get(json_array_get(egress, e), "hosts");
-		for (size_t i = 0; !in && i < json_array_size(hosts); i++) {
-			const char *h = json_string_value(json_array_get(hosts, i));
-			const char *slash = h ? strchr(h, '/') : NULL;
-			if (!slash)
-				continue;
-			char *from = xstrndup(h, (size_t)(slash - h));
-			in = (strcmp(from, "*") == 0 || strcmp(from, ns) == 0 ||
-			      (strcmp(from, ".") == 0 && strcmp(ns, pod_ns) == 0)) &&
-			     host_matches(slash + 1, fqdn);
-			free(from);
-		}
-	}
-	return in;
+	return mesh_exported_to(c, o, ns);
 }
 
 /* Why the pod receives no VirtualService for fqdn (new string), or NULL when it gets one. */
@@ -336,7 +282,7 @@ static char *vs_hidden(struct cluster *c, const struct kobj *pod, const struct k
 static char *hidden_because(struct cluster *c, const struct kobj *pod, const struct kobj *svc,
 			    const char *fqdn)
 {
-	const struct kobj *sc = sidecar_of(c, pod);
+	const struct kobj *sc = sidecar_for_pod(c, pod);
 	if (sc && !sidecar_imports(sc, pod->ns, svc->ns, fqdn))
 		return xasprintf("Sidecar %s/%s applies to pod %s and its egress hosts do not "
 				 "import %s: calls leave through the passthrough cluster, past "
