@@ -243,8 +243,6 @@ static void rule_clashes(struct cluster *c, const struct scope *s, const struct 
 		findings_add(f, want_disable ? "dr-mtls-to-disabled-server" : "dr-tls-conflict", dr, &ev,
 		             "%zu services covered by %s get %s from their clients, but their pods %s",
 		             affected, host, sends(&first.tls), what);
-	if (!want_disable)
-		findings_rate(f, SEV_ERROR, NULL);
 }
 
 /* Whether a rule's traffic policy sets a tls mode, rule-wide or for a port. */
@@ -461,7 +459,6 @@ static void no_pods_finding(const struct kobj *dr, const struct kobj *svc, json_
 	free(sel);
 	findings_add(f, "subset-no-pods", dr, &ev, "subset %s of %s matches no running pod",
 	             jstr(sub, "name"), svc->name);
-	findings_rate(f, SEV_ERROR, NULL);
 }
 
 /* A rule for one Service: each of its subsets must select a running pod. */
