@@ -9,6 +9,8 @@
 #   stderr    the expected standard error, exactly (not compared when absent)
 #   stdin     fed to the program (else /dev/null)
 #   datadir   the data root to use, relative to the source tree (else the real one)
+# CLI_REGEN=1 rewrites the stdout and stderr files a case has with what the program printed
+# (read the diff before committing it).
 . "$TOP_SRCDIR/tests/lib.sh"
 
 for dir in "$TOP_SRCDIR"/tests/cli/*/; do
@@ -31,6 +33,10 @@ for dir in "$TOP_SRCDIR"/tests/cli/*/; do
 	sed -i "s|$dir|@CASE@|g; s|$TOP_SRCDIR|@TOP@|g" "$SCRATCH/out" "$SCRATCH/err"
 	want=0
 	[ -f "$dir/status" ] && want=$(cat "$dir/status")
+	if [ -n "${CLI_REGEN:-}" ]; then
+		[ ! -f "$dir/stdout" ] || cp "$SCRATCH/out" "$dir/stdout"
+		[ ! -f "$dir/stderr" ] || cp "$SCRATCH/err" "$dir/stderr"
+	fi
 	{
 		[ "$status" = "$want" ] || echo "exit status $status, expected $want"
 		[ ! -f "$dir/stdout" ] || diff -u "$dir/stdout" "$SCRATCH/out" || true

@@ -389,12 +389,36 @@ static void pod_age(const struct probe_ctx *x, struct probe_result *r)
 			   "labelled after it started is not recorded");
 }
 
+/* yes/no from the detector of one mTLS clash, scoped to the walk's service. */
+static void service_clash(const struct probe_ctx *x, struct probe_result *r, const char *diagnosis,
+                          const char *clean)
+{
+	const struct kobj *svc = the_service(x, r);
+	struct scope s = {svc ? svc->ns : NULL, svc ? svc->name : NULL, NULL};
+	if (svc)
+		probe_by_detector(x, r, &s, diagnosis, "yes", "no", clean);
+}
+
+static void server_mtls_disabled(const struct probe_ctx *x, struct probe_result *r)
+{
+	service_clash(x, r, "dr-mtls-to-disabled-server",
+	              "no PeerAuthentication turns mutual TLS off for the pods of the service");
+}
+
+static void auto_off_no_rule(const struct probe_ctx *x, struct probe_result *r)
+{
+	service_clash(x, r, "mtls-auto-off-no-rule",
+	              "a DestinationRule applies to the service, or its pods accept plain text");
+}
+
 PROBE("control-plane", control_plane, NULL);
 PROBE("service-headless", service_headless_p, "namespace", "service", NULL);
 PROBE("server-sidecar", server_sidecar, "namespace", "service", NULL);
 PROBE("dr-tls-mode", dr_tls, "namespace", "service", NULL);
 PROBE("auto-mtls", auto_mtls, NULL);
 PROBE("peer-auth-strict", peer_auth, "namespace", "service", NULL);
+PROBE("server-mtls-disabled", server_mtls_disabled, "namespace", "service", NULL);
+PROBE("auto-off-no-rule", auto_off_no_rule, "namespace", "service", NULL);
 PROBE("vs-subset-ref", subset_ref, "namespace", "service", NULL);
 PROBE("subset-defined", subset_defined, "namespace", "service", NULL);
 PROBE("subset-pods", subset_pods, "namespace", "service", NULL);
@@ -415,6 +439,8 @@ const struct probe *const probes_mesh[] = {
 	&probe_dr_tls,
 	&probe_auto_mtls,
 	&probe_peer_auth,
+	&probe_server_mtls_disabled,
+	&probe_auto_off_no_rule,
 	&probe_subset_ref,
 	&probe_subset_defined,
 	&probe_subset_pods,
