@@ -1074,9 +1074,9 @@ static void target_port_undeclared(struct cluster *c, const struct scope *s, str
 				            "container ports and leaves pods without it out of the "
 				            "endpoints");
 				findings_add(f, check, svc, &ev,
-				             "targetPort %s of port %ld is a name that no container of "
-				             "%zu pods declares: those pods get no traffic on it",
-				             tps, number, lacking);
+				             "targetPort %s of port %ld is a name that no container "
+				             "declares (%zu of %zu pods): those pods get no traffic on it",
+				             tps, number, lacking, running);
 				findings_rate(f, SEV_WARNING, NULL);
 			} else {
 				if (renamed >= 0)
