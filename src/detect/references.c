@@ -612,6 +612,29 @@ static bool same_workload(struct cluster *c, const struct kobj *a, const struct 
 	return both;
 }
 
+/* Whether a Gateway is in scope: in its namespace, or bound by a VirtualService of it. */
+static bool gateway_wanted(struct cluster *c, const struct scope *s, const struct kobj *gw)
+{
+	if (in_scope(s, gw))
+		return true;
+	const struct kobj_list *vss = cluster_list(c, "VirtualService", s->ns);
+	for (size_t i = 0; i < vss->n; i++) {
+		json_t *gws = jpath(vss->v[i]->j, "spec.gateways");
+		for (size_t k = 0; k < json_array_size(gws); k++) {
+			const char *g = json_string_value(json_array_get(gws, k));
+			const char *slash = g ? strchr(g, '/') : NULL;
+			if (!g)
+				continue;
+			if (slash ? (size_t)(slash - g) == strlen(gw->ns) &&
+			                strncmp(g, gw->ns, (size_t)(slash - g)) == 0 &&
+			                strcmp(slash + 1, gw->name) == 0
+			          : strcmp(vss->v[i]->ns, gw->ns) == 0 && strcmp(g, gw->name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Two Gateways on one workload with a server for the same host and port:
  * Envoy gets one listener per port, and for one host there is one virtual
@@ -627,7 +650,7 @@ static void gateway_server_conflict(struct cluster *c, const struct scope *s, st
 	const struct kobj_list *gws = cluster_list(c, "Gateway", NULL);
 	for (size_t i = 0; i < gws->n; i++) {
 		const struct kobj *late = gws->v[i];
-		if (!in_scope(s, late) || !jpath(late->j, "spec.servers"))
+		if (!jpath(late->j, "spec.servers") || !gateway_wanted(c, s, late))
 			continue;
 		struct strlist ev = {0};
 		const struct kobj *first = NULL;
