@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/detect.h"
 #include "cluster/mesh.h"
+#include "detect/detect.h"
 
 /* ---- shared rules (candidates for cluster/mesh.c) ---- */
 
@@ -112,9 +112,11 @@ static void unknown_host_evidence(struct cluster *c, const char *host, const cha
 		free(head);
 	}
 	if (name) {
-		sl_take(ev, xasprintf("no Service %s in namespace %s%s, and no ServiceEntry lists %s",
-		                      name, ns, cluster_get(c, "Namespace", "", ns) ? "" : " (no such namespace)",
-		                      fqdn));
+		sl_take(ev,
+		        xasprintf("no Service %s in namespace %s%s, and no ServiceEntry lists %s",
+		                  name, ns,
+		                  cluster_get(c, "Namespace", "", ns) ? "" : " (no such namespace)",
+		                  fqdn));
 		const struct kobj_list *svcs = cluster_list(c, "Service", ns);
 		const struct kobj *near = NULL;
 		size_t best = 3;
@@ -124,18 +126,21 @@ static void unknown_host_evidence(struct cluster *c, const char *host, const cha
 				best = d, near = svcs->v[i];
 		}
 		if (near)
-			sl_take(ev, xasprintf("did you mean %s? Service %s/%s exists", near->name, near->ns,
-			                      near->name));
+			sl_take(ev, xasprintf("did you mean %s? Service %s/%s exists", near->name,
+			                      near->ns, near->name));
 	} else {
-		sl_take(ev, xasprintf("no Service has the name %s and no ServiceEntry lists it", fqdn));
+		sl_take(ev,
+		        xasprintf("no Service has the name %s and no ServiceEntry lists it", fqdn));
 		/* "reviews.default": Istio completes only names without a dot */
 		const char *dot = strchr(host, '.');
 		if (dot && !strchr(dot + 1, '.')) {
 			char *n = xstrndup(host, (size_t)(dot - host));
 			if (cluster_get(c, "Service", dot + 1, n))
-				sl_take(ev, xasprintf("Istio completes only names without a dot: write %s "
-				                      "(in namespace %s) or %s.%s.svc.cluster.local",
-				                      n, dot + 1, n, dot + 1));
+				sl_take(
+				    ev,
+				    xasprintf("Istio completes only names without a dot: write %s "
+				              "(in namespace %s) or %s.%s.svc.cluster.local",
+				              n, dot + 1, n, dot + 1));
 			free(n);
 		}
 	}
@@ -184,17 +189,20 @@ static void check_destination(struct dest_ctx *x, json_t *dest, const char *wher
 		                       x->vs->name, where, host, fqdn));
 		unknown_host_evidence(x->c, host, fqdn, &ev);
 		if (mirror) {
-			sl_add(&ev, "the mirrored copies are dropped; the requests themselves still "
-			            "follow the route");
-			findings_add(x->f, "destination-host-unknown", x->vs, &ev,
-			             "mirror host %s is in no service registry: the copies go nowhere",
-			             host);
+			sl_add(&ev,
+			       "the mirrored copies are dropped; the requests themselves still "
+			       "follow the route");
+			findings_add(
+			    x->f, "destination-host-unknown", x->vs, &ev,
+			    "mirror host %s is in no service registry: the copies go nowhere",
+			    host);
 			findings_rate(x->f, SEV_WARNING, "IST0101");
 		} else {
-			findings_add(x->f, "destination-host-unknown", x->vs, &ev,
-			             "route destination %s is in no service registry: requests on this "
-			             "route get 503 (NR/NC)",
-			             host);
+			findings_add(
+			    x->f, "destination-host-unknown", x->vs, &ev,
+			    "route destination %s is in no service registry: requests on this "
+			    "route get 503 (NR/NC)",
+			    host);
 			findings_rate(x->f, SEV_ERROR, "IST0101");
 		}
 	}
@@ -225,15 +233,18 @@ static void destination_host_unknown(struct cluster *c, const struct scope *s, s
 				size_t d;
 				json_array_foreach(routes, d, wd)
 				{
-					char *where = xasprintf("%s[%zu].route[%zu]", sections[k], r, d);
-					check_destination(&x, json_object_get(wd, "destination"), where, false);
+					char *where =
+					    xasprintf("%s[%zu].route[%zu]", sections[k], r, d);
+					check_destination(&x, json_object_get(wd, "destination"),
+					                  where, false);
 					free(where);
 				}
 				if (k)
 					continue;
 				if (json_object_get(rule, "mirror")) {
 					char *where = xasprintf("http[%zu].mirror", r);
-					check_destination(&x, json_object_get(rule, "mirror"), where, true);
+					check_destination(&x, json_object_get(rule, "mirror"),
+					                  where, true);
 					free(where);
 				}
 				json_t *mirrors = json_object_get(rule, "mirrors"), *m;
@@ -241,7 +252,8 @@ static void destination_host_unknown(struct cluster *c, const struct scope *s, s
 				json_array_foreach(mirrors, mi, m)
 				{
 					char *where = xasprintf("http[%zu].mirrors[%zu]", r, mi);
-					check_destination(&x, json_object_get(m, "destination"), where, true);
+					check_destination(&x, json_object_get(m, "destination"),
+					                  where, true);
 					free(where);
 				}
 			}
@@ -270,9 +282,9 @@ static void check_egress_host(struct cluster *c, const struct kobj *sc, const ch
 		sl_take(&ev, xasprintf("Sidecar %s/%s egress host '%s' imports from namespace %s, "
 		                       "which does not exist",
 		                       sc->ns, sc->name, h, ns));
-		findings_add(f, "rule-host-unknown", sc, &ev,
-		             "egress host %s names a namespace that does not exist: nothing is imported",
-		             h);
+		findings_add(
+		    f, "rule-host-unknown", sc, &ev,
+		    "egress host %s names a namespace that does not exist: nothing is imported", h);
 	} else if (!strchr(name, '*') && strcmp(ns, "~") != 0) {
 		char *fqdn = host_fqdn(name, in_ns);
 		const struct kobj *se;
@@ -286,17 +298,19 @@ static void check_egress_host(struct cluster *c, const struct kobj *sc, const ch
 			sl_take(&ev, xasprintf("Sidecar %s/%s egress host '%s' names %s", sc->ns,
 			                       sc->name, h, fqdn));
 			unknown_host_evidence(c, name, fqdn, &ev);
-			findings_add(f, "rule-host-unknown", sc, &ev,
-			             "egress host %s is in no service registry: the sidecars it applies "
-			             "to cannot reach that name",
-			             h);
+			findings_add(
+			    f, "rule-host-unknown", sc, &ev,
+			    "egress host %s is in no service registry: the sidecars it applies "
+			    "to cannot reach that name",
+			    h);
 		}
 		free(fqdn);
 	}
 	free(ns);
 }
 
-/* A short host with no Service in ns but one of that name elsewhere: rule-host-wrong-namespace's. */
+/* A short host with no Service in ns but one of that name elsewhere: rule-host-wrong-namespace's.
+ */
 static bool has_namesake(struct cluster *c, const char *host, const char *ns)
 {
 	if (strchr(host, '.') || cluster_get(c, "Service", ns, host))
@@ -326,9 +340,10 @@ static void rule_host_unknown(struct cluster *c, const struct scope *s, struct f
 			sl_take(&ev, xasprintf("DestinationRule %s/%s has host '%s' (%s)", dr->ns,
 			                       dr->name, host, fqdn));
 			unknown_host_evidence(c, host, fqdn, &ev);
-			findings_add(f, check, dr, &ev,
-			             "host %s is in no service registry: the rule applies to no traffic",
-			             host);
+			findings_add(
+			    f, check, dr, &ev,
+			    "host %s is in no service registry: the rule applies to no traffic",
+			    host);
 		}
 		free(fqdn);
 	}
@@ -361,7 +376,8 @@ static void rule_host_unknown(struct cluster *c, const struct scope *s, struct f
 				size_t b;
 				json_array_foreach(refs, b, ref)
 				{
-					const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
+					const char *kind = jstr(ref, "kind"),
+					           *name = jstr(ref, "name");
 					const char *ns = jstr(ref, "namespace");
 					if (!name || (kind && strcmp(kind, "Service") != 0))
 						continue;
@@ -369,17 +385,20 @@ static void rule_host_unknown(struct cluster *c, const struct scope *s, struct f
 					if (cluster_get(c, "Service", ns, name))
 						continue;
 					struct strlist ev = {0};
-					sl_take(&ev, xasprintf("%s %s/%s rules[%zu].backendRefs[%zu] names "
-					                       "Service %s/%s",
-					                       routes[r], l->v[i]->ns, l->v[i]->name, k, b,
-					                       ns, name));
+					sl_take(
+					    &ev,
+					    xasprintf("%s %s/%s rules[%zu].backendRefs[%zu] names "
+					              "Service %s/%s",
+					              routes[r], l->v[i]->ns, l->v[i]->name, k, b,
+					              ns, name));
 					char *fqdn = xasprintf("%s.%s.svc.cluster.local", name, ns);
 					unknown_host_evidence(c, name, fqdn, &ev);
 					free(fqdn);
-					findings_add(f, check, l->v[i], &ev,
-					             "backend %s/%s does not exist: its share of requests "
-					             "gets 500",
-					             ns, name);
+					findings_add(
+					    f, check, l->v[i], &ev,
+					    "backend %s/%s does not exist: its share of requests "
+					    "gets 500",
+					    ns, name);
 					findings_rate(f, SEV_ERROR, NULL);
 				}
 			}
@@ -392,7 +411,8 @@ static const struct detector det_rule_host_unknown = {"rule-host-unknown", "rule
 
 /* ---- duplicates where one rule silently wins ---- */
 
-/* Whether two objects' exportTo lists (missing: everywhere) are the same, as Istio compares them. */
+/* Whether two objects' exportTo lists (missing: everywhere) are the same, as Istio compares them.
+ */
 static bool same_export(const struct kobj *a, const struct kobj *b)
 {
 	json_t *ea = jpath(a->j, "spec.exportTo"), *eb = jpath(b->j, "spec.exportTo");
@@ -401,25 +421,37 @@ static bool same_export(const struct kobj *a, const struct kobj *b)
 	return json_equal(ea, eb);
 }
 
-/* Whether two objects are seen together by some namespace (exportTo lists overlap). */
+/*
+ * Whether two objects share a visibility scope, as istioctl analyze groups
+ * them: both exported everywhere (no exportTo, or '*'), or both to a named
+ * namespace ('.' is the object's own). A namespace-private rule next to a
+ * public one is what that namespace prefers, not a clash.
+ */
+static bool everywhere(json_t *to)
+{
+	if (!json_array_size(to))
+		return true;
+	for (size_t i = 0; i < json_array_size(to); i++) {
+		const char *x = json_string_value(json_array_get(to, i));
+		if (x && strcmp(x, "*") == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool export_overlaps(const struct kobj *a, const struct kobj *b)
 {
 	json_t *ea = jpath(a->j, "spec.exportTo"), *eb = jpath(b->j, "spec.exportTo");
-	if (!json_array_size(ea) || !json_array_size(eb))
-		return true;
+	bool wa = everywhere(ea), wb = everywhere(eb);
+	if (wa || wb)
+		return wa && wb;
 	for (size_t i = 0; i < json_array_size(ea); i++) {
 		const char *x = json_string_value(json_array_get(ea, i));
-		if (!x)
-			continue;
-		if (strcmp(x, "*") == 0)
-			return true;
-		const char *xn = strcmp(x, ".") == 0 ? a->ns : x;
-		for (size_t k = 0; k < json_array_size(eb); k++) {
+		const char *xn = x && strcmp(x, ".") == 0 ? a->ns : x;
+		for (size_t k = 0; xn && k < json_array_size(eb); k++) {
 			const char *y = json_string_value(json_array_get(eb, k));
-			if (!y)
-				continue;
-			const char *yn = strcmp(y, ".") == 0 ? b->ns : y;
-			if (strcmp(y, "*") == 0 || strcmp(xn, yn) == 0)
+			const char *yn = y && strcmp(y, ".") == 0 ? b->ns : y;
+			if (yn && strcmp(xn, yn) == 0)
 				return true;
 		}
 	}
@@ -437,27 +469,27 @@ static bool vs_on_mesh(const struct kobj *vs)
 	return !json_array_size(gws);
 }
 
-/* Whether VirtualService vs lists the (completed) host. */
-static bool vs_lists(const struct kobj *vs, const char *full)
+/* One host of a mesh VirtualService, completed; sorted by host, then age. */
+struct vs_host {
+	char *host;
+	const struct kobj *vs;
+};
+
+static int vs_host_cmp(const void *a, const void *b)
 {
-	json_t *hosts = jpath(vs->j, "spec.hosts");
-	for (size_t i = 0; i < json_array_size(hosts); i++) {
-		const char *h = json_string_value(json_array_get(hosts, i));
-		char *x = h ? host_fqdn(h, vs->ns) : NULL;
-		bool eq = x && strcasecmp(x, full) == 0;
-		free(x);
-		if (eq)
-			return true;
-	}
-	return false;
+	const struct vs_host *x = a, *y = b;
+	int d = strcasecmp(x->host, y->host);
+	if (d)
+		return d;
+	return older(x->vs, y->vs) ? -1 : older(y->vs, x->vs) ? 1 : 0;
 }
 
 /*
  * Two VirtualServices bound to the mesh (sidecars) for the same host, seen
- * by the same namespace: sidecars do not merge them, the older one is used
+ * by the same namespaces: sidecars do not merge them, the older one is used
  * for that host and the other's routes are ignored. Gateways merge
  * VirtualServices of one host, so only the mesh is checked (as istioctl
- * analyze does).
+ * analyze does). Hosts are sorted once, so the cost stays linear.
  */
 static void vs_host_conflict(struct cluster *c, const struct scope *s, struct findings *f)
 {
@@ -466,42 +498,53 @@ static void vs_host_conflict(struct cluster *c, const struct scope *s, struct fi
 		return;
 	char *want = scoped_fqdn(s);
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", NULL);
+	struct vs_host *v = NULL;
+	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < vss->n; i++) {
-		const struct kobj *late = vss->v[i];
-		if (!vs_on_mesh(late) || (want ? !vs_names(late, want) : !in_scope(s, late)))
+		if (!vs_on_mesh(vss->v[i]))
 			continue;
-		json_t *hosts = jpath(late->j, "spec.hosts");
+		json_t *hosts = jpath(vss->v[i]->j, "spec.hosts");
 		for (size_t h = 0; h < json_array_size(hosts); h++) {
 			const char *host = json_string_value(json_array_get(hosts, h));
 			if (!host)
 				continue;
-			char *full = host_fqdn(host, late->ns);
-			const struct kobj *winner = NULL;
-			for (size_t k = 0; k < vss->n; k++) {
-				const struct kobj *o = vss->v[k];
-				if (o == late || !vs_on_mesh(o) || !older(o, late) ||
-				    !vs_lists(o, full) || !export_overlaps(o, late))
-					continue;
-				if (!winner || older(o, winner))
-					winner = o;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				v = xrealloc(v, cap * sizeof(*v));
 			}
-			if (winner) {
-				struct strlist ev = {0};
-				sl_take(&ev, xasprintf("VirtualServices %s/%s and %s/%s both define host %s "
-				                       "for the mesh",
-				                       winner->ns, winner->name, late->ns, late->name,
-				                       full));
-				sl_take(&ev, xasprintf("%s/%s is older, so sidecars take its routes for %s",
-				                       winner->ns, winner->name, full));
-				findings_add(f, check, late, &ev,
-				             "host %s is also defined by VirtualService %s/%s: sidecars "
-				             "ignore this rule's routes for it",
-				             full, winner->ns, winner->name);
-				findings_rate(f, SEV_ERROR, "IST0109");
-			}
-			free(full);
+			v[n++] = (struct vs_host){host_fqdn(host, vss->v[i]->ns), vss->v[i]};
 		}
 	}
+	if (n)
+		qsort(v, n, sizeof(*v), vs_host_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct kobj *late = v[i].vs;
+		if (want ? !host_matches(v[i].host, want) : !in_scope(s, late))
+			continue;
+		/* the oldest earlier rule of the same host that shares a namespace scope */
+		const struct kobj *winner = NULL;
+		for (size_t k = i; k-- > 0 && strcasecmp(v[k].host, v[i].host) == 0;)
+			if (v[k].vs != late && export_overlaps(v[k].vs, late))
+				winner = v[k].vs;
+		if (!winner)
+			continue;
+		struct strlist ev = {0};
+		sl_take(&ev,
+		        xasprintf("VirtualServices %s/%s and %s/%s both define host %s for the "
+		                  "mesh",
+		                  winner->ns, winner->name, late->ns, late->name, v[i].host));
+		sl_take(&ev, xasprintf("%s/%s is older, so sidecars take its routes for %s",
+		                       winner->ns, winner->name, v[i].host));
+		findings_add(
+		    f, check, late, &ev,
+		    "host %s is also defined by VirtualService %s/%s: sidecars ignore this "
+		    "rule's routes for it",
+		    v[i].host, winner->ns, winner->name);
+		findings_rate(f, SEV_ERROR, "IST0109");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].host);
+	free(v);
 	free(want);
 }
 
@@ -540,7 +583,8 @@ static void dr_host_duplicate(struct cluster *c, const struct scope *s, struct f
 			const struct kobj *o = same->v[k];
 			const char *oh = jstr(o->j, "spec.host");
 			char *ofull = oh ? host_fqdn(oh, o->ns) : NULL;
-			bool dup = o != late && ofull && strcasecmp(ofull, full) == 0 && older(o, late) &&
+			bool dup = o != late && ofull && strcasecmp(ofull, full) == 0 &&
+			           older(o, late) &&
 			           !json_object_size(jpath(o->j, "spec.workloadSelector")) &&
 			           same_export(o, late);
 			free(ofull);
@@ -553,33 +597,38 @@ static void dr_host_duplicate(struct cluster *c, const struct scope *s, struct f
 				for (size_t b = 0; n && b < json_array_size(osubs); b++) {
 					const char *on = jstr(json_array_get(osubs, b), "name");
 					if (on && strcmp(n, on) == 0) {
-						sl_take(&ev, xasprintf("subset %s is defined by the older "
-						                       "DestinationRule %s/%s too: its "
-						                       "definition is used, this one is "
-						                       "ignored",
-						                       n, o->ns, o->name));
+						sl_take(
+						    &ev,
+						    xasprintf("subset %s is defined by the older "
+						              "DestinationRule %s/%s too: its "
+						              "definition is used, this one is "
+						              "ignored",
+						              n, o->ns, o->name));
 						first = first ? first : o;
 					}
 				}
 			}
 			if (!policy_lost && jpath(late->j, "spec.trafficPolicy") &&
 			    jpath(o->j, "spec.trafficPolicy")) {
-				sl_take(&ev, xasprintf("the older DestinationRule %s/%s has a top-level "
-				                       "trafficPolicy, so this rule's trafficPolicy is "
-				                       "ignored",
-				                       o->ns, o->name));
+				sl_take(&ev,
+				        xasprintf("the older DestinationRule %s/%s has a top-level "
+				                  "trafficPolicy, so this rule's trafficPolicy is "
+				                  "ignored",
+				                  o->ns, o->name));
 				policy_lost = true;
 				first = first ? first : o;
 			}
 		}
 		if (first) {
-			sl_take(&ev, xasprintf("istiod merges DestinationRules for %s in namespace %s "
-			                       "into one, keeping what the oldest defines",
-			                       full, late->ns));
-			findings_add(f, check, late, &ev,
-			             "DestinationRule %s/%s is for the same host %s: part of this rule "
-			             "is ignored",
-			             first->ns, first->name, full);
+			sl_take(&ev,
+			        xasprintf("istiod merges DestinationRules for %s in namespace %s "
+			                  "into one, keeping what the oldest defines",
+			                  full, late->ns));
+			findings_add(
+			    f, check, late, &ev,
+			    "DestinationRule %s/%s is for the same host %s: part of this rule "
+			    "is ignored",
+			    first->ns, first->name, full);
 		}
 		free(full);
 	}
@@ -658,7 +707,8 @@ static void gateway_server_conflict(struct cluster *c, const struct scope *s, st
 			const struct kobj *o = gws->v[k];
 			if (o == late || !older(o, late) || !same_workload(c, o, late))
 				continue;
-			json_t *ls = jpath(late->j, "spec.servers"), *os = jpath(o->j, "spec.servers");
+			json_t *ls = jpath(late->j, "spec.servers"),
+			       *os = jpath(o->j, "spec.servers");
 			for (size_t a = 0; a < json_array_size(ls); a++) {
 				json_t *sa = json_array_get(ls, a);
 				json_int_t pa = json_integer_value(jpath(sa, "port.number"));
@@ -670,26 +720,33 @@ static void gateway_server_conflict(struct cluster *c, const struct scope *s, st
 					json_t *hb = json_object_get(sb, "hosts");
 					for (size_t x = 0; x < json_array_size(ha); x++)
 						for (size_t y = 0; y < json_array_size(hb); y++) {
-							const char *u = json_string_value(json_array_get(ha, x));
-							const char *v = json_string_value(json_array_get(hb, y));
+							const char *u = json_string_value(
+							    json_array_get(ha, x));
+							const char *v = json_string_value(
+							    json_array_get(hb, y));
 							if (!u || !v ||
-							    strcasecmp(server_host(u), server_host(v)) != 0)
+							    strcasecmp(server_host(u),
+							               server_host(v)) != 0)
 								continue;
-							sl_take(&ev, xasprintf("host %s port %lld: also served by "
-							                       "the older Gateway %s/%s on the "
-							                       "same workload",
-							                       server_host(u), (long long)pa,
-							                       o->ns, o->name));
+							sl_take(
+							    &ev,
+							    xasprintf(
+							        "host %s port %lld: also served by "
+							        "the older Gateway %s/%s on the "
+							        "same workload",
+							        server_host(u), (long long)pa,
+							        o->ns, o->name));
 							first = first ? first : o;
 						}
 				}
 			}
 		}
 		if (first) {
-			findings_add(f, check, late, &ev,
-			             "a server of this Gateway duplicates one of Gateway %s/%s (same "
-			             "workload, host and port): the older one wins",
-			             first->ns, first->name);
+			findings_add(
+			    f, check, late, &ev,
+			    "a server of this Gateway duplicates one of Gateway %s/%s (same "
+			    "workload, host and port): the older one wins",
+			    first->ns, first->name);
 			findings_rate(f, SEV_ERROR, "IST0145");
 		} else
 			sl_free(&ev);
@@ -720,7 +777,8 @@ static void serviceentry_host_duplicate(struct cluster *c, const struct scope *s
 		const struct kobj *first = NULL;
 		for (size_t h = 0; h < json_array_size(hosts); h++) {
 			const char *host = json_string_value(json_array_get(hosts, h));
-			if (!host || (want && strcasecmp(host, want) != 0 && strcmp(host, s->service)))
+			if (!host ||
+			    (want && strcasecmp(host, want) != 0 && strcmp(host, s->service)))
 				continue;
 			for (size_t k = 0; k < same->n; k++) {
 				const struct kobj *o = same->v[k];
@@ -730,23 +788,28 @@ static void serviceentry_host_duplicate(struct cluster *c, const struct scope *s
 					const char *v = json_string_value(json_array_get(oh, x));
 					dup = v && strcasecmp(v, host) == 0;
 				}
-				if (o == late || !dup || !older(o, late) || !export_overlaps(o, late) ||
+				if (o == late || !dup || !older(o, late) ||
+				    !export_overlaps(o, late) ||
 				    json_object_size(jpath(o->j, "spec.workloadSelector")))
 					continue;
-				sl_take(&ev, xasprintf("host %s is also defined by the older ServiceEntry "
-				                       "%s/%s",
-				                       host, o->ns, o->name));
+				sl_take(
+				    &ev,
+				    xasprintf("host %s is also defined by the older ServiceEntry "
+				              "%s/%s",
+				              host, o->ns, o->name));
 				first = first ? first : o;
 				break;
 			}
 		}
 		if (first) {
-			sl_add(&ev, "the registry keeps one service per host in a namespace: the older "
-			            "entry's ports, endpoints and resolution");
-			findings_add(f, check, late, &ev,
-			             "ServiceEntry %s/%s defines the same host: this entry is not used "
-			             "for it",
-			             first->ns, first->name);
+			sl_add(&ev,
+			       "the registry keeps one service per host in a namespace: the older "
+			       "entry's ports, endpoints and resolution");
+			findings_add(
+			    f, check, late, &ev,
+			    "ServiceEntry %s/%s defines the same host: this entry is not used "
+			    "for it",
+			    first->ns, first->name);
 		} else
 			sl_free(&ev);
 	}
@@ -774,7 +837,8 @@ static const struct {
 static bool targets_refs(const struct kobj *o)
 {
 	json_t *spec = json_object_get(o->j, "spec");
-	return json_object_get(spec, "targetRef") || json_array_size(json_object_get(spec, "targetRefs"));
+	return json_object_get(spec, "targetRef") ||
+	       json_array_size(json_object_get(spec, "targetRefs"));
 }
 
 static void selector_no_workload(struct cluster *c, const struct scope *s, struct findings *f)
@@ -796,7 +860,8 @@ static void selector_no_workload(struct cluster *c, const struct scope *s, struc
 			bool everywhere = strcmp(o->ns, root) == 0 &&
 			                  strcmp(selecting[k].kind, "Sidecar") != 0 &&
 			                  strcmp(selecting[k].kind, "Telemetry") != 0;
-			struct kobj_list pods = cluster_select(c, "Pod", everywhere ? NULL : o->ns, sel);
+			struct kobj_list pods =
+			    cluster_select(c, "Pod", everywhere ? NULL : o->ns, sel);
 			size_t n = pods.n;
 			free(pods.v);
 			if (n)
@@ -805,12 +870,13 @@ static void selector_no_workload(struct cluster *c, const struct scope *s, struc
 			struct strlist ev = {0};
 			sl_take(&ev, xasprintf("%s %s/%s selects %s", o->kind, o->ns, o->name,
 			                       labels ? labels : "{}"));
-			sl_take(&ev, xasprintf("no pod %s has those labels",
-			                       everywhere ? "in any namespace"
-			                                  : "in its namespace"));
+			sl_take(&ev,
+			        xasprintf("no pod %s has those labels",
+			                  everywhere ? "in any namespace" : "in its namespace"));
 			free(labels);
-			findings_add(f, check, o, &ev, "the selector matches no pod: the %s applies to "
-			                              "nothing",
+			findings_add(f, check, o, &ev,
+			             "the selector matches no pod: the %s applies to "
+			             "nothing",
 			             o->kind);
 			findings_rate(f, SEV_UNSET, selecting[k].code);
 		}
@@ -864,7 +930,8 @@ static void workload_policy_conflict(struct cluster *c, const struct scope *s, s
 				/* both select: a pod that both pick */
 				struct kobj_list pods = cluster_select(c, "Pod", late->ns, sel);
 				for (size_t p = 0; p < pods.n && !first; p++)
-					if (labels_match(xs, jpath(pods.v[p]->j, "metadata.labels")) &&
+					if (labels_match(xs,
+					                 jpath(pods.v[p]->j, "metadata.labels")) &&
 					    (!s->pod || strcmp(s->pod, pods.v[p]->name) == 0))
 						first = x, pod = pods.v[p]->name;
 				free(pods.v);
@@ -873,21 +940,27 @@ static void workload_policy_conflict(struct cluster *c, const struct scope *s, s
 				continue;
 			struct strlist ev = {0};
 			if (pod) {
-				sl_take(&ev, xasprintf("%s %s/%s and %s/%s both select pod %s", late->kind,
-				                       first->ns, first->name, late->ns, late->name, pod));
-			} else {
-				sl_take(&ev, xasprintf("%s %s/%s and %s/%s both have no selector: both "
-				                       "claim the whole namespace",
+				sl_take(&ev, xasprintf("%s %s/%s and %s/%s both select pod %s",
 				                       late->kind, first->ns, first->name, late->ns,
-				                       late->name));
+				                       late->name, pod));
+			} else {
+				sl_take(&ev,
+				        xasprintf("%s %s/%s and %s/%s both have no selector: both "
+				                  "claim the whole namespace",
+				                  late->kind, first->ns, first->name, late->ns,
+				                  late->name));
 			}
-			sl_take(&ev, xasprintf("istiod applies one %s per workload: the older %s/%s",
-			                       late->kind, first->ns, first->name));
-			findings_add(f, check, late, &ev, "%s %s/%s applies to the same %s: this one is "
-			                                  "ignored there",
-			             late->kind, first->ns, first->name, pod ? "workload" : "namespace");
+			sl_take(&ev,
+			        xasprintf("istiod applies one %s per workload: the older %s/%s",
+			                  late->kind, first->ns, first->name));
+			findings_add(f, check, late, &ev,
+			             "%s %s/%s applies to the same %s: this one is "
+			             "ignored there",
+			             late->kind, first->ns, first->name,
+			             pod ? "workload" : "namespace");
 			findings_rate(f, SEV_UNSET,
-			              pod ? exclusive[k].code_selector : exclusive[k].code_namespace);
+			              pod ? exclusive[k].code_selector
+			                  : exclusive[k].code_namespace);
 		}
 	}
 }
@@ -948,7 +1021,8 @@ static void exportto_unknown_namespace(struct cluster *c, const struct scope *s,
 		if (s->service && strcmp(s->service, svcs->v[i]->name) != 0)
 			continue;
 		json_t *ann = jpath(svcs->v[i]->j, "metadata.annotations");
-		const char *v = json_string_value(json_object_get(ann, "networking.istio.io/exportTo"));
+		const char *v =
+		    json_string_value(json_object_get(ann, "networking.istio.io/exportTo"));
 		if (!v)
 			continue;
 		char *copy = xstrdup(v), *save = NULL;
@@ -958,8 +1032,8 @@ static void exportto_unknown_namespace(struct cluster *c, const struct scope *s,
 			char *end = t + strlen(t);
 			while (end > t && end[-1] == ' ')
 				*--end = '\0';
-			check_export_value(c, svcs->v[i], t, "annotation networking.istio.io/exportTo",
-			                   f);
+			check_export_value(c, svcs->v[i], t,
+			                   "annotation networking.istio.io/exportTo", f);
 		}
 		free(copy);
 	}
@@ -1014,7 +1088,8 @@ static long namesake_port(const struct kobj *pod, const char *name, json_int_t n
 		json_array_foreach(ports, k, p)
 		{
 			json_int_t n = json_integer_value(json_object_get(p, "containerPort"));
-			if (name && jstr(p, "name") && strcmp(jstr(p, "name"), name) == 0 && n != number)
+			if (name && jstr(p, "name") && strcmp(jstr(p, "name"), name) == 0 &&
+			    n != number)
 				return (long)n;
 		}
 	}
@@ -1025,10 +1100,88 @@ static long namesake_port(const struct kobj *pod, const char *name, json_int_t n
 static json_t *target_of(json_t *port)
 {
 	json_t *tp = json_object_get(port, "targetPort");
-	if (!tp || (json_is_string(tp) && strspn(json_string_value(tp), "0123456789") ==
-	                                      strlen(json_string_value(tp))))
+	if (!tp || (json_is_string(tp) &&
+	            strspn(json_string_value(tp), "0123456789") == strlen(json_string_value(tp))))
 		tp = json_object_get(port, "port");
 	return json_is_integer(tp) || json_is_string(tp) ? tp : NULL;
+}
+
+/*
+ * The container ports declared in a namespace, as "#NUMBER" and
+ * "NAME:NUMBER" keys: a cheap test of whether a numeric targetPort can show a
+ * typo at all, before the Service's pods are selected. Kept for the last
+ * namespace asked about.
+ */
+struct port_keys {
+	char *ns;
+	struct strlist keys;
+};
+
+static const struct strlist *namespace_ports(struct cluster *c, struct port_keys *pk,
+                                             const char *ns)
+{
+	if (pk->ns && strcmp(pk->ns, ns) == 0)
+		return &pk->keys;
+	free(pk->ns);
+	sl_free(&pk->keys);
+	pk->ns = xstrdup(ns);
+	const struct kobj_list *pods = cluster_list(c, "Pod", ns);
+	for (size_t i = 0; i < pods->n; i++) {
+		json_t *cs = jpath(pods->v[i]->j, "spec.containers"), *ct;
+		size_t k;
+		json_array_foreach(cs, k, ct)
+		{
+			json_t *ports = json_object_get(ct, "ports"), *p;
+			size_t q;
+			json_array_foreach(ports, q, p)
+			{
+				long n =
+				    (long)json_integer_value(json_object_get(p, "containerPort"));
+				char *key = xasprintf("#%ld", n);
+				if (!sl_has(&pk->keys, key))
+					sl_take(&pk->keys, key);
+				else
+					free(key);
+				if (jstr(p, "name")) {
+					key = xasprintf("%s:%ld", jstr(p, "name"), n);
+					if (!sl_has(&pk->keys, key))
+						sl_take(&pk->keys, key);
+					else
+						free(key);
+				}
+			}
+		}
+	}
+	return &pk->keys;
+}
+
+/* Whether some port of a numeric-target Service could be a typo, judging by the namespace's ports.
+ */
+static bool may_show_typo(const struct strlist *keys, json_t *ports)
+{
+	size_t n = json_array_size(ports);
+	for (size_t i = 0; i < n; i++) {
+		json_t *tp = target_of(json_array_get(ports, i));
+		const char *pname = jstr(json_array_get(ports, i), "name");
+		if (!tp || json_is_string(tp))
+			return true;
+		size_t plen = pname ? strlen(pname) : 0;
+		for (size_t k = 0; pname && k < keys->n; k++)
+			if (strncmp(keys->v[k], pname, plen) == 0 && keys->v[k][plen] == ':' &&
+			    atol(keys->v[k] + plen + 1) != (long)json_integer_value(tp))
+				return true;
+	}
+	/* several ports: the others must be declared somewhere for a mismatch to stand out */
+	if (n < 2)
+		return false;
+	size_t declared = 0;
+	for (size_t i = 0; i < n; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "#%lld",
+		         (long long)json_integer_value(target_of(json_array_get(ports, i))));
+		declared += sl_has(keys, key);
+	}
+	return declared + 1 >= n && declared < n;
 }
 
 /*
@@ -1043,89 +1196,127 @@ static void target_port_undeclared(struct cluster *c, const struct scope *s, str
 	const char *check = "service-target-port-undeclared";
 	if (!need_kind(c, f, check, "Service") || !need_kind(c, f, check, "Pod"))
 		return;
-	const struct kobj_list *svcs = cluster_list(c, "Service", s->ns);
-	for (size_t i = 0; i < svcs->n; i++) {
-		const struct kobj *svc = svcs->v[i];
-		if ((s->service && strcmp(s->service, svc->name) != 0) || namespace_exempt(c, svc->ns))
-			continue;
-		struct kobj_list pods = service_pods(c, svc);
-		json_t *ports = jpath(svc->j, "spec.ports"), *port;
-		size_t k;
-		json_array_foreach(ports, k, port)
-		{
-			json_t *tp = target_of(port);
-			if (!tp)
+	/* namespace by namespace, so that each one's container ports are collected once */
+	struct strlist nss = {0};
+	if (s->ns)
+		sl_add(&nss, s->ns);
+	else
+		sl_copy(&nss, cluster_namespaces(c));
+	struct port_keys pk = {0};
+	for (size_t n = 0; n < nss.n; n++) {
+		const struct kobj_list *svcs = cluster_list(c, "Service", nss.v[n]);
+		for (size_t i = 0; i < svcs->n; i++) {
+			const struct kobj *svc = svcs->v[i];
+			if ((s->service && strcmp(s->service, svc->name) != 0) ||
+			    namespace_exempt(c, svc->ns))
 				continue;
-			const char *pname = jstr(port, "name");
-			long number = (long)json_integer_value(json_object_get(port, "port"));
-			size_t lacking = 0, running = 0;
-			const struct kobj *example = NULL;
-			long renamed = -1;
-			bool others_match = json_array_size(ports) > 1;
-			for (size_t p = 0; p < pods.n; p++) {
-				if (!pod_running(pods.v[p]))
+			json_t *ports = jpath(svc->j, "spec.ports"), *port;
+			if (!may_show_typo(namespace_ports(c, &pk, svc->ns), ports))
+				continue;
+			struct kobj_list pods = service_pods(c, svc);
+			size_t k;
+			json_array_foreach(ports, k, port)
+			{
+				json_t *tp = target_of(port);
+				if (!tp)
 					continue;
-				running++;
-				if (pod_declares(pods.v[p], tp))
-					continue;
-				lacking++;
-				example = example ? example : pods.v[p];
-				if (json_is_integer(tp) && renamed < 0)
-					renamed = namesake_port(pods.v[p], pname, json_integer_value(tp));
-				json_t *other;
-				size_t o;
-				json_array_foreach(ports, o, other)
-				{
-					json_t *ot = target_of(other);
-					if (o != k && (!ot || !pod_declares(pods.v[p], ot)))
-						others_match = false;
+				const char *pname = jstr(port, "name");
+				long number =
+				    (long)json_integer_value(json_object_get(port, "port"));
+				size_t lacking = 0, running = 0;
+				const struct kobj *example = NULL;
+				long renamed = -1;
+				bool others_match = json_array_size(ports) > 1;
+				for (size_t p = 0; p < pods.n; p++) {
+					if (!pod_running(pods.v[p]))
+						continue;
+					running++;
+					if (pod_declares(pods.v[p], tp))
+						continue;
+					lacking++;
+					example = example ? example : pods.v[p];
+					if (json_is_integer(tp) && renamed < 0)
+						renamed = namesake_port(pods.v[p], pname,
+						                        json_integer_value(tp));
+					json_t *other;
+					size_t o;
+					json_array_foreach(ports, o, other)
+					{
+						json_t *ot = target_of(other);
+						if (o != k && (!ot || !pod_declares(pods.v[p], ot)))
+							others_match = false;
+					}
 				}
+				if (!lacking ||
+				    (json_is_integer(tp) && renamed < 0 && !others_match))
+					continue;
+				char *tps =
+				    json_is_string(tp)
+				        ? xstrdup(json_string_value(tp))
+				        : xasprintf("%lld", (long long)json_integer_value(tp));
+				struct strlist ev = {0};
+				sl_take(
+				    &ev,
+				    xasprintf("Service %s/%s port %ld%s%s sends to targetPort %s",
+				              svc->ns, svc->name, number, pname ? " " : "",
+				              pname ? pname : "", tps));
+				sl_take(&ev,
+				        xasprintf(
+				            "%zu of %zu running pods declare no container port %s "
+				            "(for example %s)",
+				            lacking, running, tps, example->name));
+				if (json_is_string(tp)) {
+					sl_add(
+					    &ev,
+					    "Kubernetes resolves a named targetPort from the pod's "
+					    "container ports and leaves pods without it out of the "
+					    "endpoints");
+					findings_add(
+					    f, check, svc, &ev,
+					    "targetPort %s of port %ld is a name that no container "
+					    "declares (%zu of %zu pods): those pods get no traffic "
+					    "on it",
+					    tps, number, lacking, running);
+					findings_rate(f, SEV_WARNING, NULL);
+				} else {
+					if (renamed >= 0)
+						sl_take(
+						    &ev,
+						    xasprintf("the container port named %s is %ld",
+						              pname, renamed));
+					else
+						sl_add(&ev, "the Service's other ports all match "
+						            "container ports");
+					findings_add(
+					    f, check, svc, &ev,
+					    "targetPort %s of port %ld is not among the container "
+					    "ports of "
+					    "its pods: check that the application listens there",
+					    tps, number);
+				}
+				free(tps);
 			}
-			if (!lacking || (json_is_integer(tp) && renamed < 0 && !others_match))
-				continue;
-			char *tps = json_is_string(tp) ? xstrdup(json_string_value(tp))
-			                               : xasprintf("%lld", (long long)json_integer_value(tp));
-			struct strlist ev = {0};
-			sl_take(&ev, xasprintf("Service %s/%s port %ld%s%s sends to targetPort %s",
-			                       svc->ns, svc->name, number, pname ? " " : "",
-			                       pname ? pname : "", tps));
-			sl_take(&ev, xasprintf("%zu of %zu running pods declare no container port %s "
-			                       "(for example %s)",
-			                       lacking, running, tps, example->name));
-			if (json_is_string(tp)) {
-				sl_add(&ev, "Kubernetes resolves a named targetPort from the pod's "
-				            "container ports and leaves pods without it out of the "
-				            "endpoints");
-				findings_add(f, check, svc, &ev,
-				             "targetPort %s of port %ld is a name that no container "
-				             "declares (%zu of %zu pods): those pods get no traffic on it",
-				             tps, number, lacking, running);
-				findings_rate(f, SEV_WARNING, NULL);
-			} else {
-				if (renamed >= 0)
-					sl_take(&ev, xasprintf("the container port named %s is %ld", pname,
-					                       renamed));
-				else
-					sl_add(&ev, "the Service's other ports all match container ports");
-				findings_add(f, check, svc, &ev,
-				             "targetPort %s of port %ld is not among the container ports of "
-				             "its pods: check that the application listens there",
-				             tps, number);
-			}
-			free(tps);
+			free(pods.v);
 		}
-		free(pods.v);
 	}
+	sl_free(&nss);
+	free(pk.ns);
+	sl_free(&pk.keys);
 }
 
 static const struct detector det_target_port_undeclared = {
     "service-target-port-undeclared", "service-target-port-undeclared", target_port_undeclared};
 
 const struct detector *const detectors_references[] = {
-    &det_destination_host_unknown, &det_rule_host_unknown,
-    &det_vs_host_conflict,         &det_dr_host_duplicate,
-    &det_gateway_server_conflict,  &det_serviceentry_host_duplicate,
-    &det_selector_no_workload,     &det_workload_policy_conflict,
-    &det_exportto_unknown_namespace, &det_target_port_undeclared,
+    &det_destination_host_unknown,
+    &det_rule_host_unknown,
+    &det_vs_host_conflict,
+    &det_dr_host_duplicate,
+    &det_gateway_server_conflict,
+    &det_serviceentry_host_duplicate,
+    &det_selector_no_workload,
+    &det_workload_policy_conflict,
+    &det_exportto_unknown_namespace,
+    &det_target_port_undeclared,
     NULL,
 };
