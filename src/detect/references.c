@@ -154,6 +154,52 @@ static char *scoped_fqdn(const struct scope *s)
 	return s->service && s->ns ? xasprintf("%s.%s.svc.cluster.local", s->service, s->ns) : NULL;
 }
 
+/*
+ * Whether a host that exists nowhere may be meant for the scoped Service: its
+ * first label is the Service's name give or take two letters. A walk for one
+ * Service reports only those; check reports every one.
+ */
+static bool meant_for(const struct scope *s, const char *host)
+{
+	if (!s->service)
+		return true;
+	const char *slash = strchr(host, '/');
+	char *label = xstrndup(slash ? slash + 1 : host, strcspn(slash ? slash + 1 : host, "."));
+	bool near = distance(label, s->service) <= 2;
+	free(label);
+	return near;
+}
+
+/*
+ * Whether a selector may be meant for the scoped Service's pods: it holds
+ * every label of the Service's selector, or the same keys with values that
+ * differ by a typo. Always true without a scoped Service.
+ */
+static bool selector_meant_for(struct cluster *c, const struct scope *s, json_t *sel)
+{
+	if (!s->service)
+		return true;
+	const struct kobj *svc = s->ns ? cluster_get(c, "Service", s->ns, s->service) : NULL;
+	json_t *want = svc ? jpath(svc->j, "spec.selector") : NULL;
+	if (!json_object_size(want))
+		return false;
+	const char *k;
+	json_t *v;
+	bool all = true, typo = true;
+	json_object_foreach(want, k, v)
+	{
+		const char *have = json_string_value(json_object_get(sel, k));
+		const char *w = json_string_value(v);
+		if (!have || !w) {
+			all = typo = false;
+			break;
+		}
+		all = all && strcmp(have, w) == 0;
+		typo = typo && distance(have, w) <= 2;
+	}
+	return all || (typo && json_object_size(sel) == json_object_size(want));
+}
+
 /* Whether a VirtualService lists a host that covers fqdn (whatever its gateways). */
 static bool vs_names(const struct kobj *vs, const char *fqdn)
 {
@@ -266,8 +312,8 @@ static const struct detector det_destination_host_unknown = {
     "destination-host-unknown", "destination-host-unknown", destination_host_unknown};
 
 /* A Sidecar egress host "ns/dnsName": the namespace part must exist, a plain name must be known. */
-static void check_egress_host(struct cluster *c, const struct kobj *sc, const char *h,
-                              struct findings *f)
+static void check_egress_host(struct cluster *c, const struct scope *s, const struct kobj *sc,
+                              const char *h, struct findings *f)
 {
 	const char *slash = strchr(h, '/');
 	if (!slash)
@@ -285,7 +331,7 @@ static void check_egress_host(struct cluster *c, const struct kobj *sc, const ch
 		findings_add(
 		    f, "rule-host-unknown", sc, &ev,
 		    "egress host %s names a namespace that does not exist: nothing is imported", h);
-	} else if (!strchr(name, '*') && strcmp(ns, "~") != 0) {
+	} else if (!strchr(name, '*') && strcmp(ns, "~") != 0 && meant_for(s, name)) {
 		char *fqdn = host_fqdn(name, in_ns);
 		const struct kobj *se;
 		bool known = host_known(c, fqdn, &se);
@@ -332,7 +378,8 @@ static void rule_host_unknown(struct cluster *c, const struct scope *s, struct f
 	for (size_t i = 0; i < drs->n; i++) {
 		const struct kobj *dr = drs->v[i];
 		const char *host = jstr(dr->j, "spec.host");
-		if (!host || strchr(host, '*') || has_namesake(c, host, dr->ns))
+		if (!host || strchr(host, '*') || has_namesake(c, host, dr->ns) ||
+		    !meant_for(s, host))
 			continue;
 		char *fqdn = host_fqdn(host, dr->ns);
 		if (!host_known(c, fqdn, NULL)) {
@@ -359,7 +406,7 @@ static void rule_host_unknown(struct cluster *c, const struct scope *s, struct f
 			for (size_t h = 0; h < json_array_size(hosts); h++) {
 				const char *v = json_string_value(json_array_get(hosts, h));
 				if (v)
-					check_egress_host(c, scs->v[i], v, f);
+					check_egress_host(c, s, scs->v[i], v, f);
 			}
 		}
 	}
@@ -854,7 +901,8 @@ static void selector_no_workload(struct cluster *c, const struct scope *s, struc
 		for (size_t i = 0; i < l->n; i++) {
 			const struct kobj *o = l->v[i];
 			json_t *sel = jpath(o->j, selecting[k].path);
-			if (!json_object_size(sel) || targets_refs(o))
+			if (!json_object_size(sel) || targets_refs(o) ||
+			    !selector_meant_for(c, s, sel))
 				continue;
 			/* a policy of the root namespace selects in every namespace */
 			bool everywhere = strcmp(o->ns, root) == 0 &&
@@ -970,6 +1018,16 @@ static const struct detector det_workload_policy_conflict = {
 
 /* ---- exportTo ---- */
 
+/* Whether a DestinationRule's host covers fqdn. */
+static bool dr_names(const struct kobj *dr, const char *fqdn)
+{
+	const char *h = jstr(dr->j, "spec.host");
+	char *full = h ? host_fqdn(h, dr->ns) : NULL;
+	bool m = full && host_matches(full, fqdn);
+	free(full);
+	return m;
+}
+
 /* Whether ns exists: a Namespace object, or objects seen in it. */
 static bool namespace_known(struct cluster *c, const char *ns)
 {
@@ -1001,19 +1059,27 @@ static void exportto_unknown_namespace(struct cluster *c, const struct scope *s,
 		return;
 	}
 	static const char *const kinds[] = {"VirtualService", "DestinationRule", "ServiceEntry"};
+	/* a walk for one Service looks at the rules for its host, wherever they live */
+	char *want = scoped_fqdn(s);
 	for (size_t k = 0; k < MM_ARRAY_LEN(kinds); k++) {
 		if (!cluster_has_kind(c, kinds[k], NULL))
 			continue;
-		const struct kobj_list *l = cluster_list(c, kinds[k], s->ns);
+		const struct kobj_list *l = cluster_list(c, kinds[k], want ? NULL : s->ns);
 		for (size_t i = 0; i < l->n; i++) {
-			json_t *to = jpath(l->v[i]->j, "spec.exportTo");
+			const struct kobj *o = l->v[i];
+			if (want && !(k == 0   ? vs_names(o, want)
+			              : k == 1 ? dr_names(o, want)
+			                       : se_covers(o, want)))
+				continue;
+			json_t *to = jpath(o->j, "spec.exportTo");
 			for (size_t e = 0; e < json_array_size(to); e++) {
 				const char *v = json_string_value(json_array_get(to, e));
 				if (v)
-					check_export_value(c, l->v[i], v, "spec.exportTo", f);
+					check_export_value(c, o, v, "spec.exportTo", f);
 			}
 		}
 	}
+	free(want);
 	if (!cluster_has_kind(c, "Service", NULL))
 		return;
 	const struct kobj_list *svcs = cluster_list(c, "Service", s->ns);
