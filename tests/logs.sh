@@ -207,7 +207,7 @@ walk "--envoy-admin HTTP 500: the LIVE question is asked" 1 \
 walk "--envoy-admin closes without answering: the endpoints question is asked" 1 \
 	"the walk stopped at 503:uh-envoy" "closed without an answer" -- \
 	503 "${SHOP[@]}" --envoy-admin "$BAD_URL" --answer control-plane=healthy --answer flag=UH \
-	--answer uh-subset=no --answer uh-endpoints=yes
+	--answer uh-subset=no --answer uh-target-port=none --answer uh-endpoints=yes
 walk "--envoy-admin malformed JSON: the header limit question is asked" 1 \
 	"the walk stopped at 431:limit-live" "/config_dump: not a JSON object" -- \
 	431 "${SHOP[@]}" --envoy-admin "$BAD_URL" --answer control-plane=healthy --answer limit-patch=raised

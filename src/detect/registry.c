@@ -25,11 +25,13 @@ static const struct detector *const detectors_core[] = {
 /* Each later family file exports one NULL-terminated array of its detectors. */
 extern const struct detector *const detectors_gateway[],
     *const detectors_routing[], *const detectors_workload[], *const detectors_startup[],
-                                                                 *const detectors_protocol[];
+                                                                 *const detectors_protocol[],
+    *const detectors_references[];
 
 static const struct detector *const *const families[] = {
     detectors_core,    detectors_gateway,  detectors_routing,
     detectors_startup, detectors_workload, detectors_protocol,
+    detectors_references,
 };
 
 #define MAX_DETECTORS 128

@@ -221,7 +221,8 @@ f.append(vs_spec("catalog", B, {"hosts": ["catalog"], "http": [
 write("vs-no-default-route", f, ["vs-no-default-route VirtualService/shop/catalog"])
 
 # rules that end in a route for every request, in each form, and rules left alone on purpose
-v = base()
+# (cart-canary replaces the base mesh's rule for cart: two mesh rules for one host conflict)
+v = [o for o in base() if not (o["kind"] == "VirtualService" and o["metadata"]["name"] == "cart")]
 v.append(vs_spec("catalog", B, {"hosts": ["catalog"], "http": [
     {"match": [{"headers": {"end-user": {"exact": "tester"}}}], "route": [route("catalog", "v1")]},
     {"match": [{"uri": {"prefix": "/"}}], "route": [route("catalog", "v1")]}]}))
