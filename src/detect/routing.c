@@ -174,6 +174,8 @@ static bool service_in_mesh(struct cluster *c, const struct kobj *svc)
 	char *inj = ns ? namespace_injection(ns) : NULL;
 	bool in = inj && strcmp(inj, "disabled") != 0;
 	free(inj);
+	if (in)
+		return true;
 	struct kobj_list pods = service_pods(c, svc);
 	for (size_t i = 0; i < pods.n && !in; i++)
 		in = pod_has_sidecar(pods.v[i]);
