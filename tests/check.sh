@@ -16,6 +16,18 @@ findings_lines() {
 	END { flush() }' | tr -d '",'
 }
 
+# compare NAME STATUS WANT-STATUS: $SCRATCH/got against $SCRATCH/want, and the exit status.
+compare() {
+	local differs=0
+	diff -u "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/diff" || differs=1
+	if [ "$2" = "$3" ] && [ "$differs" = 0 ]; then
+		ok "$1"
+	else
+		{ echo "exit $2, expected $3"; cat "$SCRATCH/diff" "$SCRATCH/err"; } >"$SCRATCH/why"
+		not_ok "$1" "$SCRATCH/why"
+	fi
+}
+
 # check_case NAME SNAPSHOT EXPECT-FILE [ARG...]: the findings with their severity and code,
 # and exit status 1 exactly when one is at or above --fail-on (warning unless ARG says).
 check_case() {
@@ -27,12 +39,7 @@ check_case() {
 	grep -Eq "$re" "$expect" && want=1
 	findings_lines <"$SCRATCH/out.json" | sort >"$SCRATCH/got"
 	sort "$expect" >"$SCRATCH/want"
-	if [ "$status" = "$want" ] && diff -u "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/diff"; then
-		ok "$name"
-	else
-		{ echo "exit $status, expected $want"; cat "$SCRATCH/diff" "$SCRATCH/err"; } >"$SCRATCH/why"
-		not_ok "$name" "$SCRATCH/why"
-	fi
+	compare "$name" "$status" "$want"
 }
 
 # tests/check/CASE: a snapshot, 'expect' (the findings as findings_lines prints them) and
@@ -62,12 +69,7 @@ check_fixture() {
 	sed -n 's/^      "resource": "\(.*\)",$/\1/p' "$SCRATCH/out.json" >"$SCRATCH/r"
 	paste -d' ' "$SCRATCH/d" "$SCRATCH/r" | sort >"$SCRATCH/got"
 	sort "$3" >"$SCRATCH/want"
-	if [ "$status" = "$want" ] && diff -u "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/diff"; then
-		ok "$1"
-	else
-		{ echo "exit $status, expected $want"; cat "$SCRATCH/diff" "$SCRATCH/err"; } >"$SCRATCH/why"
-		not_ok "$1" "$SCRATCH/why"
-	fi
+	compare "$1" "$status" "$want"
 }
 
 for dir in "$TOP_SRCDIR"/tests/data/snapshots/*/; do

@@ -27,8 +27,9 @@ static bool selector_wants(json_t *sel, const char *key, const char *value)
 	return false;
 }
 
-/* The webhook configuration that injects a namespace labelled key=value, or NULL. */
-static const struct kobj *injector_for(struct cluster *c, const char *key, const char *value)
+/* The sidecar injector webhook configuration whose selector (a field of the webhook) wants key=value. */
+static const struct kobj *injector_by(struct cluster *c, const char *selector, const char *key,
+                                      const char *value)
 {
 	const struct kobj_list *whs = cluster_list(c, "MutatingWebhookConfiguration", NULL);
 	for (size_t i = 0; i < whs->n; i++) {
@@ -37,11 +38,17 @@ static const struct kobj *injector_for(struct cluster *c, const char *key, const
 			json_t *h = json_array_get(hooks, k);
 			const char *name = jstr(h, "name");
 			if (name && strstr(name, "sidecar-injector") &&
-			    selector_wants(json_object_get(h, "namespaceSelector"), key, value))
+			    selector_wants(json_object_get(h, selector), key, value))
 				return whs->v[i];
 		}
 	}
 	return NULL;
+}
+
+/* The webhook configuration that injects a namespace labelled key=value, or NULL. */
+static const struct kobj *injector_for(struct cluster *c, const char *key, const char *value)
+{
+	return injector_by(c, "namespaceSelector", key, value);
 }
 
 /* The injector a namespace's label calls on; *label says which label it is. */
@@ -98,18 +105,7 @@ static bool opted_out(const struct kobj *pod)
 /* The webhook configuration that injects pods labelled key=value by objectSelector, or NULL. */
 static const struct kobj *object_injector(struct cluster *c, const char *key, const char *value)
 {
-	const struct kobj_list *whs = cluster_list(c, "MutatingWebhookConfiguration", NULL);
-	for (size_t i = 0; i < whs->n; i++) {
-		json_t *hooks = jpath(whs->v[i]->j, "webhooks");
-		for (size_t k = 0; k < json_array_size(hooks); k++) {
-			json_t *h = json_array_get(hooks, k);
-			const char *name = jstr(h, "name");
-			if (name && strstr(name, "sidecar-injector") &&
-			    selector_wants(json_object_get(h, "objectSelector"), key, value))
-				return whs->v[i];
-		}
-	}
-	return NULL;
+	return injector_by(c, "objectSelector", key, value);
 }
 
 /* Whether a pod is in the mesh without a sidecar: ambient mode redirects its traffic to ztunnel. */
