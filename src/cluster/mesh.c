@@ -606,19 +606,29 @@ bool sidecar_imports(const struct kobj *sc, const char *pod_ns, const char *ns, 
 	return in;
 }
 
+bool service_entry_covers(const struct kobj *se, const char *fqdn)
+{
+	json_t *hosts = jpath(se->j, "spec.hosts");
+	for (size_t i = 0; i < json_array_size(hosts); i++) {
+		const char *h = json_string_value(json_array_get(hosts, i));
+		if (!h)
+			continue;
+		char *full = host_fqdn(h, se->ns);
+		bool m = host_matches(h, fqdn) || host_matches(full, fqdn) || strcasecmp(h, fqdn) == 0;
+		free(full);
+		if (m)
+			return true;
+	}
+	return false;
+}
+
 const struct kobj *mesh_service_entry(struct cluster *c, const char *host, const char *client_ns)
 {
 	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
-	for (size_t i = 0; i < ses->n; i++) {
-		if (client_ns && !mesh_exported_to(c, ses->v[i], client_ns))
-			continue;
-		json_t *hosts = jpath(ses->v[i]->j, "spec.hosts");
-		for (size_t k = 0; k < json_array_size(hosts); k++) {
-			const char *h = json_string_value(json_array_get(hosts, k));
-			if (h && host_matches(h, host))
-				return ses->v[i];
-		}
-	}
+	for (size_t i = 0; i < ses->n; i++)
+		if ((!client_ns || mesh_exported_to(c, ses->v[i], client_ns)) &&
+		    service_entry_covers(ses->v[i], host))
+			return ses->v[i];
 	return NULL;
 }
 

@@ -116,6 +116,8 @@ const struct kobj *sidecar_for_pod(struct cluster *c, const struct kobj *pod);
 /* Whether a Sidecar's egress imports what namespace ns declares for fqdn ("ns/host" entries). */
 bool sidecar_imports(const struct kobj *sc, const char *pod_ns, const char *ns, const char *fqdn);
 
+/* Whether a ServiceEntry's hosts cover fqdn (a short host completed with the entry's namespace). */
+bool service_entry_covers(const struct kobj *se, const char *fqdn);
 /* A ServiceEntry with a host covering host (visible to client_ns unless NULL), or NULL. */
 const struct kobj *mesh_service_entry(struct cluster *c, const char *host, const char *client_ns);
 

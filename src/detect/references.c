@@ -27,23 +27,6 @@ static bool older(const struct kobj *a, const struct kobj *b)
 	return d < 0 || (d == 0 && strcmp(a->name, b->name) < 0);
 }
 
-/* A ServiceEntry host as Istio keeps it: short names are completed with the entry's namespace. */
-static bool se_covers(const struct kobj *se, const char *fqdn)
-{
-	json_t *hosts = jpath(se->j, "spec.hosts");
-	for (size_t i = 0; i < json_array_size(hosts); i++) {
-		const char *h = json_string_value(json_array_get(hosts, i));
-		if (!h)
-			continue;
-		char *full = host_fqdn(h, se->ns);
-		bool m = host_matches(full, fqdn) || strcasecmp(h, fqdn) == 0;
-		free(full);
-		if (m)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Whether a host (already completed) is in a registry: a Kubernetes Service
  * of that FQDN or a ServiceEntry host that covers it. *se (may be NULL) gets
@@ -55,14 +38,10 @@ static bool host_known(struct cluster *c, const char *fqdn, const struct kobj **
 		*se = NULL;
 	if (service_of_host(c, fqdn))
 		return true;
-	const struct kobj_list *ses = cluster_list(c, "ServiceEntry", NULL);
-	for (size_t i = 0; i < ses->n; i++)
-		if (se_covers(ses->v[i], fqdn)) {
-			if (se)
-				*se = ses->v[i];
-			return true;
-		}
-	return false;
+	const struct kobj *entry = mesh_service_entry(c, fqdn, NULL);
+	if (se)
+		*se = entry;
+	return entry != NULL;
 }
 
 /* The edit distance of two short strings, capped (enough to spot a typo). */
@@ -1069,7 +1048,7 @@ static void exportto_unknown_namespace(struct cluster *c, const struct scope *s,
 			const struct kobj *o = l->v[i];
 			if (want && !(k == 0   ? vs_names(o, want)
 			              : k == 1 ? dr_names(o, want)
-			                       : se_covers(o, want)))
+			                       : service_entry_covers(o, want)))
 				continue;
 			json_t *to = jpath(o->j, "spec.exportTo");
 			for (size_t e = 0; e < json_array_size(to); e++) {

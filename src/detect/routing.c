@@ -949,17 +949,6 @@ static bool host_wanted(struct cluster *c, const struct scope *s, const char *ho
 	return svc && service_wanted(s, svc);
 }
 
-/* Whether a DestinationRule defines a subset of that name. */
-static bool defines_subset(const struct kobj *dr, const char *name)
-{
-	size_t i;
-	json_t *sub;
-	json_array_foreach(jpath(dr->j, "spec.subsets"), i, sub)
-		if (jstr(sub, "name") && strcmp(jstr(sub, "name"), name) == 0)
-			return true;
-	return false;
-}
-
 /* One mirror destination: evidence when its subset is defined by no DestinationRule. */
 static void mirror_one(struct cluster *c, const struct scope *s, const struct kobj *vs,
                        json_t *dest, size_t route, struct strlist *ev)
@@ -968,9 +957,10 @@ static void mirror_one(struct cluster *c, const struct scope *s, const struct ko
 	if (!host || !subset || !host_wanted(c, s, host, vs->ns))
 		return;
 	char *fqdn = host_fqdn(host, vs->ns);
-	/* the client's namespace picks the rule: for a mirror, the sidecars that read the VS */
-	const struct kobj *dr = dr_for_host(c, fqdn, vs->ns);
-	if (!dr || !defines_subset(dr, subset)) {
+	/* the client's namespace picks the rules (merged): for a mirror, the sidecars that read the VS */
+	struct dr_set set;
+	const struct kobj *dr = dr_lookup(c, fqdn, vs->ns, &set) ? set.v[0] : NULL;
+	if (!dr || !dr_set_subset(&set, subset, NULL)) {
 		sl_take(ev, xasprintf("http[%zu] mirrors to %s subset %s", route, host, subset));
 		sl_take(ev, dr ? xasprintf("DestinationRule %s/%s for %s defines no subset %s",
 		                           dr->ns, dr->name, fqdn, subset)
