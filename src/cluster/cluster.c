@@ -91,6 +91,7 @@ struct cluster {
 	const char *control_ns; /* found once: every detector and probe asks */
 	bool mesh_done;
 	char *version;
+	char *version_note; /* where the version was read, or why it is unknown */
 	bool version_done;
 	char *snapshot_dir;
 	const struct cluster_source *src;
@@ -147,6 +148,7 @@ void cluster_free(struct cluster *c)
 	free(c->ps_reason);
 	json_decref(c->mesh);
 	free(c->version);
+	free(c->version_note);
 	free(c->snapshot_dir);
 	hmap_free(&c->docs, doc_free);
 	free(c->envoy_admin);
@@ -546,6 +548,8 @@ void cluster_set_istio_version(struct cluster *c, const char *version)
 {
 	free(c->version);
 	c->version = dup_opt(version);
+	free(c->version_note);
+	c->version_note = version ? xstrdup("recorded with the snapshot (meta.json)") : NULL;
 	c->version_done = true;
 }
 
@@ -558,21 +562,76 @@ char *image_version(const char *image)
 	return xstrndup(colon + 1, n);
 }
 
+/* Whether an image is istiod's (pilot) or the sidecar's (proxyv2). */
+static bool image_is(const char *image, const char *name)
+{
+	char *slash = xasprintf("/%s:", name), *bare = xasprintf("%s:", name);
+	bool is = image && (strstr(image, slash) || strncmp(image, bare, strlen(bare)) == 0);
+	free(slash);
+	free(bare);
+	return is;
+}
+
+/*
+ * The version in the tag of the first image named name among the containers
+ * of objects of kind in ns (NULL: all); *image (borrowed) says which image.
+ */
+static char *version_of_images(struct cluster *c, const char *kind, const char *ns,
+                               const char *path, const char *name, const char **image)
+{
+	const struct kobj_list *l = cluster_list(c, kind, ns);
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *containers = jpath(l->v[i]->j, path);
+		for (size_t k = 0; k < json_array_size(containers); k++) {
+			const char *img = jstr(json_array_get(containers, k), "image");
+			char *v = image_is(img, name) ? image_version(img) : NULL;
+			if (v) {
+				*image = img;
+				return v;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The Istio version from what shows it, most telling first: istiod's image
+ * (Deployment, then Pod, in the control-plane namespace, then anywhere),
+ * then the sidecars' proxyv2 image, which follows the control plane it was
+ * injected by.
+ */
 const char *cluster_istio_version(struct cluster *c)
 {
 	if (c->version_done)
 		return c->version;
 	c->version_done = true;
-	const struct kobj_list *deps = cluster_list(c, "Deployment", cluster_control_namespace(c));
-	for (size_t i = 0; i < deps->n && !c->version; i++) {
-		json_t *containers = jpath(deps->v[i]->j, "spec.template.spec.containers");
-		for (size_t k = 0; k < json_array_size(containers) && !c->version; k++) {
-			const char *image = jstr(json_array_get(containers, k), "image");
-			if (image && (strstr(image, "/pilot:") || strstr(image, "pilot:") == image))
-				c->version = image_version(image);
-		}
+	static const struct {
+		const char *kind, *path, *image, *what;
+		bool control_ns;
+	} sources[] = {
+	    {"Deployment", "spec.template.spec.containers", "pilot", "istiod's Deployment", true},
+	    {"Pod", "spec.containers", "pilot", "istiod's pod", true},
+	    {"Pod", "spec.containers", "pilot", "an istiod pod", false},
+	    {"Pod", "spec.containers", "proxyv2", "a sidecar's image", false},
+	};
+	const char *image = NULL;
+	for (size_t i = 0; i < MM_ARRAY_LEN(sources) && !c->version; i++) {
+		const char *ns = sources[i].control_ns ? cluster_control_namespace(c) : NULL;
+		c->version = version_of_images(c, sources[i].kind, ns, sources[i].path,
+		                               sources[i].image, &image);
+		if (c->version)
+			c->version_note = xasprintf("from %s (%s)", sources[i].what, image);
 	}
+	if (!c->version)
+		c->version_note = xstrdup("no meta.json version, and no istiod or istio-proxy image "
+		                          "with a version tag (pilot:1.22.3, proxyv2:1.22.3)");
 	return c->version;
+}
+
+const char *cluster_istio_version_note(struct cluster *c)
+{
+	cluster_istio_version(c);
+	return c->version_note;
 }
 
 json_t *jpath(json_t *j, const char *dotted)

@@ -147,6 +147,8 @@ char *image_version(const char *image);
 
 /* The Istio version ("1.22.3"), from meta, istiod's image tag or istioctl; NULL if unknown. */
 const char *cluster_istio_version(struct cluster *c);
+/* Where that version was read ("from istiod's pod (IMAGE)"), or why it is unknown. Borrowed. */
+const char *cluster_istio_version_note(struct cluster *c);
 void cluster_set_istio_version(struct cluster *c, const char *version);
 
 /* The namespace istiod runs in ("istio-system" unless found elsewhere). */

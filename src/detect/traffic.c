@@ -555,7 +555,9 @@ static void headless_no_sidecar(struct cluster *c, const struct scope *s, struct
 	const char *check = "headless-no-sidecar-mtls";
 	const char *v = cluster_istio_version(c);
 	if (!v) {
-		findings_skip(f, check, "the Istio version is unknown");
+		char *why = xasprintf("the Istio version is unknown: %s", cluster_istio_version_note(c));
+		findings_skip(f, check, why);
+		free(why);
 		return;
 	}
 	if (version_cmp(v, "1.5") < 0 || version_cmp(v, "1.7") >= 0 ||

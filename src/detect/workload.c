@@ -383,8 +383,11 @@ static bool long_tcp_protocol(const char *proto)
 static const char *need_version(struct cluster *c, struct findings *f, const char *check)
 {
 	const char *v = cluster_istio_version(c);
-	if (!v)
-		findings_skip(f, check, "the Istio version is unknown");
+	char *why = v ? NULL : xasprintf("the Istio version is unknown: %s",
+	                                 cluster_istio_version_note(c));
+	if (why)
+		findings_skip(f, check, why);
+	free(why);
 	return v;
 }
 

@@ -32,8 +32,8 @@ static void istio_version(const struct probe_ctx *x, struct probe_result *r)
 {
 	const char *v = cluster_istio_version(x->cluster);
 	if (!v) {
-		probe_unknown(r,
-		              "the Istio version is unknown (no istiod image tag, no meta.json)");
+		probe_unknown(r, "the Istio version is unknown: %s",
+		              cluster_istio_version_note(x->cluster));
 		return;
 	}
 	for (size_t i = 0; i < x->nchoices; i++) {
@@ -42,7 +42,7 @@ static void istio_version(const struct probe_ctx *x, struct probe_result *r)
 		            (strncmp(id, "lt-", 3) == 0 && version_cmp(v, id + 3) < 0) ||
 		            (strncmp(id, "ge-", 3) == 0 && version_cmp(v, id + 3) >= 0);
 		if (take) {
-			probe_answer(r, id, "Istio %s", v);
+			probe_answer(r, id, "Istio %s, %s", v, cluster_istio_version_note(x->cluster));
 			return;
 		}
 	}
