@@ -232,6 +232,11 @@ bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
 	return true;
 }
 
+size_t cluster_size(const struct cluster *c)
+{
+	return c->nobjs;
+}
+
 void cluster_mark_loaded(struct cluster *c, const char *kind)
 {
 	if (!sl_has(&c->loaded, kind))

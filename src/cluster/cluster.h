@@ -71,6 +71,9 @@ void cluster_free(struct cluster *c);
 /* Add an object (the cluster takes the reference). Returns false if it has no kind/name. */
 bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line);
 
+/* How many objects the model holds. */
+size_t cluster_size(const struct cluster *c);
+
 /* Say that a kind has been read (so an empty list means none, not unknown). */
 void cluster_mark_loaded(struct cluster *c, const char *kind);
 /* Say that a kind could not be read, and why. */

@@ -188,6 +188,42 @@ static void load_meta(struct cluster *c, const char *dir, struct mm_errors *errs
 	free(path);
 }
 
+/* Whether dir holds name (a file or a folder). */
+static bool has_part(const char *dir, const char *name)
+{
+	struct stat st;
+	char *p = xasprintf("%s/%s", dir, name);
+	bool has = stat(p, &st) == 0;
+	free(p);
+	return has;
+}
+
+/* A snapshot directory's parts other than resources.json. */
+static bool snapshot_parts(const char *dir)
+{
+	static const char *const parts[] = {"proxy-status.txt", "meta.json", "logs", "envoy"};
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++)
+		if (has_part(dir, parts[i]))
+			return true;
+	return false;
+}
+
+/* proxy-status.txt and meta.json of a snapshot directory. */
+static void load_parts(struct cluster *c, const char *path, struct mm_errors *errs)
+{
+	cluster_set_snapshot_dir(c, path);
+	char *ps = xasprintf("%s/proxy-status.txt", path);
+	char *text = read_file(ps, NULL);
+	if (!text)
+		cluster_mark_proxy_status(c, "no proxy-status.txt in the snapshot");
+	else
+		snapshot_add_proxy_status(c, ps, text, errs);
+	free(text);
+	free(ps);
+	/* after proxy-status: a reason meta.json recorded replaces the generic one */
+	load_meta(c, path, errs);
+}
+
 struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 {
 	struct stat st;
@@ -198,21 +234,16 @@ struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 	size_t before = errs->n;
 	struct cluster *c = cluster_new();
 	char *resources = xasprintf("%s/resources.json", path);
-	if (S_ISDIR(st.st_mode) && stat(resources, &st) == 0) {
+	bool dir = S_ISDIR(st.st_mode), partial = false;
+	if (dir && stat(resources, &st) == 0) {
 		/* a snapshot directory */
-		cluster_set_snapshot_dir(c, path);
 		load_manifest(c, resources, errs);
-		char *ps = xasprintf("%s/proxy-status.txt", path);
-		char *text = read_file(ps, NULL);
-		if (!text)
-			cluster_mark_proxy_status(c, "no proxy-status.txt in the snapshot");
-		else
-			snapshot_add_proxy_status(c, ps, text, errs);
-		free(text);
-		free(ps);
-		/* after proxy-status: a reason meta.json recorded replaces the generic one */
-		load_meta(c, path, errs);
-	} else if (S_ISDIR(st.st_mode)) {
+		load_parts(c, path, errs);
+	} else if (dir && snapshot_parts(path)) {
+		/* a snapshot directory without resources.json: no kind was recorded */
+		load_parts(c, path, errs);
+		partial = true;
+	} else if (dir) {
 		load_dir(c, path, errs, 0);
 		cluster_mark_proxy_status(c, "manifests only: no proxy-status");
 	} else {
@@ -220,7 +251,16 @@ struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 		cluster_mark_proxy_status(c, "manifests only: no proxy-status");
 	}
 	free(resources);
-	for (size_t i = 0; i < MM_ARRAY_LEN(known_kinds); i++) {
+	/* nothing to read is an input error, not a healthy cluster */
+	if (errs->n == before && !partial && cluster_size(c) == 0)
+		errs_add(errs, path, 0, 0,
+		         dir ? "no Kubernetes objects: the directory holds no resources.json, "
+		               "proxy-status.txt or *.yaml, *.yml, *.json manifests"
+		             : "no Kubernetes objects in the file");
+	for (size_t i = 0; i < MM_ARRAY_LEN(known_kinds) && partial; i++)
+		cluster_mark_unavailable(c, known_kinds[i],
+		                         "not recorded: the snapshot has no resources.json");
+	for (size_t i = 0; i < MM_ARRAY_LEN(known_kinds) && !partial; i++) {
 		const char *why;
 		/* a kind meta.json marks unavailable stays so */
 		if (!cluster_has_kind(c, known_kinds[i], &why) && strcmp(why, "not recorded") == 0)
