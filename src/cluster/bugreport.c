@@ -18,7 +18,7 @@
 
 /* One member kept for the model; name is relative to the archive's top folder. */
 struct member {
-	char *name, *data;
+	char *name, *full, *data; /* full: as the archive names it, for messages */
 	size_t len;
 };
 
@@ -148,13 +148,13 @@ static bool wanted(const char *rel)
 	return want;
 }
 
-static void keep(struct br *b, const char *rel, char *data, size_t len)
+static void keep(struct br *b, const char *rel, const char *full, char *data, size_t len)
 {
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 32;
 		b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
 	}
-	b->v[b->n++] = (struct member){xstrdup(rel), data, len};
+	b->v[b->n++] = (struct member){xstrdup(rel), xstrdup(full), data, len};
 }
 
 /* Count one more member; false (refused) past the limit. */
@@ -272,7 +272,7 @@ static void read_archive(struct br *b, struct mm_errors *errs)
 		}
 		if (want && !b->refused) {
 			size_t len = data.len;
-			keep(b, rel, sb_steal(&data), len);
+			keep(b, rel, name, sb_steal(&data), len);
 		}
 		sb_free(&data);
 	}
@@ -322,7 +322,7 @@ static void read_dir(struct br *b, const char *dir, const char *rel, int depth,
 				       BR_MAX_MEMBER >> 20);
 				free(text);
 			} else {
-				keep(b, rel_name(r), text, len);
+				keep(b, rel_name(r), r, text, len);
 			}
 		}
 		free(r);
@@ -547,7 +547,7 @@ static struct cluster *build(struct br *b, bool dir, struct mm_errors *errs)
 	for (size_t i = 0; i < 2; i++) {
 		if (!rs[i])
 			continue;
-		char *label = member_label(b, dir, rs[i]->name);
+		char *label = member_label(b, dir, rs[i]->full);
 		struct loader l = {c, errs, label, 0};
 		yaml_to_json(label, rs[i]->data, rs[i]->len, yaml_doc, &l, errs);
 		free(label);
@@ -555,7 +555,7 @@ static struct cluster *build(struct br *b, bool dir, struct mm_errors *errs)
 	bool syncz = false;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct member *m = &b->v[i];
-		char *ns, *pod, *label = member_label(b, dir, m->name);
+		char *ns, *pod, *label = member_label(b, dir, m->full);
 		const char *file, *doc;
 		if (pod_file(m->name, "proxies", &ns, &pod, &file)) {
 			if (strcmp(file, "istio-proxy.log") == 0)
@@ -653,6 +653,7 @@ struct cluster *bugreport_open(const char *path, struct mm_errors *errs)
 		c = build(&b, dir, errs);
 	for (size_t i = 0; i < b.n; i++) {
 		free(b.v[i].name);
+		free(b.v[i].full);
 		free(b.v[i].data);
 	}
 	free(b.v);
