@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the build and the tests need.
 PKGS="build-essential autoconf automake pkg-config libncurses-dev libreadline-dev
-libjansson-dev libcurl4-openssl-dev libyaml-dev tmux jq graphviz"
+libjansson-dev libcurl4-openssl-dev libyaml-dev libarchive-dev tmux jq graphviz"
 
 missing=""
 for p in $PKGS; do

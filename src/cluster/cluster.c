@@ -98,6 +98,9 @@ struct cluster {
 	struct hmap docs;     /* cluster_memo: key -> struct doc * */
 	char *envoy_admin, *prometheus;
 	int http_timeout;
+	/* logs and admin documents a source read at once (a bug-report archive), and what it is */
+	struct hmap held_logs; /* "NS/POD/CONTAINER[/previous]" -> text */
+	char *held_origin;
 };
 
 /* An Envoy admin document as read, or why it could not be. */
@@ -153,6 +156,8 @@ void cluster_free(struct cluster *c)
 	hmap_free(&c->docs, doc_free);
 	free(c->envoy_admin);
 	free(c->prometheus);
+	hmap_free(&c->held_logs, free);
+	free(c->held_origin);
 	if (c->src && c->src->free)
 		c->src->free(c->src->ctx);
 	free(c);
@@ -356,6 +361,16 @@ char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char
 {
 	if (c->src && c->src->read_log)
 		return c->src->read_log(c->src->ctx, ns, pod, container, previous, reason);
+	if (c->held_origin) {
+		char *key = xasprintf("%s/%s/%s%s", ns, pod, container, previous ? "/previous" : "");
+		void **slot = hmap_slot(&c->held_logs, key, false);
+		free(key);
+		if (slot)
+			return xstrdup(*slot);
+		*reason = xasprintf("no %slog of %s/%s container %s in %s", previous ? "previous " : "",
+				    ns, pod, container, c->held_origin);
+		return NULL;
+	}
 	if (!c->snapshot_dir) {
 		*reason = xstrdup("no container logs in this snapshot (manifests only)");
 		return NULL;
@@ -374,6 +389,10 @@ char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char
 static json_t *snapshot_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
 			    char **reason)
 {
+	if (c->held_origin) {
+		*reason = xasprintf("no Envoy %s of %s/%s in %s", doc, ns, pod, c->held_origin);
+		return NULL;
+	}
 	if (!c->snapshot_dir) {
 		*reason = xstrdup("no Envoy admin documents in this snapshot (manifests only)");
 		return NULL;
@@ -435,6 +454,36 @@ json_t *cluster_envoy_doc(struct cluster *c, const char *ns, const char *pod, co
 	json_t *j = cluster_memo(c, key, load_envoy_doc, &r, reason);
 	free(key);
 	return j;
+}
+
+void cluster_hold_files(struct cluster *c, const char *origin)
+{
+	free(c->held_origin);
+	c->held_origin = xstrdup(origin);
+}
+
+void cluster_add_log(struct cluster *c, const char *ns, const char *pod, const char *container,
+		     bool previous, const char *text, size_t len)
+{
+	char *key = xasprintf("%s/%s/%s%s", ns, pod, container, previous ? "/previous" : "");
+	void **slot = hmap_slot(&c->held_logs, key, true);
+	free(key);
+	free(*slot);
+	*slot = xstrndup(text, len);
+}
+
+void cluster_add_envoy_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
+			   json_t *j, const char *reason)
+{
+	char *key = xasprintf("envoy/%s/%s/%s", ns, pod, doc);
+	void **slot = hmap_slot(&c->docs, key, true);
+	free(key);
+	if (*slot)
+		doc_free(*slot);
+	struct doc *d = xcalloc(1, sizeof(*d));
+	d->j = j;
+	d->reason = j ? NULL : xstrdup(reason ? reason : "unknown");
+	*slot = d;
 }
 
 void cluster_set_envoy_admin(struct cluster *c, const char *url)

@@ -125,6 +125,19 @@ typedef json_t *(*cluster_loader)(struct cluster *c, void *arg, char **reason);
 json_t *cluster_memo(struct cluster *c, const char *key, cluster_loader load, void *arg,
 		     const char **reason);
 
+/*
+ * Logs and admin documents held in memory, read at once by a source that is
+ * no directory (a bug-report archive): origin ("bug-report archive X.tar.gz")
+ * names it when something is not there. cluster_log and cluster_envoy_doc
+ * then answer from what was added, and never from files.
+ */
+void cluster_hold_files(struct cluster *c, const char *origin);
+void cluster_add_log(struct cluster *c, const char *ns, const char *pod, const char *container,
+		     bool previous, const char *text, size_t len);
+/* A document, or (j NULL) why there is none; the cluster takes j. An --envoy-admin URL is not asked then. */
+void cluster_add_envoy_doc(struct cluster *c, const char *ns, const char *pod, const char *doc,
+			   json_t *j, const char *reason);
+
 /* Where the admin API of the pod asked about answers (--envoy-admin URL), or NULL. */
 void cluster_set_envoy_admin(struct cluster *c, const char *url);
 /* That URL, or NULL: a probe may then ask the port without a pod name. */

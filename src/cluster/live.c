@@ -13,6 +13,7 @@
 #include "config.h"
 #include "cluster/envoy.h"
 #include "cluster/exec.h"
+#include "cluster/forward.h"
 #include "cluster/proxystatus.h"
 
 #define KIND_ENTRY(k, r, s) {k, r, s},
@@ -495,6 +496,11 @@ static bool live_load_proxy_status(void *ctx, struct cluster *c, char **reason)
 	lv_cmd_start(&cmd, "istioctl", "proxy-status");
 	lv_cmd_finish(&cmd, l);
 	exec_run(cmd.v, l->timeout_ms, l->out_cap, &r);
+	/* no istioctl: the same sync state from istiod's /debug/syncz (forward.c) */
+	if (r.not_found) {
+		exec_result_free(&r);
+		return forward_syncz(l, c, reason);
+	}
 	*reason = exec_explain(cmd.v, &r, l->timeout_ms);
 	struct proxy_status *rows;
 	size_t n;

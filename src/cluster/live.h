@@ -40,6 +40,8 @@ struct live_opts {
 	 * istio-system instead (users often may read only their own).
 	 */
 	const char *namespace;
+	/* live_snapshot: also the proxies' admin documents (snapshot --envoy) */
+	bool envoy;
 };
 
 #define LIVE_DEFAULT_TIMEOUT_S 10

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cluster/forward.h"
 #include "cluster/live_int.h"
 #include "cluster/proxystatus.h"
 
@@ -418,6 +419,10 @@ int live_snapshot(const struct live_opts *o, const char *dir, const char *ns, FI
 		goto out;
 	}
 	snap_logs(&s);
+	/* --envoy: the admin documents, through port-forwards (forward.c) */
+	json_t *envoy = NULL;
+	if (o->envoy && !s.err && !forward_record_envoy(l, s.model, dir, ns, progress, &envoy, &s.err))
+		json_decref(envoy), envoy = NULL;
 	json_t *list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items",
 				 s.items);
 	snap_write(&s, "resources.json", NULL, 0, list);
@@ -427,6 +432,8 @@ int live_snapshot(const struct live_opts *o, const char *dir, const char *ns, FI
 				 "namespace", ns, "versions", s.versions, "loaded", loaded,
 				 "unavailable", s.unavailable, "partial", s.partial, "logs",
 				 s.logs);
+	if (envoy)
+		json_object_set_new(meta, "envoy", envoy);
 	snap_write(&s, "meta.json", NULL, 0, meta);
 	json_decref(meta);
 	if (s.err) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/jsonpos.h"
+#include "cluster/bugreport.h"
 #include "cluster/exec.h"
 #include "cluster/proxystatus.h"
 #include "base/yamljson.h"
@@ -231,6 +232,9 @@ struct cluster *snapshot_open(const char *path, struct mm_errors *errs)
 		errs_add(errs, path, 0, 0, "cannot read snapshot: %s", strerror(errno));
 		return NULL;
 	}
+	/* an istioctl bug-report archive, or the directory it unpacks to */
+	if (bugreport_is(path))
+		return bugreport_open(path, errs);
 	size_t before = errs->n;
 	struct cluster *c = cluster_new();
 	char *resources = xasprintf("%s/resources.json", path);

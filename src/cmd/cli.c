@@ -88,11 +88,13 @@ static const struct command commands[] = {
 	 "one pasted line field by field.\n"
 	 "Exit status: 0 tallied (or explained), 2 unreadable input, bad format or usage.\n",
 	 false, cmd_logs},
-	{"snapshot", "-o DIR [-n NAMESPACE]", "record the live cluster's state for offline use",
+	{"snapshot", "-o DIR [-n NAMESPACE] [--envoy]", "record the live cluster's state for offline use",
 	 "Reads the live cluster (kubectl and istioctl, read-only, never Secrets) and writes\n"
 	 "DIR/resources.json, proxy-status.txt, logs/ and meta.json, one progress line per\n"
 	 "step on stderr. Use the result with --snapshot DIR. A step that fails is recorded in\n"
-	 "meta.json and reported, not fatal.\n"
+	 "meta.json and reported, not fatal. --envoy also records each running proxy's admin\n"
+	 "documents (server_info, clusters, stats, config_dump) as envoy/NS/POD/DOC.json,\n"
+	 "through kubectl port-forwards started and stopped a few at a time.\n"
 	 "Exit status: 0 written, 2 nothing could be read or DIR cannot be written.\n",
 	 false, cmd_snapshot},
 	{"demo", "", "walk the bundled demo incident (no cluster needed)",
@@ -112,13 +114,15 @@ static const char options_help[] =
 	"  --batch              never ask; stop at the first unanswered question\n"
 	"  --resume             tui: continue the autosaved session\n"
 	"  --snapshot PATH      read the cluster state from a snapshot directory, a kubectl\n"
-	"                       -o json List or object, or YAML manifests (file or directory)\n"
+	"                       -o json List or object, YAML manifests (file or directory),\n"
+	"                       or an istioctl bug-report archive (.tar.gz or unpacked)\n"
 	"  -n, --namespace NS   the namespace to look at (check, snapshot), or the flow input\n"
 	"  --live               read the cluster through kubectl and istioctl (read-only)\n"
 	"  --context NAME       kubeconfig context for --live and snapshot\n"
 	"  --kubeconfig FILE    kubeconfig file for --live and snapshot\n"
 	"  --timeout SECONDS    per kubectl/istioctl call and HTTP request (default 10)\n"
 	"  -o, --output DIR     where snapshot writes\n"
+	"  --envoy              snapshot: also each proxy's Envoy admin documents\n"
 	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
 	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"
 	"  --explain LINE       logs: explain one access log line field by field\n"
@@ -162,6 +166,7 @@ enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COL
 	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
 enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
+enum { OPT_ENVOY = 320 };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -188,6 +193,7 @@ static const struct option long_opts[] = {
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"envoy", no_argument, NULL, OPT_ENVOY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -302,6 +308,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case OPT_RESUME:
 			o->resume = true;
+			break;
+		case OPT_ENVOY:
+			o->envoy = true;
 			break;
 		case OPT_ENVOY_ADMIN:
 		case OPT_PROMETHEUS:

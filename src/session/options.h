@@ -25,6 +25,7 @@ struct opts {
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */
+	bool envoy;  /* snapshot: record the proxies' admin documents too */
 };
 
 struct ctx {

@@ -60,7 +60,7 @@ static struct cluster *open_state(struct ctx *c, bool *failed)
 	}
 	if (c->o.live) {
 		struct live_opts lo = {c->o.context, c->o.kubeconfig, c->o.timeout_s, 0,
-				       c->o.ns ? c->o.ns : set_value(&c->o, "namespace")};
+				       c->o.ns ? c->o.ns : set_value(&c->o, "namespace"), false};
 		char *err = NULL;
 		struct cluster *cl = live_open(&lo, &err);
 		if (!cl) {
