@@ -160,6 +160,15 @@ void lv_run_cmds(struct live *l, size_t n, const struct cmd cmds[], struct exec_
 		argvs[i] = cmds[i].v;
 	char *cause = NULL;
 	exec_run_many_ff(n, argvs, l->timeout_ms, l->out_cap, res, fatal_answer, &cause);
+	/* the cause was seen in stderr as it came: a command that ended on its own says it whole */
+	for (size_t i = 0; cause && i < n; i++) {
+		char *whole = !res[i].error && !res[i].timed_out ? exec_fatal_cause(res[i].err) : NULL;
+		if (whole) {
+			free(cause);
+			cause = whole;
+			break;
+		}
+	}
 	if (cause && !l->dead)
 		l->dead = cause;
 	else
@@ -466,11 +475,10 @@ static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_inf
 			continue;
 		if (t[i].plain && !is_cancelled(&ares[t[i].first])) {
 			char *why = NULL;
-			if (add_items(l, c, ks[i], &again[t[i].first], &ares[t[i].first], &why)) {
-				free(t[i].reason);
-				t[i].reason = NULL;
-			}
-			free(why);
+			/* either way the plain name's answer is the one to keep */
+			add_items(l, c, ks[i], &again[t[i].first], &ares[t[i].first], &why);
+			free(t[i].reason);
+			t[i].reason = why;
 		} else if (t[i].count) {
 			settle_namespaces(l, c, &t[i], again, ares);
 		}
