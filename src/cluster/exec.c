@@ -473,11 +473,8 @@ size_t exec_run_many_ff(size_t n, const char *const *const argvs[], int timeout_
 			for (nfds_t p = 0; p < np; p++)
 				if (pfd[p].revents) {
 					size_t i = owner[p];
-					size_t before = ch[i].buf[1].len;
+					/* fail fast on what a command said once it has exited: its whole last word */
 					child_read(&ch[i], stream[p], &results[i]);
-					/* what a command says on stderr may show the cluster unusable */
-					if (fatal && !stop && ch[i].buf[1].len > before)
-						stop = fatal(argvs[i], ch[i].buf[1].s, false);
 				}
 		now = now_ms();
 		for (size_t i = 0; i < next; i++) {
