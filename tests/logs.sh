@@ -63,7 +63,7 @@ PATH=$BIN:$PATH "$MESHMEDIC" logs --live --pod productpage-v1 -n default >"$SCRA
 	status=$?
 n="logs --live --pod reads the pod's istio-proxy log through kubectl logs"
 if [ "$status" = 0 ] && grep -q '^2 lines: 0 access log entries' "$SCRATCH/out" &&
-	grep -qxF 'kubectl logs productpage-v1 -n default -c istio-proxy --tail 2000' "$FAKE_LOG"; then
+	grep -qxF 'kubectl logs productpage-v1 -n default -c istio-proxy --tail 2000 --request-timeout=9s' "$FAKE_LOG"; then
 	ok "$n"
 else
 	cat "$FAKE_LOG" >>"$SCRATCH/out"

@@ -75,12 +75,20 @@ static void hmap_free(struct hmap *m, void (*free_val)(void *))
 	memset(m, 0, sizeof(*m));
 }
 
+/* A kind read in some namespaces only; the others are not known. */
+struct partial {
+	char *kind, *reason; /* why the rest is not known */
+	struct strlist nss;  /* the namespaces read */
+};
+
 struct cluster {
 	struct kobj **objs;
 	size_t nobjs, cap;
 	struct hmap by_id;    /* "kind/ns/name" -> struct kobj * */
 	struct hmap lists;    /* "kind/ns", and "kind/" + "*" for all, -> struct kobj_list * */
 	struct hmap unavail;  /* kind -> reason */
+	struct partial *partial; /* kinds read in some namespaces only */
+	size_t npartial;
 	char *retry_reason;   /* why the last cancelled read failed (not remembered) */
 	struct strlist loaded, files, namespaces;
 	struct proxy_status *ps;
@@ -145,6 +153,12 @@ void cluster_free(struct cluster *c)
 	hmap_free(&c->unavail, free);
 	free(c->retry_reason);
 	sl_free(&c->loaded);
+	for (size_t i = 0; i < c->npartial; i++) {
+		free(c->partial[i].kind);
+		free(c->partial[i].reason);
+		sl_free(&c->partial[i].nss);
+	}
+	free(c->partial);
 	sl_free(&c->files);
 	sl_free(&c->namespaces);
 	proxy_status_rows_free(c->ps, c->nps);
@@ -253,6 +267,68 @@ void cluster_mark_unavailable(struct cluster *c, const char *kind, const char *r
 	void **slot = hmap_slot(&c->unavail, kind, true);
 	free(*slot);
 	*slot = xstrdup(reason);
+}
+
+static struct partial *partial_find(const struct cluster *c, const char *kind)
+{
+	for (size_t i = 0; i < c->npartial; i++)
+		if (strcmp(c->partial[i].kind, kind) == 0)
+			return &c->partial[i];
+	return NULL;
+}
+
+void cluster_mark_partial(struct cluster *c, const char *kind, const char *const nss[],
+			  const char *reason)
+{
+	struct partial *p = partial_find(c, kind);
+	if (!p) {
+		c->partial = xrealloc(c->partial, (c->npartial + 1) * sizeof(*c->partial));
+		p = &c->partial[c->npartial++];
+		memset(p, 0, sizeof(*p));
+		p->kind = xstrdup(kind);
+	}
+	free(p->reason);
+	p->reason = xstrdup(reason);
+	sl_free(&p->nss);
+	for (size_t i = 0; nss && nss[i]; i++)
+		if (!sl_has(&p->nss, nss[i]))
+			sl_add(&p->nss, nss[i]);
+	cluster_mark_loaded(c, kind);
+}
+
+bool cluster_kind_partial(struct cluster *c, const char *kind, const char **reason)
+{
+	const struct partial *p = partial_find(c, kind);
+	if (p && reason)
+		*reason = p->reason;
+	return p != NULL;
+}
+
+size_t cluster_partial_count(const struct cluster *c)
+{
+	return c->npartial;
+}
+
+const char *cluster_partial_at(const struct cluster *c, size_t i, const char **reason)
+{
+	if (i >= c->npartial)
+		return NULL;
+	if (reason)
+		*reason = c->partial[i].reason;
+	return c->partial[i].kind;
+}
+
+bool cluster_has_kind_in(struct cluster *c, const char *kind, const char *ns, const char **reason)
+{
+	if (!cluster_has_kind(c, kind, reason))
+		return false;
+	const struct partial *p = partial_find(c, kind);
+	/* a cluster-scoped kind, or one read everywhere */
+	if (!p || !ns || !*ns || sl_has(&p->nss, ns))
+		return true;
+	if (reason)
+		*reason = p->reason;
+	return false;
 }
 
 /*

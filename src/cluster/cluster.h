@@ -80,6 +80,21 @@ void cluster_mark_loaded(struct cluster *c, const char *kind);
 void cluster_mark_unavailable(struct cluster *c, const char *kind, const char *reason);
 
 /*
+ * Say that a kind could be read in the namespaces of a NULL-terminated list
+ * only (a namespace-scoped user, a snapshot of one namespace), and why the
+ * others are not known. The kind counts as loaded: cluster_has_kind is true,
+ * and cluster_has_kind_in tells the namespaces apart.
+ */
+void cluster_mark_partial(struct cluster *c, const char *kind, const char *const nss[],
+			  const char *reason);
+/* Whether a kind is known in namespace ns (NULL or "": anywhere it was read); false with *reason. */
+bool cluster_has_kind_in(struct cluster *c, const char *kind, const char *ns, const char **reason);
+/* Whether a kind was read in some namespaces only; *reason (borrowed) says why. */
+bool cluster_kind_partial(struct cluster *c, const char *kind, const char **reason);
+/* The partly read kinds: how many, and the i-th (NULL past the end) with its reason. */
+size_t cluster_partial_count(const struct cluster *c);
+const char *cluster_partial_at(const struct cluster *c, size_t i, const char **reason);
+/*
  * Whether a kind can be relied on: true if loaded (reading it through the
  * source on first use); false with *reason (borrowed) if not.
  */

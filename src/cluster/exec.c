@@ -74,7 +74,9 @@ bool exec_allowed(const char *const argv[], char **why)
 	bool ok = false;
 	if (kubectl && verb)
 		ok = in_list(verb, kubectl_verbs) ||
-		     (strcmp(verb, "auth") == 0 && argv[2] && strcmp(argv[2], "can-i") == 0);
+		     (strcmp(verb, "auth") == 0 && argv[2] && strcmp(argv[2], "can-i") == 0) ||
+		     (strcmp(verb, "config") == 0 && argv[2] &&
+		      strcmp(argv[2], "current-context") == 0);
 	else if (istioctl && verb)
 		ok = in_list(verb, istioctl_verbs) ||
 		     (strcmp(verb, "x") == 0 && argv[2] && strcmp(argv[2], "describe") == 0);
@@ -82,7 +84,7 @@ bool exec_allowed(const char *const argv[], char **why)
 		char *what = argv && argv[0] ? exec_describe(argv) : xstrdup("(empty command)");
 		char *clean = sanitize(what, false);
 		*why = xasprintf("refused to run '%s': only kubectl get|logs|version|port-forward|"
-				 "auth can-i and istioctl proxy-status|proxy-config|analyze|"
+				 "auth can-i|config current-context and istioctl proxy-status|proxy-config|analyze|"
 				 "version|x describe are allowed",
 				 clean);
 		free(clean);
@@ -194,6 +196,26 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* The process groups of the commands running now, for a signal handler (0: a free slot). */
+#define MAX_RUNNING (4 * EXEC_PARALLEL)
+static volatile sig_atomic_t running_pids[MAX_RUNNING];
+
+static void running_add(pid_t pid)
+{
+	for (size_t i = 0; i < MAX_RUNNING; i++)
+		if (!running_pids[i]) {
+			running_pids[i] = pid;
+			return;
+		}
+}
+
+static void running_remove(pid_t pid)
+{
+	for (size_t i = 0; i < MAX_RUNNING; i++)
+		if (running_pids[i] == pid)
+			running_pids[i] = 0;
+}
+
 /* Start one command; false (with r filled) if it was refused or could not start. */
 static bool child_start(struct child *ch, const char *const argv[], int timeout_ms,
 			size_t out_cap, struct exec_result *r)
@@ -248,6 +270,7 @@ static bool child_start(struct child *ch, const char *const argv[], int timeout_
 	ch->cap = out_cap ? out_cap : SIZE_MAX;
 	ch->deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	ch->state = CH_RUNNING;
+	running_add(pid);
 	return true;
 fail:
 	close_fd(&in);
@@ -328,6 +351,7 @@ static void child_finish(struct child *ch, struct exec_result *r)
 		while (waitpid(ch->pid, &st, 0) < 0 && errno == EINTR)
 			;
 	}
+	running_remove(ch->pid);
 	close_fd(&ch->fd[0]);
 	close_fd(&ch->fd[1]);
 	if (ch->lost) {
@@ -385,6 +409,14 @@ static bool result_ok(const struct exec_result *r)
 size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms, size_t out_cap,
 		     struct exec_result results[])
 {
+	return exec_run_many_ff(n, argvs, timeout_ms, out_cap, results, NULL, NULL);
+}
+
+size_t exec_run_many_ff(size_t n, const char *const *const argvs[], int timeout_ms,
+			size_t out_cap, struct exec_result results[], exec_fatal_fn fatal,
+			char **cause)
+{
+	char *stop = NULL; /* the cause that ends every command */
 	struct child *ch = xcalloc(n ? n : 1, sizeof(*ch));
 	size_t next = 0, running = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -397,6 +429,8 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 			struct exec_result *r = &results[next];
 			if (cancelled()) {
 				r->error = xstrdup(EXEC_CANCELLED);
+			} else if (stop) {
+				r->error = xasprintf("%s: %s", EXEC_STOPPED, stop);
 			} else if (child_start(&ch[next], argvs[next], timeout_ms, out_cap, r)) {
 				observe(argvs[next], NULL);
 				running++;
@@ -437,8 +471,11 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 		}
 		if (poll(pfd, np, (int)wait) > 0)
 			for (nfds_t p = 0; p < np; p++)
-				if (pfd[p].revents)
-					child_read(&ch[owner[p]], stream[p], &results[owner[p]]);
+				if (pfd[p].revents) {
+					size_t i = owner[p];
+					/* fail fast on what a command said once it has exited: its whole last word */
+					child_read(&ch[i], stream[p], &results[i]);
+				}
 		now = now_ms();
 		for (size_t i = 0; i < next; i++) {
 			struct child *c = &ch[i];
@@ -447,7 +484,12 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 			if (child_exited(c)) {
 				child_finish(c, &results[i]);
 				running--;
+				if (fatal && !stop && !result_ok(&results[i]))
+					stop = fatal(argvs[i], results[i].err, true);
 				observe(argvs[i], &results[i]);
+			} else if (!c->term_sent && stop) {
+				results[i].error = xasprintf("%s: %s", EXEC_STOPPED, stop);
+				child_terminate(c, now);
 			} else if (!c->term_sent && cancelled()) {
 				results[i].error = xstrdup(EXEC_CANCELLED);
 				child_terminate(c, now);
@@ -461,6 +503,10 @@ size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms,
 		}
 	}
 	free(ch);
+	if (cause)
+		*cause = stop;
+	else
+		free(stop);
 	size_t ok = 0;
 	for (size_t i = 0; i < n; i++)
 		ok += result_ok(&results[i]);
@@ -498,6 +544,40 @@ void exec_kill_background(void)
 {
 	for (struct exec_bg *b = bg_running; b; b = b->next)
 		kill(-b->ch.pid, SIGKILL);
+}
+
+void exec_kill_all(void)
+{
+	for (size_t i = 0; i < MAX_RUNNING; i++) {
+		pid_t pid = (pid_t)running_pids[i];
+		if (pid > 0)
+			kill(-pid, SIGKILL);
+	}
+	exec_kill_background();
+}
+
+static void on_fatal_signal(int sig)
+{
+	exec_kill_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void exec_install_signal_handlers(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_fatal_signal;
+	for (size_t i = 0; i < MM_ARRAY_LEN(sigs); i++) {
+		struct sigaction old;
+		sigaction(sigs[i], NULL, &old);
+		/* a signal the shell ignores (nohup, a background job's SIGINT) stays ignored */
+		if (old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+	bg_handlers = true;
 }
 
 static void bg_on_signal(int sig)
@@ -740,43 +820,111 @@ static const char *find_any(const char *err, const char *const needles[])
 	return NULL;
 }
 
+static const char *const unreachable[] = {
+	"Unable to connect to the server", "The connection to the server", "connection refused",
+	"no such host", "i/o timeout", "TLS handshake timeout", "no route to host",
+	"network is unreachable", "connection reset by peer", "Client.Timeout exceeded",
+	"context deadline exceeded", ": EOF", NULL};
+static const char *const unauthorized[] = {"You must be logged in", "(Unauthorized)",
+					   "provide credentials", NULL};
+static const char *const misconfigured[] = {"context was not found for specified context",
+					    "does not exist", "Error in configuration",
+					    "no configuration has been provided",
+					    "invalid configuration", NULL};
+
+/*
+ * The last line of err that says why kubectl gave up: its final "error: "
+ * or "Unable to connect" line, else the cause inside the last klog line
+ * (E... memcache.go:265] "Unhandled Error" err="couldn't get ...: CAUSE"),
+ * else NULL. New string.
+ */
+static char *final_line(const char *err)
+{
+	const char *best = NULL, *klog = NULL;
+	for (const char *p = err; p && *p;) {
+		if (strncmp(p, "error: ", 7) == 0 || strncmp(p, "Error from server", 17) == 0 ||
+		    strncmp(p, "Unable to connect", 17) == 0 || strncmp(p, "Error in configuration", 22) == 0 ||
+		    strncmp(p, "The connection to the server", 28) == 0)
+			best = p;
+		else if (strchr("EF", p[0]) && p[1] >= '0' && p[1] <= '9')
+			klog = p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (best)
+		return line_with(best, NULL);
+	const char *cause = klog ? strstr(klog, "err=\"") : NULL;
+	if (!cause)
+		return klog ? line_with(klog, NULL) : NULL;
+	cause += 5;
+	const char *colon = strstr(cause, "API group list: ");
+	if (colon && colon < cause + strcspn(cause, "\n"))
+		cause = colon + 16;
+	size_t len = strcspn(cause, "\n");
+	if (len && cause[len - 1] == '"')
+		len--;
+	/* klog quotes: \" inside the value */
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t i = 0; i < len; i++)
+		if (!(cause[i] == '\\' && i + 1 < len && cause[i + 1] == '"'))
+			sb_addc(&b, cause[i]);
+	char *raw = sb_steal(&b);
+	char *clean = line_with(raw, NULL);
+	free(raw);
+	return clean;
+}
+
+char *exec_fatal_cause(const char *err)
+{
+	const char *hit;
+	if (!err || !*err || strstr(err, "(Forbidden)") || strstr(err, "is forbidden:"))
+		return NULL;
+	char *line = NULL, *s = NULL;
+	if (find_any(err, unauthorized)) {
+		line = final_line(err);
+		s = xasprintf("unauthorized: the cluster rejected your credentials (%s)",
+			      line ? line : "Unauthorized");
+	} else if ((hit = find_any(err, misconfigured)) &&
+		   (strstr(err, "context") || strstr(err, "configuration"))) {
+		line = final_line(err);
+		s = xasprintf("kubeconfig: %s", line ? line : hit);
+	} else if (find_any(err, unreachable)) {
+		line = final_line(err);
+		s = xasprintf("cluster unreachable: %s", line ? line : "no answer");
+	}
+	free(line);
+	return s;
+}
+
 /* A failed exit: what its stderr says, in one line. */
 static char *explain_stderr(const char *what, const struct exec_result *r)
 {
-	static const char *const unreachable[] = {
-		"Unable to connect to the server", "The connection to the server",
-		"connection refused", "no such host", "i/o timeout", "TLS handshake timeout",
-		"no route to host", "network is unreachable", NULL};
-	static const char *const unauthorized[] = {"You must be logged in", "(Unauthorized)",
-						   NULL};
 	const char *err = r->err ? r->err : "";
-	const char *hit;
 	char *line, *s;
 	if (strstr(err, "(Forbidden)") || strstr(err, "is forbidden:"))
 		return explain_forbidden(err);
-	if ((hit = find_any(err, unauthorized))) {
-		line = line_with(err, hit);
-		s = xasprintf("unauthorized: the cluster rejected your credentials (%s)", line);
-	} else if ((hit = find_any(err, unreachable))) {
-		/* kubectl's summary line says it best; else the line with the cause */
-		line = line_with(err, "Unable to connect to the server");
-		if (!line)
-			line = line_with(err, "The connection to the server");
-		if (!line)
-			line = line_with(err, hit);
-		s = xasprintf("cluster unreachable: %s", line);
-	} else if (strstr(err, "the server doesn't have a resource type")) {
+	if ((s = exec_fatal_cause(err)))
+		return s;
+	if (strstr(err, "the server doesn't have a resource type")) {
 		line = line_with(err, "the server doesn't have a resource type");
 		s = xasprintf("not found: %s%s", line,
 			      strstr(what, ".istio.io") ? " (are Istio's CRDs installed?)" : "");
 	} else if (strstr(err, "previous terminated container")) {
 		line = line_with(err, "previous terminated container");
 		s = xasprintf("no previous log: %s", line);
+	} else if (strstr(err, "is not valid for pod")) {
+		line = line_with(err, "is not valid for pod");
+		s = xasprintf("not found: %s", line);
 	} else if (strstr(err, "(NotFound)") || strstr(err, " not found")) {
 		line = line_with(err, strstr(err, "(NotFound)") ? "(NotFound)" : " not found");
 		s = xasprintf("not found: %s", line);
 	} else {
-		line = first_line(err);
+		/* kubectl's last word (its final error: line), not the first of its retries */
+		line = final_line(err);
+		if (!line)
+			line = first_line(err);
 		s = xasprintf("%s failed (exit %d): %s", what, r->status,
 			      line ? line : "no error message");
 	}
@@ -792,7 +940,17 @@ char *exec_explain(const char *const argv[], const struct exec_result *r, int ti
 		return xstrdup(r->error);
 	char *what = exec_describe(argv);
 	char *s;
-	if (r->timed_out) {
+	char *cause = r->timed_out ? exec_fatal_cause(r->err) : NULL;
+	if (cause) {
+		/* kubectl was still retrying: what it met is the cause, not our timeout */
+		if (timeout_ms % 1000 == 0)
+			s = xasprintf("%s (%s gave up at the timeout of %d s)", cause, what,
+				      timeout_ms / 1000);
+		else
+			s = xasprintf("%s (%s gave up at the timeout of %.1f s)", cause, what,
+				      timeout_ms / 1000.0);
+		free(cause);
+	} else if (r->timed_out) {
 		if (timeout_ms % 1000 == 0)
 			s = xasprintf("timed out after %d s: %s", timeout_ms / 1000, what);
 		else

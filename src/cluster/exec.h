@@ -33,7 +33,8 @@ struct exec_result {
 };
 
 /* How many commands exec_run_many runs at once. */
-#define EXEC_PARALLEL 8
+/* every kind the live source reads goes in one round: a dead cluster costs one --timeout, not three */
+#define EXEC_PARALLEL 24
 /* Between SIGTERM and SIGKILL. */
 #define EXEC_GRACE_MS 500
 /* stderr beyond this is dropped (the child keeps running). */
@@ -63,6 +64,24 @@ bool exec_run(const char *const argv[], int timeout_ms, size_t out_cap, struct e
 size_t exec_run_many(size_t n, const char *const *const argvs[], int timeout_ms, size_t out_cap,
 		     struct exec_result results[]);
 
+/*
+ * Fail fast: a judge of a command's stderr (err, so far, or all of it once
+ * it has exited) that returns the cause (new string) when it shows that no
+ * command can succeed (the cluster unreachable, the context unknown, the
+ * credentials refused), else NULL.
+ */
+typedef char *(*exec_fatal_fn)(const char *const argv[], const char *err, bool exited);
+/* A command ended or never started because another showed the cluster unusable: "stopped: CAUSE". */
+#define EXEC_STOPPED "stopped"
+/*
+ * exec_run_many, but the first cause fatal returns ends every command still
+ * running and starts no more (their .error says EXEC_STOPPED and the cause);
+ * *cause (may be NULL) gets it, or NULL.
+ */
+size_t exec_run_many_ff(size_t n, const char *const *const argvs[], int timeout_ms,
+			size_t out_cap, struct exec_result results[], exec_fatal_fn fatal,
+			char **cause);
+
 void exec_result_free(struct exec_result *r);
 
 /*
@@ -78,6 +97,12 @@ char *exec_explain(const char *const argv[], const struct exec_result *r, int ti
  * pods)"); NULL when err is no Forbidden. New string.
  */
 char *exec_forbidden(const char *err);
+/*
+ * Whether kubectl's stderr shows that no command can succeed: "cluster
+ * unreachable: ...", "unauthorized: ...", "kubeconfig: ..." with kubectl's
+ * final word (new string); NULL if not (a Forbidden is not: it is per resource).
+ */
+char *exec_fatal_cause(const char *err);
 
 /*
  * A long-running allowed command (kubectl port-forward): started in its own
@@ -109,6 +134,14 @@ void exec_cancel_reset(void);
 
 /* SIGKILL every background command's process group at once; async-signal-safe. */
 void exec_kill_background(void);
+/* SIGKILL the process group of every command running now, background ones too; async-signal-safe. */
+void exec_kill_all(void);
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT end every command's process group
+ * (exec_kill_all), then meshmedic, of the same signal. A front end that
+ * handles them itself (the TUI, the prompt) installs its own over these.
+ */
+void exec_install_signal_handlers(void);
 
 /*
  * Called, on the thread that runs the command, when exec_run/exec_run_many

@@ -16,8 +16,8 @@
 #include "cluster/forward.h"
 #include "cluster/proxystatus.h"
 
-#define KIND_ENTRY(k, r, s) {k, r, s},
-#define KIND_NAME(k, r, s) k,
+#define KIND_ENTRY(k, r, f, s) {k, r, f, s},
+#define KIND_NAME(k, r, f, s) k,
 const struct kind_info live_kind_table[LIVE_NKINDS] = {LIVE_KINDS(KIND_ENTRY)};
 static const char *const kind_names[] = {LIVE_KINDS(KIND_NAME) NULL};
 
@@ -38,6 +38,12 @@ const char *live_resource(const char *kind)
 {
 	const struct kind_info *ki = kind_find(kind);
 	return ki ? ki->resource : NULL;
+}
+
+bool live_kind_cluster_scoped(const char *kind)
+{
+	const struct kind_info *ki = kind_find(kind);
+	return ki && ki->cluster_scoped;
 }
 
 /* The sidecar's Envoy admin port. */
@@ -63,7 +69,11 @@ void lv_cmd_start(struct cmd *c, const char *prog, const char *verb)
 	lv_arg(c, verb);
 }
 
-/* --context and --kubeconfig, passed through to every command. */
+/*
+ * --context and --kubeconfig, passed through to every command; kubectl's
+ * own --request-timeout a little inside ours, so that it gives up first and
+ * says why (refused, reset, no answer) before it is killed.
+ */
 void lv_cmd_finish(struct cmd *c, const struct live *l)
 {
 	if (l->context) {
@@ -74,13 +84,28 @@ void lv_cmd_finish(struct cmd *c, const struct live *l)
 		lv_arg(c, "--kubeconfig");
 		lv_arg(c, l->kubeconfig);
 	}
+	if (strcmp(c->v[0], "kubectl") == 0 &&
+	    (strcmp(c->v[1], "get") == 0 || strcmp(c->v[1], "logs") == 0)) {
+		int ms = l->timeout_ms >= 2000 ? l->timeout_ms - 1000 : l->timeout_ms * 3 / 4;
+		if (ms % 1000 == 0)
+			snprintf(c->rt, sizeof(c->rt), "--request-timeout=%ds", ms / 1000);
+		else
+			snprintf(c->rt, sizeof(c->rt), "--request-timeout=%dms", ms);
+		lv_arg(c, c->rt);
+	}
 }
 
 /* kubectl get RESOURCE (-A | -n NS) -o json */
 void lv_cmd_get(struct cmd *c, const struct live *l, const struct kind_info *ki, const char *ns)
 {
+	lv_cmd_get_as(c, l, ki, ns, false);
+}
+
+void lv_cmd_get_as(struct cmd *c, const struct live *l, const struct kind_info *ki, const char *ns,
+		   bool plain)
+{
 	lv_cmd_start(c, "kubectl", "get");
-	lv_arg(c, ki->resource);
+	lv_arg(c, plain && ki->fallback ? ki->fallback : ki->resource);
 	if (!ki->cluster_scoped) {
 		if (ns) {
 			lv_arg(c, "-n");
@@ -111,15 +136,71 @@ void lv_cmd_logs(struct cmd *c, const struct live *l, const char *ns, const char
 	lv_cmd_finish(c, l);
 }
 
-/* Run commands concurrently; res[i] is for cmds[i]. */
-void lv_run_cmds(const struct live *l, size_t n, const struct cmd cmds[],
-		     struct exec_result res[])
+static char *fatal_answer(const char *const argv[], const char *err, bool exited)
 {
+	(void)argv;
+	(void)exited;
+	return exec_fatal_cause(err);
+}
+
+void lv_run_cmds(struct live *l, size_t n, const struct cmd cmds[], struct exec_result res[])
+{
+	if (l->dead) {
+		/* the cluster cannot be used: nothing more is started */
+		for (size_t i = 0; i < n; i++) {
+			memset(&res[i], 0, sizeof(res[i]));
+			res[i].status = -1;
+			res[i].out = xstrdup("");
+			res[i].err = xstrdup("");
+			res[i].error = xasprintf("%s: %s", EXEC_STOPPED, l->dead);
+		}
+		return;
+	}
 	const char *const **argvs = xcalloc(n ? n : 1, sizeof(*argvs));
 	for (size_t i = 0; i < n; i++)
 		argvs[i] = cmds[i].v;
-	exec_run_many(n, argvs, l->timeout_ms, l->out_cap, res);
+	char *cause = NULL;
+	exec_run_many_ff(n, argvs, l->timeout_ms, l->out_cap, res, fatal_answer, &cause);
+	/* the cause was seen in stderr as it came: a command that ended on its own says it whole */
+	for (size_t i = 0; cause && i < n; i++) {
+		char *whole = !res[i].error && !res[i].timed_out ? exec_fatal_cause(res[i].err) : NULL;
+		if (whole) {
+			free(cause);
+			cause = whole;
+			break;
+		}
+	}
+	if (cause && !l->dead)
+		l->dead = cause;
+	else
+		free(cause);
 	free(argvs);
+}
+
+char *lv_explain(const struct live *l, const struct cmd *cmd, const struct exec_result *r)
+{
+	if (r->error && l->dead && strncmp(r->error, EXEC_STOPPED, strlen(EXEC_STOPPED)) == 0)
+		return xstrdup(l->dead);
+	char *why = exec_explain(cmd->v, r, l->timeout_ms);
+	/* the command that showed the cluster unusable says it as the others do */
+	if (why && l->dead && r->err && !r->error) {
+		char *cause = exec_fatal_cause(r->err);
+		if (cause && strcmp(cause, l->dead) == 0 && strncmp(why, cause, strlen(cause)) != 0) {
+			free(why);
+			why = cause;
+			cause = NULL;
+		}
+		free(cause);
+	}
+	return why;
+}
+
+static void note_read(struct live *l, const char *why)
+{
+	if (!why)
+		l->read_any = true;
+	else if (!l->first_failure && strncmp(why, CLUSTER_CANCELLED, strlen(CLUSTER_CANCELLED)) != 0)
+		l->first_failure = xstrdup(why);
 }
 
 /* ---- options ---- */
@@ -202,6 +283,8 @@ void live_free(void *ctx)
 	free(l->context);
 	free(l->kubeconfig);
 	free(l->ns);
+	free(l->dead);
+	free(l->first_failure);
 	free(l);
 }
 
@@ -270,8 +353,9 @@ static void fetched_add(struct live *l, const char *kind, char *reason)
 static bool add_items(struct live *l, struct cluster *c, const struct kind_info *ki,
 		      const struct cmd *cmd, struct exec_result *res, char **reason)
 {
-	*reason = exec_explain(cmd->v, res, l->timeout_ms);
+	*reason = lv_explain(l, cmd, res);
 	json_t *items = *reason ? NULL : live_parse_items(ki, cmd, res, reason);
+	note_read(l, *reason);
 	if (!items)
 		return false;
 	char *what = exec_describe(cmd->v);
@@ -284,68 +368,128 @@ static bool add_items(struct live *l, struct cluster *c, const struct kind_info 
 	return true;
 }
 
-/*
- * A namespaced kind that may not be listed in every namespace: read it in
- * the namespace asked about (if any, and unless only the control plane's
- * objects are used) and in istio-system. NULL if all could be read, else
- * why (new string).
- */
-static char *fetch_in_namespaces(struct live *l, struct cluster *c, const struct kind_info *ki,
-                                 bool control_only)
-{
+/* What a kind's first read left to do: read it again by its plain name, or namespace by namespace. */
+struct retry {
+	const struct kind_info *ki;
+	char *reason;        /* of the first read; NULL once read */
+	bool plain;          /* the fallback name */
+	size_t first, count; /* its commands in the second round */
 	const char *nss[2];
-	size_t n = 0;
-	if (l->ns && !control_only && strcmp(l->ns, "istio-system") != 0)
-		nss[n++] = l->ns;
-	nss[n++] = "istio-system";
-	struct cmd cmds[2];
-	struct exec_result res[2];
-	for (size_t i = 0; i < n; i++)
-		lv_cmd_get(&cmds[i], l, ki, nss[i]);
-	lv_run_cmds(l, n, cmds, res);
-	char *why = NULL;
-	for (size_t i = 0; i < n; i++) {
-		char *r = NULL;
-		if (!add_items(l, c, ki, &cmds[i], &res[i], &r) && !why)
-			why = r;
-		else
-			free(r);
-		exec_result_free(&res[i]);
-	}
-	return why;
+};
+
+static bool is_cancelled(const struct exec_result *r)
+{
+	return r->error && strcmp(r->error, EXEC_CANCELLED) == 0;
 }
 
-/* Read n kinds at once into the cluster, recording each as fetched (with the reason if not). */
+/*
+ * A kind read namespace by namespace after "across all namespaces" was
+ * Forbidden: what was read is kept, and the kind is partial, naming what
+ * could not be read and the permission to ask for. The control plane's
+ * ConfigMaps are all that is used of them: istio-system is enough.
+ */
+static void settle_namespaces(struct live *l, struct cluster *c, struct retry *t,
+			      const struct cmd cmds[], struct exec_result res[])
+{
+	const char *read[3] = {NULL, NULL, NULL};
+	size_t nread = 0;
+	char *fail = NULL;
+	for (size_t i = 0; i < t->count; i++) {
+		char *why = NULL;
+		if (add_items(l, c, t->ki, &cmds[t->first + i], &res[t->first + i], &why))
+			read[nread++] = t->nss[i];
+		else if (!fail)
+			fail = why;
+		else
+			free(why);
+	}
+	bool control_only = strcmp(t->ki->kind, "ConfigMap") == 0;
+	if (nread == t->count || (control_only && nread)) {
+		/* every namespace used could be read */
+		free(t->reason);
+		t->reason = NULL;
+	} else if (nread) {
+		char *what = xasprintf("read in namespace %s only; %s", read[0], fail);
+		free(t->reason);
+		t->reason = NULL;
+		cluster_mark_partial(c, t->ki->kind, read, what);
+		free(what);
+	} else if (fail) {
+		/* the namespace's own refusal names the permission to ask for there */
+		free(t->reason);
+		t->reason = fail;
+		fail = NULL;
+	}
+	free(fail);
+}
+
+/*
+ * Read n kinds at once into the cluster, recording each as fetched (with the
+ * reason if not). A second round, all at once too, reads by the plain name
+ * what the cluster lacks in the version asked for, and namespace by namespace
+ * (the one asked about and istio-system) what may not be listed everywhere.
+ */
 static void fetch_kinds(struct live *l, struct cluster *c, const struct kind_info *const ks[],
 			size_t n)
 {
 	struct cmd *cmds = xcalloc(n ? n : 1, sizeof(*cmds));
 	struct exec_result *res = xcalloc(n ? n : 1, sizeof(*res));
+	struct retry *t = xcalloc(n ? n : 1, sizeof(*t));
 	for (size_t i = 0; i < n; i++)
 		lv_cmd_get(&cmds[i], l, ks[i], NULL);
 	lv_run_cmds(l, n, cmds, res);
+	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *reason = NULL;
+		t[i].ki = ks[i];
 		/* a cancelled fetch is not recorded: the kind is read again when asked */
-		if (res[i].error && strcmp(res[i].error, EXEC_CANCELLED) == 0) {
-			exec_result_free(&res[i]);
+		if (is_cancelled(&res[i])) {
+			t[i].ki = NULL;
 			continue;
 		}
+		char *reason = NULL;
 		add_items(l, c, ks[i], &cmds[i], &res[i], &reason);
-		exec_result_free(&res[i]);
-		/* only the control plane's ConfigMaps are used: a Role in istio-system is enough */
+		t[i].reason = reason;
 		bool control_only = strcmp(ks[i]->kind, "ConfigMap") == 0;
-		if (reason && (l->ns || control_only) && !ks[i]->cluster_scoped &&
-		    strncmp(reason, "forbidden", 9) == 0) {
-			char *again = fetch_in_namespaces(l, c, ks[i], control_only);
-			if (!again) {
-				free(reason);
-				reason = NULL;
-			}
-			free(again);
+		if (reason && ks[i]->fallback && strncmp(reason, "not found: ", 11) == 0) {
+			t[i].plain = true;
+			t[i].count = 1;
+		} else if (reason && (l->ns || control_only) && !ks[i]->cluster_scoped &&
+			   strncmp(reason, "forbidden", 9) == 0) {
+			if (l->ns && !control_only && strcmp(l->ns, "istio-system") != 0)
+				t[i].nss[t[i].count++] = l->ns;
+			t[i].nss[t[i].count++] = "istio-system";
 		}
-		fetched_add(l, ks[i]->kind, reason);
+		t[i].first = m;
+		m += t[i].count;
 	}
+	struct cmd *again = xcalloc(m ? m : 1, sizeof(*again));
+	struct exec_result *ares = xcalloc(m ? m : 1, sizeof(*ares));
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; t[i].ki && k < t[i].count; k++)
+			lv_cmd_get_as(&again[t[i].first + k], l, ks[i],
+				      t[i].plain ? NULL : t[i].nss[k], t[i].plain);
+	if (m)
+		lv_run_cmds(l, m, again, ares);
+	for (size_t i = 0; i < n; i++) {
+		exec_result_free(&res[i]);
+		if (!t[i].ki)
+			continue;
+		if (t[i].plain && !is_cancelled(&ares[t[i].first])) {
+			char *why = NULL;
+			/* either way the plain name's answer is the one to keep */
+			add_items(l, c, ks[i], &again[t[i].first], &ares[t[i].first], &why);
+			free(t[i].reason);
+			t[i].reason = why;
+		} else if (t[i].count) {
+			settle_namespaces(l, c, &t[i], again, ares);
+		}
+		for (size_t k = 0; k < t[i].count; k++)
+			exec_result_free(&ares[t[i].first + k]);
+		fetched_add(l, ks[i]->kind, t[i].reason);
+	}
+	free(ares);
+	free(again);
+	free(t);
 	free(res);
 	free(cmds);
 }
@@ -415,6 +559,23 @@ bool live_log_names_ok(const char *ns, const char *pod, const char *container)
 	return is_dns1123_label(ns) && is_dns1123_subdomain(pod) && is_dns1123_label(container);
 }
 
+/* Whether a pod object names the container (or init container). */
+static bool pod_has_container(json_t *pod, const char *name)
+{
+	static const char *const lists[] = {"spec.containers", "spec.initContainers",
+					    "spec.ephemeralContainers"};
+	for (size_t k = 0; k < MM_ARRAY_LEN(lists); k++) {
+		size_t i;
+		json_t *ct;
+		json_array_foreach(jpath(pod, lists[k]), i, ct) {
+			const char *n = jstr(ct, "name");
+			if (n && strcmp(n, name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* NULL if the names may go into argv and paths, else why (new string). */
 static char *log_names_problem(const char *ns, const char *pod, const char *container)
 {
@@ -444,14 +605,24 @@ static char *live_read_log(void *ctx, const char *ns, const char *pod, const cha
 	for (size_t i = 0; i < l->nlogs && !cl; i++)
 		if (strcmp(l->logs[i].key, key) == 0)
 			cl = &l->logs[i];
+	/* a pod read without that container (out of the mesh: no istio-proxy) has no such log */
+	const struct fetched *pods = fetched_find(l, "Pod");
+	const struct kobj *po = pods && !pods->reason ? cluster_get(l->c, "Pod", ns, pod) : NULL;
+	if (!cl && po && !pod_has_container(po->j, container)) {
+		free(key);
+		*reason = xasprintf("not found: pod %s/%s has no container %s%s", ns, pod, container,
+				    strcmp(container, "istio-proxy") == 0 ? " (it is not in the mesh)" : "");
+		return NULL;
+	}
 	if (cl) {
 		free(key);
 	} else {
 		struct cmd cmd;
 		struct exec_result r;
 		lv_cmd_logs(&cmd, l, ns, pod, container, previous);
-		exec_run(cmd.v, l->timeout_ms, l->out_cap, &r);
-		char *why = exec_explain(cmd.v, &r, l->timeout_ms);
+		lv_run_cmds(l, 1, &cmd, &r);
+		char *why = lv_explain(l, &cmd, &r);
+		note_read(l, why);
 		/* a cancelled read is not cached: the next probe reads the log again */
 		if (r.error && strcmp(r.error, EXEC_CANCELLED) == 0) {
 			exec_result_free(&r);
@@ -495,13 +666,13 @@ static bool live_load_proxy_status(void *ctx, struct cluster *c, char **reason)
 	struct exec_result r;
 	lv_cmd_start(&cmd, "istioctl", "proxy-status");
 	lv_cmd_finish(&cmd, l);
-	exec_run(cmd.v, l->timeout_ms, l->out_cap, &r);
+	lv_run_cmds(l, 1, &cmd, &r);
 	/* no istioctl: the same sync state from istiod's /debug/syncz (forward.c) */
 	if (r.not_found) {
 		exec_result_free(&r);
 		return forward_syncz(l, c, reason);
 	}
-	*reason = exec_explain(cmd.v, &r, l->timeout_ms);
+	*reason = lv_explain(l, &cmd, &r);
 	struct proxy_status *rows;
 	size_t n;
 	bool ok = !*reason && live_parse_proxy_status(r.out, &rows, &n, reason);
@@ -571,6 +742,18 @@ static json_t *live_read_admin(void *ctx, const char *ns, const char *pod, const
 		return NULL;
 	}
 	return envoy_fetch(f->url, doc, l->timeout_ms, reason);
+}
+
+bool live_nothing_read(struct cluster *c, const char **reason)
+{
+	const struct cluster_source *src = c ? cluster_source(c) : NULL;
+	if (!src || src->free != live_free)
+		return false;
+	const struct live *l = src->ctx;
+	if (l->read_any || (!l->dead && !l->first_failure))
+		return false;
+	*reason = l->dead ? l->dead : l->first_failure;
+	return true;
 }
 
 struct cluster *live_open(const struct live_opts *o, char **err)

@@ -66,6 +66,17 @@ struct cluster *live_open(const struct live_opts *o, char **err);
  */
 void live_prefetch(struct cluster *c, const char *const kinds[]);
 
+/*
+ * Whether the live cluster answered nothing at all: something was tried and
+ * every read failed (unreachable, credentials refused, Forbidden on every
+ * kind, errors, garbage); *reason (borrowed) says the first cause. False for
+ * a cluster live_open did not return, or when nothing was tried yet.
+ */
+bool live_nothing_read(struct cluster *c, const char **reason);
+
+/* Whether the live source reads kind as cluster-scoped. */
+bool live_kind_cluster_scoped(const char *kind);
+
 /* Every kind the live source can read (NULL-terminated). */
 const char *const *live_kinds(void);
 

@@ -59,6 +59,7 @@ struct snap {
 	json_t *items;         /* every object, for resources.json */
 	struct cluster *model; /* the same objects: pods to log, the Istio version */
 	json_t *unavailable, *partial, *versions, *logs;
+	char *context;         /* kubectl's current context, when --context is not given */
 	char *err;             /* the first write error */
 };
 
@@ -154,7 +155,7 @@ static void snap_versions(struct snap *s, const struct cmd *kc, const struct exe
 	const struct exec_result *res[] = {kr, ir};
 	static const char *const names[] = {"kubectl version", "istioctl version"};
 	for (size_t n = 0; n < 2; n++) {
-		char *why = exec_explain(cmds[n]->v, res[n], s->l->timeout_ms);
+		char *why = lv_explain(s->l, cmds[n], res[n]);
 		if (why) {
 			snap_unavailable(s, names[n], why);
 			say(s, "%s: %s", names[n], why);
@@ -174,7 +175,7 @@ static void snap_versions(struct snap *s, const struct cmd *kc, const struct exe
 
 static void snap_proxy_status(struct snap *s, const struct cmd *cmd, const struct exec_result *r)
 {
-	char *why = exec_explain(cmd->v, r, s->l->timeout_ms);
+	char *why = lv_explain(s->l, cmd, r);
 	struct proxy_status *rows;
 	size_t n;
 	/* only what the snapshot reader will accept is written */
@@ -269,7 +270,7 @@ static void snap_logs(struct snap *s)
 			const struct log_job *j = &jobs[at + i];
 			char *rel = xasprintf("logs/%s/%s/%s%s.log", j->ns, j->pod, j->container,
 					      j->previous ? ".previous" : "");
-			char *why = exec_explain(cmds[i].v, &res[i], s->l->timeout_ms);
+			char *why = lv_explain(s->l, &cmds[i], &res[i]);
 			if (why) {
 				char *key = xstrndup(rel + 5, strlen(rel) - 9);
 				json_object_set_new(fails, key, json_string(why));
@@ -301,8 +302,8 @@ static void snap_logs(struct snap *s)
 static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **first_failure)
 {
 	enum { NK = LIVE_NKINDS };
-	struct cmd cmds[2 * NK + 3];
-	struct exec_result res[2 * NK + 3];
+	struct cmd cmds[2 * NK + 4];
+	struct exec_result res[2 * NK + 4];
 	size_t main_i[NK], extra_i[NK], n = 0;
 	bool extra_ns = ns && strcmp(ns, "istio-system") != 0;
 	for (size_t k = 0; k < NK; k++) {
@@ -314,24 +315,59 @@ static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **f
 			lv_cmd_get(&cmds[n++], s->l, &live_kind_table[k], "istio-system");
 		}
 	}
-	size_t kv = n, iv = n + 1, ps = n + 2;
+	size_t kv = n, iv = n + 1, ps = n + 2, cc = n + 3;
 	lv_cmd_start(&cmds[kv], "kubectl", "version");
 	lv_cmd_start(&cmds[iv], "istioctl", "version");
 	lv_cmd_start(&cmds[ps], "istioctl", "proxy-status");
+	/* the context used, for meta.json, when --context does not say it */
+	lv_cmd_start(&cmds[cc], "kubectl", "config");
+	lv_arg(&cmds[cc], "current-context");
 	for (size_t i = kv; i < kv + 2; i++) {
 		lv_arg(&cmds[i], "-o");
 		lv_arg(&cmds[i], "json");
 	}
-	for (size_t i = kv; i < kv + 3; i++)
+	for (size_t i = kv; i < kv + 4; i++)
 		lv_cmd_finish(&cmds[i], s->l);
-	n += 3;
+	n += s->l->context ? 3 : 4;
 	say(s, "reading %zu kinds (%s%s%s), versions and proxy-status", (size_t)NK,
 	    ns ? "namespace " : "all namespaces", ns ? ns : "", extra_ns ? " and istio-system" : "");
 	lv_run_cmds(s->l, n, cmds, res);
+	if (!s->l->context && n > cc && res[cc].status == 0 && res[cc].out) {
+		size_t len = strcspn(res[cc].out, "\r\n");
+		free(s->context);
+		s->context = len ? xstrndup(res[cc].out, len) : NULL;
+	}
+	/* what the cluster lacks in the version asked for is read again by its plain name */
+	struct cmd again[2 * NK];
+	size_t at[2 * NK], nre = 0;
+	for (size_t k = 0; k < NK; k++)
+		for (int w = 0; w < 2 && live_kind_table[k].fallback; w++) {
+			size_t i = w ? extra_i[k] : main_i[k];
+			char *why = i == SIZE_MAX ? NULL : lv_explain(s->l, &cmds[i], &res[i]);
+			if (why && strncmp(why, "not found: ", 11) == 0) {
+				at[nre] = i;
+				lv_cmd_get_as(&again[nre++], s->l, &live_kind_table[k],
+					      w ? "istio-system" : ns, true);
+			}
+			free(why);
+		}
+	if (nre) {
+		struct exec_result ares[2 * NK];
+		lv_run_cmds(s->l, nre, again, ares);
+		for (size_t j = 0; j < nre; j++) {
+			exec_result_free(&res[at[j]]);
+			res[at[j]] = ares[j];
+			cmds[at[j]] = again[j];
+			/* the argv points into the command's own buffer: fix it up after the copy */
+			for (size_t a = 0; a < cmds[at[j]].n; a++)
+				if (again[j].v[a] == again[j].rt)
+					cmds[at[j]].v[a] = cmds[at[j]].rt;
+		}
+	}
 	size_t objects = 0;
 	for (size_t k = 0; k < NK; k++) {
 		size_t m = main_i[k], x = extra_i[k];
-		char *why = exec_explain(cmds[m].v, &res[m], s->l->timeout_ms);
+		char *why = lv_explain(s->l, &cmds[m], &res[m]);
 		json_t *items = why ? NULL : live_parse_items(&live_kind_table[k], &cmds[m], &res[m], &why);
 		if (!items) {
 			snap_unavailable(s, live_kind_table[k].kind, why);
@@ -344,7 +380,7 @@ static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **f
 		}
 		size_t count = snap_add(s, items);
 		if (x != SIZE_MAX) {
-			why = exec_explain(cmds[x].v, &res[x], s->l->timeout_ms);
+			why = lv_explain(s->l, &cmds[x], &res[x]);
 			items = why ? NULL : live_parse_items(&live_kind_table[k], &cmds[x], &res[x], &why);
 			if (items) {
 				count += snap_add(s, items);
@@ -428,7 +464,7 @@ int live_snapshot(const struct live_opts *o, const char *dir, const char *ns, FI
 	snap_write(&s, "resources.json", NULL, 0, list);
 	json_decref(list);
 	json_t *meta = json_pack("{s:s, s:s, s:s?, s:s?, s:O, s:O, s:O, s:O, s:O}", "meshmedic",
-				 PACKAGE_VERSION, "created", created_at, "context", l->context,
+				 PACKAGE_VERSION, "created", created_at, "context", l->context ? l->context : s.context,
 				 "namespace", ns, "versions", s.versions, "loaded", loaded,
 				 "unavailable", s.unavailable, "partial", s.partial, "logs",
 				 s.logs);
@@ -454,6 +490,7 @@ out:
 	json_decref(s.versions);
 	json_decref(s.logs);
 	cluster_free(s.model);
+	free(s.context);
 	free(s.err);
 	live_free(l);
 	return rc;

@@ -8,6 +8,7 @@
 #include "base/jsonpos.h"
 #include "cluster/bugreport.h"
 #include "cluster/exec.h"
+#include "cluster/live.h"
 #include "cluster/proxystatus.h"
 #include "base/yamljson.h"
 
@@ -159,6 +160,33 @@ static void snapshot_add_proxy_status(struct cluster *c, const char *path, const
 	proxy_status_rows_free(rows, n);
 }
 
+/*
+ * A snapshot of one namespace (meta.json "namespace") holds its namespaced
+ * kinds there and in istio-system only, or there only where "partial" says
+ * istio-system could not be read: each is partial, so nothing is concluded
+ * from what was not recorded.
+ */
+static void load_meta_partial(struct cluster *c, json_t *m)
+{
+	const char *ns = jstr(m, "namespace");
+	size_t i;
+	json_t *k;
+	json_t *partial = json_object_get(m, "partial");
+	json_array_foreach(json_object_get(m, "loaded"), i, k) {
+		const char *kind = json_string_value(k);
+		const char *res = kind ? live_resource(kind) : NULL;
+		const char *why = jstr(partial, kind ? kind : "");
+		if (!res || (!ns && !why) || live_kind_cluster_scoped(kind))
+			continue;
+		const char *nss[] = {ns, why ? NULL : "istio-system", NULL};
+		char *reason = why ? xasprintf("the snapshot recorded namespace %s only (%s)",
+					       ns ? ns : "?", why)
+				   : xasprintf("the snapshot recorded namespaces %s and istio-system only", ns);
+		cluster_mark_partial(c, kind, ns ? nss : nss + 2, reason);
+		free(reason);
+	}
+}
+
 /* meta.json: the Istio version, and the kinds that could not be recorded. */
 static void load_meta(struct cluster *c, const char *dir, struct mm_errors *errs)
 {
@@ -183,6 +211,7 @@ static void load_meta(struct cluster *c, const char *dir, struct mm_errors *errs
 				free(said);
 			}
 		}
+		load_meta_partial(c, m);
 		json_decref(m);
 	}
 	free(text);

@@ -141,6 +141,10 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	/* every detector reads most kinds: fetch them all at once rather than one by one */
 	if (c->o.live)
 		live_prefetch(cl, live_kinds());
+	if (cluster_unreadable(cl)) {
+		cluster_free(cl);
+		return 2;
+	}
 	struct findings f = {0};
 	struct scope s = {c->o.ns, NULL, NULL};
 	detect_run(cl, &s, NULL, &f);

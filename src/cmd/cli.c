@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "base/datadir.h"
+#include "cluster/exec.h"
 #include "probes/probe.h"
 
 static const struct command commands[] = {
@@ -371,6 +372,8 @@ static void opts_free(struct opts *o)
 int cli_main(int argc, char **argv)
 {
 	struct ctx c = {0};
+	/* a signal ends the kubectl and istioctl processes too; the TUI and the prompt put their own */
+	exec_install_signal_handlers();
 	/* getopt permutes argv; the hint for continuing a walk shows it as typed */
 	char **typed = xcalloc((size_t)argc + 1, sizeof(char *));
 	memcpy(typed, argv, (size_t)argc * sizeof(char *));

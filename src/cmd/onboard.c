@@ -52,6 +52,11 @@ int cmd_onboard(struct ctx *c, int argc, char **argv)
 			live_prefetch(cl, live_kinds());
 		for (size_t i = 0; i < o.n; i++)
 			onboard_check(&o, i, cl);
+		if (cluster_unreadable(cl)) {
+			cluster_free(cl);
+			onboard_free(&o);
+			return 2;
+		}
 		onboard_apply(&o, &c->o.answer, -1, &err);
 		onboard_report(&c->out, &o);
 		rc = onboard_exit_status(&o);

@@ -70,6 +70,11 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 	if (failed)
 		goto out;
 	walk_auto_derive(&w, &p.answers, cluster);
+	/* a walk the cluster's refusal diagnosed (kube-permission-denied) is an answer; else exit 2 */
+	if (!walk_done(&w) && cluster_unreadable(cluster)) {
+		rc = 2;
+		goto out;
+	}
 	char *cmdline = command_line(c);
 	report_walk(&c->out, &w, cmdline);
 	free(cmdline);

@@ -19,9 +19,10 @@ static void control_plane(struct cluster *c, const struct scope *s, struct findi
 {
 	(void)s;
 	const char *check = "control-plane-unhealthy";
-	if (!need_kind(c, f, check, "Pod"))
-		return;
 	const char *ns = cluster_control_namespace(c);
+	/* nothing is concluded from a namespace that was not read */
+	if (!need_kind_in(c, f, check, "Pod", ns))
+		return;
 	const struct kobj_list *pods = cluster_list(c, "Pod", ns);
 	size_t istiod = 0;
 	for (size_t i = 0; i < pods->n; i++) {

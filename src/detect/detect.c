@@ -91,15 +91,22 @@ void findings_free(struct findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind)
+bool need_kind_in(struct cluster *c, struct findings *f, const char *check, const char *kind,
+		  const char *ns)
 {
 	const char *why;
-	if (cluster_has_kind(c, kind, &why))
+	if (cluster_has_kind_in(c, kind, ns, &why))
 		return true;
-	char *r = xasprintf("%s: %s", kind, why);
+	char *r = cluster_kind_partial(c, kind, NULL) && ns ? xasprintf("%s in %s: %s", kind, ns, why)
+							    : xasprintf("%s: %s", kind, why);
 	findings_skip(f, check, r);
 	free(r);
 	return false;
+}
+
+bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind)
+{
+	return need_kind_in(c, f, check, kind, f->scope ? f->scope->ns : NULL);
 }
 
 bool in_scope(const struct scope *s, const struct kobj *o)

@@ -29,6 +29,8 @@ struct findings {
 	size_t n, cap;
 	struct skipped *skipped;
 	size_t nskipped;
+	/* the scope detect_run was given: need_kind asks about its namespace */
+	const struct scope *scope;
 };
 
 /* Where to look: a namespace (NULL: all), and optionally one service or pod in it. */
@@ -59,8 +61,14 @@ void findings_rate(struct findings *f, enum severity sev, const char *istio_code
 const char *severity_name(enum severity s);
 enum severity severity_parse(const char *name);
 
-/* Whether a kind is readable; if not, the check is recorded as skipped. */
+/*
+ * Whether a kind is readable (in the scope's namespace, when the kind was
+ * read in some namespaces only); if not, the check is recorded as skipped.
+ */
 bool need_kind(struct cluster *c, struct findings *f, const char *check, const char *kind);
+/* The same in namespace ns: for a check that concludes from what is there (the control plane). */
+bool need_kind_in(struct cluster *c, struct findings *f, const char *check, const char *kind,
+		  const char *ns);
 
 /* Whether an object is in the scope's namespace; detectors narrow to its service or pod themselves. */
 bool in_scope(const struct scope *s, const struct kobj *o);

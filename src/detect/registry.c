@@ -3,6 +3,7 @@
  * injection flows by name, then one NULL-terminated array per later family
  * file. Only this file knows them all; a new family is a file plus a line.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect.h"
@@ -61,7 +62,34 @@ const struct detector *detector_for(const char *diagnosis)
 void detect_run(struct cluster *c, const struct scope *s, const char *diagnosis,
                 struct findings *out)
 {
+	const struct scope *was = out->scope;
+	out->scope = s;
 	for (const struct detector *const *d = detector_all(); *d; d++)
 		if (!diagnosis || strcmp((*d)->diagnosis, diagnosis) == 0)
 			(*d)->run(c, s, out);
+	out->scope = was;
+	/* what was read in some namespaces only, one line per reason: nothing concluded from the rest */
+	size_t n = diagnosis ? 0 : cluster_partial_count(c);
+	bool *done = xcalloc(n ? n : 1, sizeof(*done));
+	for (size_t i = 0; i < n; i++) {
+		const char *why, *other;
+		if (done[i])
+			continue;
+		struct sbuf kinds;
+		sb_init(&kinds);
+		sb_add(&kinds, cluster_partial_at(c, i, &why));
+		for (size_t k = i + 1; k < n; k++) {
+			const char *kind = cluster_partial_at(c, k, &other);
+			if (!done[k] && strcmp(other, why) == 0) {
+				done[k] = true;
+				sb_add(&kinds, ", ");
+				sb_add(&kinds, kind);
+			}
+		}
+		char *check = xasprintf("partly read: %s", kinds.s);
+		findings_skip(out, check, why);
+		free(check);
+		sb_free(&kinds);
+	}
+	free(done);
 }

@@ -117,3 +117,12 @@ struct cluster *open_cluster(struct ctx *c)
 				    : "");
 	return cl;
 }
+
+bool cluster_unreadable(struct cluster *cl)
+{
+	const char *why;
+	if (!cl || !live_nothing_read(cl, &why))
+		return false;
+	usage_error("--live: nothing could be read from the cluster: %s", why);
+	return true;
+}

@@ -15,6 +15,12 @@ struct cluster;
  * when there is none; on an error prints it and sets *failed.
  */
 struct cluster *open_cluster_opt(struct ctx *c, bool *failed);
+/*
+ * Whether a live cluster answered nothing at all (live_nothing_read): then
+ * one line on stderr says why, and the command exits 2 rather than report
+ * on a cluster it never saw.
+ */
+bool cluster_unreadable(struct cluster *cl);
 /* The same where a cluster is required: NULL (after printing why) means exit 2. */
 struct cluster *open_cluster(struct ctx *c);
 

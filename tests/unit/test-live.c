@@ -102,7 +102,7 @@ static void test_allow_list(void)
 	exec_allowed(del, &why);
 	is_str(why,
 	       "refused to run 'kubectl delete pod p': only kubectl "
-	       "get|logs|version|port-forward|auth can-i and istioctl "
+	       "get|logs|version|port-forward|auth can-i|config current-context and istioctl "
 	       "proxy-status|proxy-config|analyze|version|x describe are allowed",
 	       "a refusal names the command and what is allowed");
 	free(why);
@@ -268,9 +268,9 @@ static void test_options(void)
 		   strcmp(reason, "the live source does not read Widget") == 0,
 	   "a kind the live source does not know");
 	cluster_free(c);
-	is_str(live_resource("VirtualService"), "virtualservices.networking.istio.io",
+	is_str(live_resource("VirtualService"), "virtualservices.v1.networking.istio.io",
 	       "Istio kinds are qualified by their group");
-	is_str(live_resource("Gateway"), "gateways.networking.istio.io",
+	is_str(live_resource("Gateway"), "gateways.v1.networking.istio.io",
 	       "Gateway is Istio's, not the Gateway API's");
 	ok(live_resource("Secret") == NULL, "no resource for Secret");
 	size_t n = 0;
