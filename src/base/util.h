@@ -78,8 +78,19 @@ char *err_format(const struct mm_error *e); /* "FILE:LINE:COLUMN: text" */
 /* The names in a directory, without dot files, sorted; false with errno set on failure. */
 bool list_dir(const char *dir, struct strlist *names);
 
-/* Read a whole file; NULL with errno set on failure. */
+/*
+ * Read a whole file; NULL with errno set on failure. A file larger than
+ * mm_limits.file_size is refused with EFBIG (a regular file before it is read).
+ */
 char *read_file(const char *path, size_t *len);
+/* strerror, except that EFBIG names the file size limit. Borrowed. */
+const char *read_strerror(int err);
+
+/*
+ * Whether s[0..n) is valid UTF-8 without NUL bytes; if not, *line and *col
+ * (1-based, in characters) say where the first bad byte is.
+ */
+bool utf8_check(const char *s, size_t n, int *line, int *col);
 
 /*
  * Copy s into a buffer fit for a terminal: control characters, escape
