@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "base/limits.h"
 
@@ -16,17 +19,31 @@ struct mm_limits mm_limits = {
 	MM_LIMIT_DEPTH,     MM_LIMIT_OBJECTS,      MM_LIMIT_LINE,
 };
 
+long mm_alloc_fail_after = -1;
+
+/* The test hook: the allocation that brings the countdown to zero fails, and every one after. */
+static bool alloc_fails(void)
+{
+	if (mm_alloc_fail_after < 0)
+		return false;
+	if (mm_alloc_fail_after == 0)
+		return true;
+	mm_alloc_fail_after--;
+	return false;
+}
+
 static void oom(void)
 {
 	if (mm_fatal_hook)
 		mm_fatal_hook();
 	fputs("meshmedic: out of memory\n", stderr);
-	abort();
+	/* nothing half-written reaches stdout: what is buffered there is dropped */
+	_exit(2);
 }
 
 void *xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
 	if (!p)
 		oom();
 	return p;
@@ -34,7 +51,7 @@ void *xmalloc(size_t n)
 
 void *xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = alloc_fails() ? NULL : calloc(n ? n : 1, size ? size : 1);
 	if (!p)
 		oom();
 	return p;
@@ -42,10 +59,21 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t n)
 {
-	p = realloc(p, n ? n : 1);
+	p = alloc_fails() ? NULL : realloc(p, n ? n : 1);
 	if (!p)
 		oom();
 	return p;
+}
+
+static void *json_xmalloc(size_t n)
+{
+	return xmalloc(n);
+}
+
+void mm_alloc_init(void)
+{
+	/* jansson allocates through xmalloc: out of memory is one message and exit 2 everywhere */
+	json_set_alloc_funcs(json_xmalloc, free);
 }
 
 char *xstrdup(const char *s)

@@ -25,8 +25,15 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
-/* Called before abort() on allocation failure, so a front end can restore the terminal. */
+/*
+ * Called on allocation failure before "meshmedic: out of memory" and exit
+ * status 2, so a front end can restore the terminal.
+ */
 extern void (*mm_fatal_hook)(void);
+/* jansson's allocations through xmalloc; main (and a test) calls it first. */
+void mm_alloc_init(void);
+/* Test hook: when >= 0, that many more allocations succeed and the next fail. */
+extern long mm_alloc_fail_after;
 
 /* A growable NUL-terminated buffer. */
 struct sbuf {
