@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/util.h"
 
 struct jentry {
@@ -14,6 +15,8 @@ struct jentry {
 struct jpos {
 	struct jentry *v;
 	size_t n, cap;
+	/* v's indices ordered by pointer, so a look-up is a binary search, not a scan */
+	size_t *order;
 };
 
 struct scan {
@@ -140,7 +143,8 @@ static bool scan_container(struct scan *s, struct sbuf *ptr, bool object)
 
 static bool scan_value(struct scan *s, struct sbuf *ptr, int kl, int kc)
 {
-	if (s->p >= s->end || ++s->depth > 512)
+	/* as deep as jansson itself accepts, so every value it loaded has its position */
+	if (s->p >= s->end || (size_t)++s->depth > mm_limits.depth)
 		return false;
 	add(s, ptr->s ? ptr->s : "", kl, kc, s->line, s->col);
 	bool ok = true;
@@ -163,6 +167,23 @@ static bool scan_value(struct scan *s, struct sbuf *ptr, int kl, int kc)
 	return ok;
 }
 
+static int cmp_entry(const void *a, const void *b, void *arg)
+{
+	const struct jentry *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].ptr, v[y].ptr);
+	/* the first of equal pointers (a duplicate key) is the one found */
+	return c ? c : (x > y) - (x < y);
+}
+
+static void sort_entries(struct jpos *jp)
+{
+	jp->order = xmalloc((jp->n ? jp->n : 1) * sizeof(*jp->order));
+	for (size_t i = 0; i < jp->n; i++)
+		jp->order[i] = i;
+	qsort_r(jp->order, jp->n, sizeof(*jp->order), cmp_entry, jp->v);
+}
+
 struct jpos *jpos_build(const char *text, size_t len)
 {
 	struct jpos *jp = xcalloc(1, sizeof(*jp));
@@ -177,6 +198,7 @@ struct jpos *jpos_build(const char *text, size_t len)
 		jpos_free(jp);
 		return NULL;
 	}
+	sort_entries(jp);
 	return jp;
 }
 
@@ -187,25 +209,32 @@ void jpos_free(struct jpos *jp)
 	for (size_t i = 0; i < jp->n; i++)
 		free(jp->v[i].ptr);
 	free(jp->v);
+	free(jp->order);
 	free(jp);
 }
 
 bool jpos_find(const struct jpos *jp, const char *ptr, bool key, int *line, int *col)
 {
-	if (!jp)
+	if (!jp || !jp->n)
 		return false;
-	for (size_t i = 0; i < jp->n; i++) {
-		const struct jentry *e = &jp->v[i];
-		if (strcmp(e->ptr, ptr) != 0)
-			continue;
-		if (key && e->kline) {
-			*line = e->kline, *col = e->kcol;
-		} else {
-			*line = e->vline, *col = e->vcol;
-		}
-		return true;
+	/* the lowest index whose pointer is not below ptr */
+	size_t lo = 0, hi = jp->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(jp->v[jp->order[mid]].ptr, ptr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	if (lo == jp->n || strcmp(jp->v[jp->order[lo]].ptr, ptr) != 0)
+		return false;
+	const struct jentry *e = &jp->v[jp->order[lo]];
+	if (key && e->kline) {
+		*line = e->kline, *col = e->kcol;
+	} else {
+		*line = e->vline, *col = e->vcol;
+	}
+	return true;
 }
 
 void jpos_nearest(const struct jpos *jp, const char *ptr, bool key, int *line, int *col)

@@ -5,20 +5,45 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/limits.h"
 
 void (*mm_fatal_hook)(void);
+
+struct mm_limits mm_limits = {
+	MM_LIMIT_FILE_SIZE, MM_LIMIT_YAML_ALIASES, MM_LIMIT_YAML_EXPANSION, MM_LIMIT_YAML_NODES,
+	MM_LIMIT_DEPTH,     MM_LIMIT_OBJECTS,      MM_LIMIT_LINE,
+};
+
+long mm_alloc_fail_after = -1;
+
+/* The test hook: the allocation that brings the countdown to zero fails, and every one after. */
+static bool alloc_fails(void)
+{
+	if (mm_alloc_fail_after < 0)
+		return false;
+	if (mm_alloc_fail_after == 0)
+		return true;
+	mm_alloc_fail_after--;
+	return false;
+}
 
 static void oom(void)
 {
 	if (mm_fatal_hook)
 		mm_fatal_hook();
 	fputs("meshmedic: out of memory\n", stderr);
-	abort();
+	/* nothing half-written reaches stdout: what is buffered there is dropped */
+	_exit(2);
 }
 
 void *xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
 	if (!p)
 		oom();
 	return p;
@@ -26,7 +51,7 @@ void *xmalloc(size_t n)
 
 void *xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = alloc_fails() ? NULL : calloc(n ? n : 1, size ? size : 1);
 	if (!p)
 		oom();
 	return p;
@@ -34,10 +59,21 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t n)
 {
-	p = realloc(p, n ? n : 1);
+	p = alloc_fails() ? NULL : realloc(p, n ? n : 1);
 	if (!p)
 		oom();
 	return p;
+}
+
+static void *json_xmalloc(size_t n)
+{
+	return xmalloc(n);
+}
+
+void mm_alloc_init(void)
+{
+	/* jansson allocates through xmalloc: out of memory is one message and exit 2 everywhere */
+	json_set_alloc_funcs(json_xmalloc, free);
 }
 
 char *xstrdup(const char *s)
@@ -265,24 +301,49 @@ char *read_file(const char *path, size_t *len)
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp)
 		return NULL;
+	size_t cap = mm_limits.file_size;
+	struct stat st;
+	/* a regular file over the limit is refused before a byte of it is read */
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > cap) {
+		if (fp != stdin)
+			fclose(fp);
+		errno = EFBIG;
+		return NULL;
+	}
 	struct sbuf b;
 	sb_init(&b);
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+	int failed = 0;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		/* a pipe, or a file that grows while it is read */
+		if (n > cap - b.len) {
+			failed = EFBIG;
+			break;
+		}
 		sb_addn(&b, buf, n);
-	int failed = ferror(fp);
-	int saved = errno;
+	}
+	if (!failed && ferror(fp))
+		failed = errno ? errno : EIO;
 	if (fp != stdin)
 		fclose(fp);
 	if (failed) {
 		sb_free(&b);
-		errno = saved ? saved : EIO;
+		errno = failed;
 		return NULL;
 	}
 	if (len)
 		*len = b.len;
 	return sb_steal(&b);
+}
+
+const char *read_strerror(int err)
+{
+	static char big[80];
+	if (err != EFBIG)
+		return strerror(err);
+	snprintf(big, sizeof big, "the file exceeds the limit of %zu bytes", mm_limits.file_size);
+	return big;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
@@ -312,6 +373,34 @@ static size_t utf8_len(const unsigned char *s)
 	if (cp >= 0x80 && cp <= 0x9f)
 		return 0;
 	return n;
+}
+
+bool utf8_check(const char *s, size_t n, int *line, int *col)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	*line = 1, *col = 1;
+	while (p < end) {
+		size_t k = 1;
+		if (*p == '\0')
+			return false;
+		if (*p >= 0x80) {
+			unsigned char tmp[5] = {0};
+			size_t avail = (size_t)(end - p) < 4 ? (size_t)(end - p) : 4;
+			memcpy(tmp, p, avail);
+			k = utf8_len(tmp);
+			/* a C1 control is valid UTF-8 (sanitize still replaces it) */
+			if (k == 0 && tmp[0] == 0xc2 && tmp[1] >= 0x80 && tmp[1] <= 0x9f)
+				k = 2;
+			if (k == 0)
+				return false;
+		}
+		if (*p == '\n')
+			(*line)++, *col = 1;
+		else
+			(*col)++;
+		p += k;
+	}
+	return true;
 }
 
 char *sanitize(const char *s, bool keep_nl)

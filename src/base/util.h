@@ -25,8 +25,15 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
-/* Called before abort() on allocation failure, so a front end can restore the terminal. */
+/*
+ * Called on allocation failure before "meshmedic: out of memory" and exit
+ * status 2, so a front end can restore the terminal.
+ */
 extern void (*mm_fatal_hook)(void);
+/* jansson's allocations through xmalloc; main (and a test) calls it first. */
+void mm_alloc_init(void);
+/* Test hook: when >= 0, that many more allocations succeed and the next fail. */
+extern long mm_alloc_fail_after;
 
 /* A growable NUL-terminated buffer. */
 struct sbuf {
@@ -78,8 +85,19 @@ char *err_format(const struct mm_error *e); /* "FILE:LINE:COLUMN: text" */
 /* The names in a directory, without dot files, sorted; false with errno set on failure. */
 bool list_dir(const char *dir, struct strlist *names);
 
-/* Read a whole file; NULL with errno set on failure. */
+/*
+ * Read a whole file; NULL with errno set on failure. A file larger than
+ * mm_limits.file_size is refused with EFBIG (a regular file before it is read).
+ */
 char *read_file(const char *path, size_t *len);
+/* strerror, except that EFBIG names the file size limit. Borrowed. */
+const char *read_strerror(int err);
+
+/*
+ * Whether s[0..n) is valid UTF-8 without NUL bytes; if not, *line and *col
+ * (1-based, in characters) say where the first bad byte is.
+ */
+bool utf8_check(const char *s, size_t n, int *line, int *col);
 
 /*
  * Copy s into a buffer fit for a terminal: control characters, escape

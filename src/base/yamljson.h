@@ -22,7 +22,12 @@ typedef void (*yaml_doc_fn)(void *ctx, json_t *doc, int line);
 bool yaml_to_json(const char *path, const char *text, size_t len, yaml_doc_fn fn, void *ctx,
 		  struct mm_errors *errs);
 
-/* The first document of a YAML text, or NULL (e.g. meshConfig). New reference. */
+/*
+ * The first document of a YAML text, or NULL (e.g. meshConfig). New reference.
+ * The limits of base/limits.h hold here too; yaml_first_doc_err says which
+ * one (or the syntax error) in errs, naming path.
+ */
 json_t *yaml_first_doc(const char *text);
+json_t *yaml_first_doc_err(const char *path, const char *text, struct mm_errors *errs);
 
 #endif

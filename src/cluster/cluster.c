@@ -7,6 +7,7 @@
 
 #include "cluster/envoy.h"
 #include "cluster/proxystatus.h"
+#include "base/limits.h"
 #include "base/yamljson.h"
 
 /* A string-keyed hash map with open addressing; the map owns its keys. */
@@ -212,6 +213,11 @@ bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
 	if (!ns)
 		ns = "";
 	char *id = xasprintf("%s/%s/%s", kind, ns, name);
+	if (c->nobjs >= mm_limits.objects && !hmap_slot(&c->by_id, id, false)) {
+		free(id);
+		json_decref(obj);
+		return false;
+	}
 	void **slot = hmap_slot(&c->by_id, id, true);
 	struct kobj *o;
 	bool fresh = !*slot;
@@ -254,6 +260,11 @@ bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
 size_t cluster_size(const struct cluster *c)
 {
 	return c->nobjs;
+}
+
+bool cluster_full(const struct cluster *c)
+{
+	return c->nobjs >= mm_limits.objects;
 }
 
 void cluster_mark_loaded(struct cluster *c, const char *kind)
@@ -456,7 +467,7 @@ char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char
 	char *text = read_file(path, NULL);
 	if (!text)
 		*reason = xasprintf("no %slog of %s/%s container %s in the snapshot (%s)",
-				    previous ? "previous " : "", ns, pod, container, strerror(errno));
+				    previous ? "previous " : "", ns, pod, container, read_strerror(errno));
 	free(path);
 	return text;
 }
@@ -479,7 +490,7 @@ static json_t *snapshot_doc(struct cluster *c, const char *ns, const char *pod, 
 	char *text = read_file(path, NULL);
 	if (!text)
 		*reason = xasprintf("no Envoy %s of %s/%s in the snapshot (%s)", doc, ns, pod,
-				    strerror(errno));
+				    read_strerror(errno));
 	else if (!(j = json_loads(text, 0, &je)))
 		*reason = xasprintf("%s:%d:%d: %s", path, je.line, je.column, je.text);
 	free(text);

@@ -68,8 +68,14 @@ struct cluster_source {
 struct cluster *cluster_new(void);
 void cluster_free(struct cluster *c);
 
-/* Add an object (the cluster takes the reference). Returns false if it has no kind/name. */
+/*
+ * Add an object (the cluster takes the reference). Returns false if it has
+ * no kind/name, or if it is new and the cluster already holds
+ * mm_limits.objects objects (cluster_full then says so).
+ */
 bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line);
+/* Whether the cluster holds as many objects as base/limits.h allows. */
+bool cluster_full(const struct cluster *c);
 
 /* How many objects the model holds. */
 size_t cluster_size(const struct cluster *c);

@@ -81,7 +81,8 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long long *sum)
+bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long long *sum,
+		    char **bad)
 {
 	json_t *list = json_object_get(stats, "stats");
 	bool found = false;
@@ -94,7 +95,18 @@ bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long 
 		json_t *v = json_object_get(st, "value");
 		if (!name || !json_is_integer(v) || !strstr(name, needle) || !ends_with(name, suffix))
 			continue;
-		*sum += json_integer_value(v);
+		json_int_t n = json_integer_value(v);
+		if (n < 0) {
+			if (!*bad) {
+				char *clean = sanitize(name, false);
+				*bad = xasprintf("Envoy counter %s is negative (%lld): not a counter",
+						 clean, (long long)n);
+				free(clean);
+			}
+			continue;
+		}
+		/* counters come from outside: saturate instead of overflowing */
+		*sum = n >= ENVOY_COUNTER_MAX - *sum ? ENVOY_COUNTER_MAX : *sum + n;
 		found = true;
 	}
 	return found;

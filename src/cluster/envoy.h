@@ -27,8 +27,15 @@ const char *envoy_state(json_t *server_info);
 /* server_info's build version ("SHA/1.30.2/Clean/RELEASE/BoringSSL"), or NULL. */
 const char *envoy_version(json_t *server_info);
 
-/* The sum of every counter whose name contains needle and ends with suffix; false if none exists. */
-bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long long *sum);
+/*
+ * The sum of every counter whose name contains needle and ends with suffix;
+ * false if none exists. The sum saturates at ENVOY_COUNTER_MAX (it never
+ * wraps); a counter that is negative is no Envoy counter: *bad (a new string,
+ * else left NULL) says so, and the caller must not conclude from the sum.
+ */
+#define ENVOY_COUNTER_MAX (1LL << 53)
+bool envoy_stat_sum(json_t *stats, const char *needle, const char *suffix, long long *sum,
+		    char **bad);
 
 /* Endpoints of the clusters whose name contains needle: how many, healthy, ejected by outlier detection. */
 struct envoy_endpoints {

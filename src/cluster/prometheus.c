@@ -92,6 +92,7 @@ bool prom_requests(struct cluster *c, const char *ns, const char *service, struc
 	json_t *result = json_object_get(json_object_get(j, "data"), "result"), *e;
 	size_t i;
 	out->rows = xcalloc(json_array_size(result) + 1, sizeof(*out->rows));
+	const char *too_big = NULL;
 	json_array_foreach(result, i, e)
 	{
 		struct prom_row *row = &out->rows[out->n];
@@ -101,11 +102,24 @@ bool prom_requests(struct cluster *c, const char *ns, const char *service, struc
 		double d = v ? strtod(v, &end) : 0;
 		if (!v || end == v || !isfinite(d) || d < 0)
 			continue;
+		/* a count beyond what a double holds exactly is no count of requests */
+		if (d > PROM_SAMPLE_MAX || out->total + d > PROM_SAMPLE_MAX) {
+			too_big = v;
+			break;
+		}
 		copy_label(row->code, sizeof(row->code), metric, "response_code", "?");
 		copy_label(row->flags, sizeof(row->flags), metric, "response_flags", "-");
 		row->requests = d;
 		out->total += d;
 		out->n++;
+	}
+	if (too_big) {
+		char *clean = sanitize(too_big, false);
+		*reason = xasprintf("Prometheus at %s: a sample of %s requests is beyond %.0f, no count",
+				    cluster_prometheus(c), clean, PROM_SAMPLE_MAX);
+		free(clean);
+		prom_tally_free(out);
+		return false;
 	}
 	return true;
 }

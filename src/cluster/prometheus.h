@@ -20,6 +20,9 @@ struct prom_row {
 	double requests; /* over the window */
 };
 
+/* The largest sample (and sum of samples) taken as a count: 2^53, exact in a double. */
+#define PROM_SAMPLE_MAX 9007199254740992.0
+
 struct prom_tally {
 	struct prom_row *rows;
 	size_t n;

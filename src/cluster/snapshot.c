@@ -7,6 +7,7 @@
 
 #include "base/jsonpos.h"
 #include "cluster/bugreport.h"
+#include "base/limits.h"
 #include "cluster/exec.h"
 #include "cluster/live.h"
 #include "cluster/proxystatus.h"
@@ -30,6 +31,7 @@ struct loader {
 	const char *text;
 	size_t len;
 	struct jpos *pos;
+	bool full; /* mm_limits.objects reached: said once */
 };
 
 /* Where ptr sits in a JSON file (building the index on first use); line stays for YAML. */
@@ -51,6 +53,7 @@ static void add_object(struct loader *l, json_t *o, const char *ptr, int line)
 		where(l, ptr, &line, &col);
 	if (!json_is_object(o)) {
 		errs_add(l->errs, l->path, line, col, "a Kubernetes object must be a JSON/YAML mapping");
+		json_decref(o);
 		return;
 	}
 	const char *kind = jstr(o, "kind");
@@ -76,7 +79,11 @@ static void add_object(struct loader *l, json_t *o, const char *ptr, int line)
 		json_decref(o);
 		return;
 	}
-	cluster_add(l->c, o, l->path, line);
+	if (!cluster_add(l->c, o, l->path, line) && cluster_full(l->c) && !l->full) {
+		l->full = true;
+		errs_add(l->errs, l->path, line, col, "the snapshot has more than %zu objects",
+			 mm_limits.objects);
+	}
 }
 
 static void yaml_doc(void *ctx, json_t *doc, int line)
@@ -89,10 +96,10 @@ static void load_manifest(struct cluster *c, const char *path, struct mm_errors 
 	size_t len;
 	char *text = read_file(path, &len);
 	if (!text) {
-		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read: %s", read_strerror(errno));
 		return;
 	}
-	struct loader l = {c, errs, path, NULL, 0, NULL};
+	struct loader l = {c, errs, path, NULL, 0, NULL, false};
 	size_t skip = strspn(text, " \t\r\n");
 	if (text[skip] == '{' || text[skip] == '[') {
 		json_t *j = json_parse_text(path, text, len, errs);
@@ -244,7 +251,9 @@ static void load_parts(struct cluster *c, const char *path, struct mm_errors *er
 	cluster_set_snapshot_dir(c, path);
 	char *ps = xasprintf("%s/proxy-status.txt", path);
 	char *text = read_file(ps, NULL);
-	if (!text)
+	if (!text && errno == EFBIG)
+		errs_add(errs, ps, 0, 0, "cannot read: %s", read_strerror(errno));
+	else if (!text)
 		cluster_mark_proxy_status(c, "no proxy-status.txt in the snapshot");
 	else
 		snapshot_add_proxy_status(c, ps, text, errs);

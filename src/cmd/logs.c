@@ -460,12 +460,13 @@ static char *side_text(const struct al_record *r, char **svc, char **ns)
 		out = xasprintf(
 		    "the calling side's sidecar (outbound): to service %s in namespace %s, "
 		    "port %s%s%s",
-		    *svc ? *svc : "?", *ns ? *ns : "?", port, *subset ? ", subset " : "", subset);
+		    *svc ? *svc : "?", *ns ? *ns : "?", *port ? port : "?", *subset ? ", subset " : "",
+		    subset);
 	else if (cn.side == AL_SIDE_INBOUND)
 		out = xasprintf(
 		    "the receiving side's sidecar (inbound): it passed the request to its "
 		    "own application on port %s",
-		    port);
+		    *port ? port : "?");
 	for (size_t i = 0; i < MM_ARRAY_LEN(special_clusters) && !out && al_has(u); i++)
 		if (al_span_is(u, special_clusters[i].name))
 			out = xasprintf("%s: %s", special_clusters[i].name,

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "base/jsonpos.h"
+#include "base/limits.h"
 
 static const char *const input_types[] = {
 	[IN_NAMESPACE] = "namespace", [IN_SERVICE] = "service", [IN_POD] = "pod",
@@ -544,7 +545,7 @@ static void load_json_file(struct mm_kb *kb, const char *path, struct mm_errors 
 	size_t len;
 	char *text = read_file(path, &len);
 	if (!text) {
-		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read: %s", read_strerror(errno));
 		return;
 	}
 	json_t *j = json_parse_text(path, text, len, errs);
@@ -572,11 +573,37 @@ static void load_json_file(struct mm_kb *kb, const char *path, struct mm_errors 
 	json_decref(j);
 }
 
+/* Whether a help page's text may be shown: valid UTF-8, no NUL, no over-long line. */
+static bool help_text_ok(const char *path, const char *text, size_t len, struct mm_errors *errs)
+{
+	int line, col;
+	if (!utf8_check(text, len, &line, &col)) {
+		errs_add(errs, path, line, col, "a help page must be UTF-8 text (an invalid byte here)");
+		return false;
+	}
+	line = 1;
+	for (const char *p = text; p < text + len; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+		if (n > mm_limits.line) {
+			errs_add(errs, path, line, 1, "line exceeds %zu bytes", mm_limits.line);
+			return false;
+		}
+		p += n + 1;
+	}
+	return true;
+}
+
 static void load_help_file(struct mm_kb *kb, const char *path, struct mm_errors *errs)
 {
-	char *text = read_file(path, NULL);
+	size_t len;
+	char *text = read_file(path, &len);
 	if (!text) {
-		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read: %s", read_strerror(errno));
+		return;
+	}
+	if (!help_text_ok(path, text, len, errs)) {
+		free(text);
 		return;
 	}
 	const char *base = strrchr(path, '/');
@@ -637,7 +664,7 @@ bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read: %s", read_strerror(errno));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -649,7 +676,7 @@ bool kb_load_path(struct mm_kb *kb, const char *path, struct mm_errors *errs)
 	}
 	struct strlist names = {0};
 	if (!list_dir(path, &names)) {
-		errs_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read: %s", read_strerror(errno));
 		return false;
 	}
 	for (size_t i = 0; i < names.n; i++) {
@@ -672,7 +699,7 @@ void kb_load_root(struct mm_kb *kb, const char *root, struct mm_errors *errs)
 		if (stat(p, &st) == 0)
 			kb_load_path(kb, p, errs);
 		else if (i == 0)
-			errs_add(errs, p, 0, 0, "cannot read: %s", strerror(errno));
+			errs_add(errs, p, 0, 0, "cannot read: %s", read_strerror(errno));
 		free(p);
 	}
 }

@@ -190,7 +190,9 @@ enum al_side { AL_SIDE_UNKNOWN, AL_SIDE_OUTBOUND, AL_SIDE_INBOUND };
 /*
  * An upstream cluster name taken apart: "outbound|9080|v1|reviews.default.svc.cluster.local"
  * gives outbound, port "9080", subset "v1", host "reviews.default.svc.cluster.local";
- * "inbound|9080||" gives inbound and the port. Spans point into name.
+ * "inbound|9080||" gives inbound and the port. Spans point into name; a part
+ * the name lacks ("outbound|9080" has no subset and no host) is an empty span,
+ * never a NULL one, when the name has a '|' at all.
  */
 struct al_cluster_name {
 	enum al_side side;

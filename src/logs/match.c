@@ -513,6 +513,14 @@ struct al_cluster_name al_cluster_parse(struct al_span name)
 	c.port = al_span_cut(&rest, '|');
 	c.subset = al_span_cut(&rest, '|');
 	c.host = rest;
+	/* a short name ("outbound|9080") leaves its missing parts empty, not NULL */
+	struct al_span none = {name.s + name.n, 0};
+	if (!c.port.s)
+		c.port = none;
+	if (!c.subset.s)
+		c.subset = none;
+	if (!c.host.s)
+		c.host = none;
 	c.side = al_span_is(dir, "outbound")  ? AL_SIDE_OUTBOUND
 	         : al_span_is(dir, "inbound") ? AL_SIDE_INBOUND
 	                                      : AL_SIDE_UNKNOWN;

@@ -79,18 +79,24 @@ static void envoy_overflow(const struct probe_ctx *x, struct probe_result *r)
 	}
 	long long total = 0;
 	bool seen = false;
+	char *bad = NULL;
 	for (size_t i = 0; i < MM_ARRAY_LEN(overflow_stats); i++) {
 		long long n;
-		if (!envoy_stat_sum(stats, needle, overflow_stats[i], &n))
+		if (!envoy_stat_sum(stats, needle, overflow_stats[i], &n, &bad))
 			continue;
 		seen = true;
+		/* each sum is at most ENVOY_COUNTER_MAX: three of them fit */
 		total += n;
 		if (n)
-			sl_take(&r->evidence, xasprintf("Envoy of %s: %lld x %s for %s",
-							envoy_of(x), n, overflow_stats[i] + 1,
-							needle + 1));
+			sl_take(&r->evidence, xasprintf("Envoy of %s: %s%lld x %s for %s",
+							envoy_of(x),
+							n == ENVOY_COUNTER_MAX ? "at least " : "", n,
+							overflow_stats[i] + 1, needle + 1));
 	}
-	if (!seen)
+	if (bad) {
+		probe_unknown(r, "the stats of the Envoy of %s: %s", envoy_of(x), bad);
+		free(bad);
+	} else if (!seen)
 		probe_unknown(r, "the Envoy of %s has no cluster for %s", envoy_of(x),
 			      needle + 1);
 	else if (total)

@@ -235,7 +235,7 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 	size_t len;
 	char *text = read_file(path, &len);
 	if (!text) {
-		errs_add(errs, path, 0, 0, "cannot read answers: %s", strerror(errno));
+		errs_add(errs, path, 0, 0, "cannot read answers: %s", read_strerror(errno));
 		return false;
 	}
 	json_t *j = json_parse_text(path, text, len, errs);

@@ -193,6 +193,42 @@ static void test_admin_faults(const char *url)
 }
 
 /*
+ * Numbers from outside past what a count holds (tests/data/http/huge):
+ * Envoy counters summed past 2^63 saturate instead of wrapping negative, a
+ * negative counter makes the probe unknown, and a Prometheus sample of
+ * 1.9e19 is refused with a reason instead of converted with undefined
+ * behaviour.
+ */
+static void test_huge_numbers(const char *url)
+{
+	struct cluster *c = cluster_new();
+	cluster_set_envoy_admin(c, url);
+	cluster_set_http_timeout(c, 2000);
+	inputs[1][1] = "reviews";
+	expect_probe(c, "envoy-overflow", "yes", "at least 9007199254740992 x upstream_rq_pending_overflow",
+		     "stats: counters summed past 2^63 saturate, never negative");
+	inputs[1][1] = "ratings";
+	expect_probe(c, "envoy-overflow", "?", "is negative (-5)",
+		     "stats: a negative counter is no count and concludes nothing");
+	inputs[1][1] = "reviews";
+	json_t *stats = json_pack("{s:[{s:s,s:I},{s:s,s:I}]}", "stats", "name", "a.x_overflow", "value",
+				  (json_int_t)9223372036854775807LL, "name", "b.x_overflow", "value",
+				  (json_int_t)9223372036854775807LL);
+	long long sum = 0;
+	char *bad = NULL;
+	ok(envoy_stat_sum(stats, ".", "_overflow", &sum, &bad) && sum == ENVOY_COUNTER_MAX && !bad,
+	   "envoy_stat_sum saturates at 2^53 (%lld)", sum);
+	json_decref(stats);
+	struct prom_tally t;
+	char *why = NULL;
+	cluster_set_prometheus(c, url);
+	ok(!prom_requests(c, "shop", "reviews", &t, &why) && why && strstr(why, "1.9e19"),
+	   "prometheus: a sample of 1.9e19 is refused (%s)", why ? why : "");
+	free(why);
+	cluster_free(c);
+}
+
+/*
  * The 503 flag from Prometheus when no log can be read (a model with no
  * pods): each recorded answer gives the flag, nolog, or an unknown that
  * names both the logs' reason and Prometheus'.
@@ -286,16 +322,21 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	char *ok_dir = xasprintf("%s/tests/data/http/ok", getenv("TOP_SRCDIR"));
 	char *bad_dir = xasprintf("%s/tests/data/http/bad", getenv("TOP_SRCDIR"));
-	struct server good, bad;
-	bool up = server_start(&good, ok_dir) && server_start(&bad, bad_dir);
+	char *huge_dir = xasprintf("%s/tests/data/http/huge", getenv("TOP_SRCDIR"));
+	struct server good, bad, huge;
+	bool up = server_start(&good, ok_dir) && server_start(&bad, bad_dir) &&
+		  server_start(&huge, huge_dir);
 	ok(up, "the loopback servers start");
 	if (up) {
 		test_admin_ok(good.url);
 		test_admin_faults(bad.url);
 		test_admin_no_pod(good.url);
+		test_huge_numbers(huge.url);
 		server_stop(&good);
 		server_stop(&bad);
+		server_stop(&huge);
 	}
+	free(huge_dir);
 	test_snapshot_docs();
 	test_prom_flag();
 	free(ok_dir);
