@@ -202,7 +202,8 @@ static char *export_key(const struct kobj *dr)
 	for (size_t i = 0; i < json_array_size(to); i++)
 		if (json_is_string(json_array_get(to, i)))
 			sl_add(&l, json_string_value(json_array_get(to, i)));
-	qsort(l.v, l.n, sizeof(char *), cmp_str);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(char *), cmp_str);
 	struct sbuf b;
 	sb_init(&b);
 	for (size_t i = 0; i < l.n; i++)
