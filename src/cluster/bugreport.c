@@ -458,14 +458,8 @@ static void add_syncz(struct cluster *c, const char *pod, const char *label,
 		free(err);
 		return;
 	}
-	cluster_mark_proxy_status(c, NULL);
-	for (size_t i = 0; i < n; i++) {
-		/* the archive says which istiod answered: its folder */
-		if (!rows[i].istiod)
-			rows[i].istiod = xstrdup(pod);
-		cluster_add_proxy_status(c, &rows[i]);
-	}
-	proxy_status_rows_free(rows, n);
+	/* the archive says which istiod answered: its folder */
+	cluster_take_proxy_status(c, rows, n, pod);
 }
 
 /* debug/mesh as ConfigMap istio, where the resources hold none (what cluster_mesh_config reads). */

@@ -632,6 +632,18 @@ static char *dup_opt(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+void cluster_take_proxy_status(struct cluster *c, struct proxy_status *rows, size_t n,
+                               const char *istiod)
+{
+	cluster_mark_proxy_status(c, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].istiod && istiod)
+			rows[i].istiod = xstrdup(istiod);
+		cluster_add_proxy_status(c, &rows[i]);
+	}
+	proxy_status_rows_free(rows, n);
+}
+
 void cluster_add_proxy_status(struct cluster *c, const struct proxy_status *row)
 {
 	c->ps = xrealloc(c->ps, (c->nps + 1) * sizeof(*c->ps));

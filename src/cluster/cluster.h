@@ -174,6 +174,12 @@ int cluster_http_timeout(const struct cluster *c);
 bool cluster_proxy_status(struct cluster *c, const struct proxy_status **rows, size_t *n,
 			  const char **reason);
 void cluster_add_proxy_status(struct cluster *c, const struct proxy_status *row);
+/*
+ * The parsed proxy-status rows of a source, taken (and freed): proxy-status
+ * is known from then on; a row that names no istiod gets istiod (may be NULL).
+ */
+void cluster_take_proxy_status(struct cluster *c, struct proxy_status *rows, size_t n,
+                               const char *istiod);
 void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason);
 
 /* meshConfig: the YAML of ConfigMap istio (data.mesh) in the control-plane namespace, as JSON. */

@@ -92,16 +92,10 @@ static bool one_syncz(const struct live *l, struct cluster *c, const char *ns, c
 		free(clean);
 		ok = false;
 	}
-	if (ok) {
-		cluster_mark_proxy_status(c, NULL);
-		for (size_t i = 0; i < n; i++) {
-			/* the legacy syncz form does not name the istiod: the one asked */
-			if (!rows[i].istiod)
-				rows[i].istiod = xstrdup(pod);
-			cluster_add_proxy_status(c, &rows[i]);
-		}
-		proxy_status_rows_free(rows, n);
-	} else {
+	/* the legacy syncz form does not name the istiod: the one asked */
+	if (ok)
+		cluster_take_proxy_status(c, rows, n, pod);
+	else {
 		*why = xasprintf("istiod %s/%s /debug/syncz: %s", ns, pod, err ? err : "?");
 	}
 	free(err);

@@ -676,12 +676,8 @@ static bool live_load_proxy_status(void *ctx, struct cluster *c, char **reason)
 	struct proxy_status *rows;
 	size_t n;
 	bool ok = !*reason && live_parse_proxy_status(r.out, &rows, &n, reason);
-	if (ok) {
-		cluster_mark_proxy_status(c, NULL);
-		for (size_t i = 0; i < n; i++)
-			cluster_add_proxy_status(c, &rows[i]);
-		proxy_status_rows_free(rows, n);
-	}
+	if (ok)
+		cluster_take_proxy_status(c, rows, n, NULL);
 	exec_result_free(&r);
 	return ok;
 }

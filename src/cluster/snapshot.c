@@ -161,10 +161,7 @@ static void snapshot_add_proxy_status(struct cluster *c, const char *path, const
 		free(err);
 		return;
 	}
-	cluster_mark_proxy_status(c, NULL);
-	for (size_t i = 0; i < n; i++)
-		cluster_add_proxy_status(c, &rows[i]);
-	proxy_status_rows_free(rows, n);
+	cluster_take_proxy_status(c, rows, n, NULL);
 }
 
 /*
