@@ -7,14 +7,6 @@
 #include "probes/derive.h"
 
 /* The declaration of name that says how to derive it: the current flow's, else the first's. */
-static const struct mm_input *derivable(const struct walk *w, const char *name)
-{
-	const struct mm_input *in = flow_input(w->flow, name);
-	if (!in || !in->derive)
-		in = flow_input(w->start_flow, name);
-	return in && in->derive ? in : NULL;
-}
-
 static const char *walk_in(void *ctx, const char *name)
 {
 	return walk_input(ctx, name);
@@ -47,7 +39,7 @@ static bool candidates(const struct walk *w, struct cluster *c, const struct mm_
 bool walk_derive(struct walk *w, struct cluster *c, const char *name, char **why)
 {
 	char *reason = NULL;
-	const struct mm_input *in = derivable(w, name);
+	const struct mm_input *in = walk_derivable(w, name);
 	struct derive_result r;
 	bool set = false;
 	if (kv_get(&w->inputs, name) || walk_input(w, name))
@@ -121,7 +113,7 @@ bool walk_derive_needed(struct walk *w, struct cluster *c)
 	bool set = false;
 	for (size_t i = 0; i < need.n; i++) {
 		/* tried once (the cluster does not change): from then on the walk may infer */
-		if (walk_input(w, need.v[i]) || !derivable(w, need.v[i]) ||
+		if (walk_input(w, need.v[i]) || !walk_derivable(w, need.v[i]) ||
 		    sl_has(&w->derive_tried, need.v[i]))
 			continue;
 		char *why = NULL;
@@ -151,7 +143,7 @@ void walk_auto_derive(struct walk *w, const struct answers *a, struct cluster *c
 void walk_derive_names(const struct walk *w, struct cluster *c, const char *name,
                        struct strlist *out)
 {
-	const struct mm_input *in = derivable(w, name);
+	const struct mm_input *in = walk_derivable(w, name);
 	struct derive_result r;
 	char *why = NULL;
 	if (in && c && candidates(w, c, in, &r, &why)) {

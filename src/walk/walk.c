@@ -418,19 +418,23 @@ void walk_node_needs(const struct walk *w, struct strlist *need)
 	placeholders(w->node->question, need);
 }
 
+const struct mm_input *walk_derivable(const struct walk *w, const char *name)
+{
+	const struct mm_input *in = flow_input(w->flow, name);
+	if (!in || !in->derive)
+		in = flow_input(w->start_flow, name);
+	return in && in->derive ? in : NULL;
+}
+
 /* Whether an input the node needs is unset, declared derivable, and not tried yet. */
 static bool derive_pending(const struct walk *w)
 {
 	struct strlist need = {0};
 	bool pending = false;
 	walk_node_needs(w, &need);
-	for (size_t i = 0; i < need.n && !pending; i++) {
-		const struct mm_input *in = flow_input(w->flow, need.v[i]);
-		if (!in || !in->derive)
-			in = flow_input(w->start_flow, need.v[i]);
-		pending = in && in->derive && !walk_input(w, need.v[i]) &&
+	for (size_t i = 0; i < need.n && !pending; i++)
+		pending = walk_derivable(w, need.v[i]) && !walk_input(w, need.v[i]) &&
 		          !sl_has(&w->derive_tried, need.v[i]);
-	}
 	sl_free(&need);
 	return pending;
 }

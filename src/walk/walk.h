@@ -161,6 +161,9 @@ bool walk_probe(struct walk *w, struct cluster *cluster);
 void walk_probe_run(const struct walk *w, struct cluster *cluster, struct probe_result *r,
                     struct leads *keep);
 
+/* The declaration of input name if the walk's flow (or the one it started in) says how to derive it, else NULL. */
+const struct mm_input *walk_derivable(const struct walk *w, const char *name);
+
 /* The inputs the current node needs (its probe's, and its question's {placeholders}), into need. */
 void walk_node_needs(const struct walk *w, struct strlist *need);
 void walk_probe_note(struct walk *w, const struct probe_result *r);
