@@ -19,24 +19,29 @@ struct rated {
 	const char *code;
 };
 
+/* The rating of one finding: the detector's, else its diagnosis's, else warning. */
+static struct rated rate(const struct mm_kb *kb, const struct finding *f)
+{
+	const struct mm_diag *d = kb_diag(kb, f->diagnosis);
+	enum severity s = f->severity;
+	if (s == SEV_UNSET)
+		s = d && d->severity ? severity_parse(d->severity) : SEV_WARNING;
+	const char *code = f->istio_code ? f->istio_code : d ? d->istio_code : NULL;
+	return (struct rated){f, s, code};
+}
+
 static struct rated *rate_all(const struct mm_kb *kb, const struct findings *f)
 {
-	struct rated *r = xcalloc(f->n + 1, sizeof(*r));
+	struct rated *each = xcalloc(f->n + 1, sizeof(*each)), *r = xcalloc(f->n + 1, sizeof(*r));
+	for (size_t i = 0; i < f->n; i++)
+		each[i] = rate(kb, &f->v[i]);
 	size_t n = 0;
 	/* worst first, each group in the detectors' order */
 	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--)
-		for (size_t i = 0; i < f->n; i++) {
-			const struct mm_diag *d = kb_diag(kb, f->v[i].diagnosis);
-			enum severity s = f->v[i].severity;
-			if (s == SEV_UNSET)
-				s = d && d->severity ? severity_parse(d->severity) : SEV_WARNING;
-			if ((int)s != sev)
-				continue;
-			const char *code = f->v[i].istio_code ? f->v[i].istio_code
-			                   : d                 ? d->istio_code
-			                                       : NULL;
-			r[n++] = (struct rated){&f->v[i], s, code};
-		}
+		for (size_t i = 0; i < f->n; i++)
+			if ((int)each[i].sev == sev)
+				r[n++] = each[i];
+	free(each);
 	return r;
 }
 
