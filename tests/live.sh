@@ -209,7 +209,16 @@ if [ "$(grep -cxF 'reviews-v2-7d4b9c8f6d-xyz12 default STALE istiod-6cc6c77b8-7x
 
 n="the Istio version from istiod's image"
 drive version
-if has_line 'istio: 1.22.3'; then ok "$n"; else failed "$n"; fi
+if has_line 'istio: 1.22.3' && has_line "note: from istiod's Deployment (docker.io/istio/pilot:1.22.3-distroless)"; then
+	ok "$n"; else failed "$n"; fi
+n="no image shows the version: it comes from istioctl version, which the note names"
+FAKE_FORBID=deployments.apps drive version
+if has_line 'istio: 1.22.3' && has_line 'note: from istioctl version (the control plane'"'"'s pilot)' &&
+	[ "$(calls '^istioctl version -o json')" = 1 ]; then ok "$n"; else failed "$n"; fi
+n="istioctl answers garbage: the version is unknown, and the note says what istioctl version and proxy-status each said"
+FAKE_FORBID=deployments.apps FAKE_ISTIOCTL_MODE=garbage drive version
+if has_line 'istio: unknown' && grep -q '^note: .*istioctl version: malformed output' "$OUT" &&
+	grep -q '^note: .*proxy-status: malformed output' "$OUT"; then ok "$n"; else failed "$n"; fi
 
 drive prefetch Pod Service Namespace VirtualService Deployment Pod
 n="prefetch reads the kinds in one kubectl get, each once, and nothing again afterwards"
