@@ -174,7 +174,8 @@ if [ "$(grep -cE '^GET /apis?(\?|$)' "$SCRATCH/requests")" = 0 ]; then ok "$n"; 
 
 # ---- faults: nothing read is exit 2 with one line; fail fast ----
 # fault NAME DIRECTIVE WANT-ERE [ARGS...]: check --live exits 2 with one line matching WANT-ERE,
-# within the --timeout of 4 s (and one second to start and reap processes on a loaded machine)
+# within the --timeout of 4 s, and 600 ms to start meshmedic and kubectl and to end and reap them
+# (measured 100-200 ms over on a 2-core machine at load 18; reset, eof and slow run to the timeout)
 fault() {
 	local name=$1 directive=$2 want=$3
 	shift 3
@@ -186,7 +187,7 @@ fault() {
 	local ms=$(((t1 - t0) / 1000000))
 	local n="fault $name: exit 2, one line ($ms ms)"
 	if [ "$st" = 2 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -qE -- "$want" "$SCRATCH/err" &&
-		[ ! -s "$SCRATCH/out" ] && [ "$ms" -le 5000 ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
+		[ ! -s "$SCRATCH/out" ] && [ "$ms" -le 4600 ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
 	: >"$FAULTS"
 }
 start_kube "$SNAPS/healthy"
@@ -215,6 +216,10 @@ MESHMEDIC_TEST_OBJECT_LIMIT=50 mm check --live --kubeconfig "$KC" --format json
 n="over the object limit: check --live refuses the cluster with one line naming the limit, exit 2"
 if [ "$st" = 2 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && [ ! -s "$SCRATCH/out" ] &&
 	grep -q 'more than 50 objects (the limit of objects per snapshot)' "$SCRATCH/err"; then ok "$n"; else not_ok "$n" "$(why)"; fi
+MESHMEDIC_TEST_OBJECT_LIMIT=50 mm snapshot -o "$SCRATCH/over-limit" --kubeconfig "$KC"
+n="over the object limit: snapshot refuses with one line naming the limit, exit 2, nothing written"
+if [ "$st" = 2 ] && grep -q 'more than 50 objects (the limit of objects per snapshot): nothing written' "$SCRATCH/err" &&
+	[ "$(grep -vc '^snapshot: ' "$SCRATCH/err")" = 1 ] && [ ! -e "$SCRATCH/over-limit" ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
 MESHMEDIC_TEST_OBJECT_LIMIT=100000 mm check --live --kubeconfig "$KC" --format json
 n="under the object limit: the same cluster is checked"
 if [ "$st" -le 1 ] && jq -e '.findings' "$SCRATCH/out" >/dev/null; then ok "$n"; else not_ok "$n" "$(why)"; fi

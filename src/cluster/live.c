@@ -520,7 +520,8 @@ static bool split_answer(struct live *l, struct cluster *c, const struct kind_in
 	size_t nrefused = 0;
 	const char *lines[LIVE_NKINDS] = {NULL};
 	size_t lens[LIVE_NKINDS] = {0};
-	for (const char *p = r->err; ok && p && *p;) {
+	/* exit 0 is every kind read, whatever kubectl warned of (an aggregated API down, say) */
+	for (const char *p = r->status ? r->err : NULL; ok && p && *p;) {
 		const char *e = strchr(p, '\n');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		size_t k = len ? refused_kind(p, len, ks, n) : SIZE_MAX;

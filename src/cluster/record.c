@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "base/limits.h"
 #include "cluster/forward.h"
 #include "cluster/live_int.h"
 #include "cluster/proxystatus.h"
@@ -433,7 +434,8 @@ static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **f
 			say(s, "%s: %zu object%s", live_kind_table[k].kind, count, count == 1 ? "" : "s");
 		free(why);
 	}
-	if (json_array_size(loaded)) {
+	/* over the object limit nothing is written (live_snapshot refuses the cluster) */
+	if (json_array_size(loaded) && json_array_size(s->items) <= mm_limits.objects) {
 		snap_versions(s, &cmds[kv], &res[kv], &cmds[iv], &res[iv]);
 		snap_proxy_status(s, &cmds[ps], &res[ps]);
 	}
@@ -484,6 +486,14 @@ int live_snapshot(const struct live_opts *o, const char *dir, const char *ns, FI
 	int rc = -1;
 	if (!json_array_size(loaded)) {
 		*err = xasprintf("nothing could be read: %s", first_failure);
+		if (created)
+			rmdir(dir);
+		goto out;
+	}
+	if (json_array_size(s.items) > mm_limits.objects) {
+		*err = xasprintf("the cluster has more than %zu objects (the limit of objects per "
+				 "snapshot): nothing written",
+				 mm_limits.objects);
 		if (created)
 			rmdir(dir);
 		goto out;
