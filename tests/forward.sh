@@ -14,7 +14,7 @@ cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$TOP_SRCDIR/tests/data/fake-bin/is
 cp "$TOP_SRCDIR/tests/data/fake-bin/kubectl" "$KONLY/"
 chmod +x "$BIN"/* "$KONLY"/*
 # the tools the stand-in uses, without any istioctl the machine may have
-for t in sh cat sleep rm printf; do ln -sf "$(command -v $t)" "$KONLY/$t"; done
+for t in sh cat sleep rm printf mktemp tr sed grep; do ln -sf "$(command -v $t)" "$KONLY/$t"; done
 export FAKE_LOG=$SCRATCH/argv.log FAKE_PIDS=$SCRATCH/pids
 unset FAKE_KUBECTL_MODE FAKE_ISTIOCTL_MODE FAKE_FORBID FAKE_MISSING FAKE_FORBID_ALL
 OUT=$SCRATCH/out
@@ -54,6 +54,24 @@ if grep -qx 'productpage-v1-5d9b4c9b4b-abcde default SYNCED istiod-6cc6c77b8-7xn
 	ok "$n"; else { cat "$OUT" "$FAKE_LOG"; } >"$SCRATCH/why"; not_ok "$n" "$SCRATCH/why"; fi
 n="no istioctl: the port-forward to istiod is stopped"
 if gone; then ok "$n"; else not_ok "$n"; fi
+
+# snapshot without istioctl: syncz's answer is the snapshot's proxy-status.txt, which reads back
+: >"$FAKE_LOG" >"$FAKE_PIDS"
+st=0
+PATH=$KONLY FAKE_HTTP_DIR=$SCRATCH/http "$MESHMEDIC" snapshot -o "$SCRATCH/snap-syncz" >"$OUT" 2>&1 || st=$?
+n="snapshot without istioctl: proxy-status.txt written from istiod's /debug/syncz"
+if [ "$st" = 0 ] && [ -s "$SCRATCH/snap-syncz/proxy-status.txt" ] &&
+	grep -qx "snapshot: proxy-status: 2 proxies (from istiod's /debug/syncz: istioctl not found)" "$OUT" &&
+	! "$JQ" -e '.unavailable["proxy-status"]' "$SCRATCH/snap-syncz/meta.json" >/dev/null 2>&1 && gone; then
+	ok "$n"; else { echo "exit $st"; cat "$OUT" "$SCRATCH/snap-syncz/meta.json"; } >"$SCRATCH/why"; not_ok "$n" "$SCRATCH/why"; fi
+st=0
+"$MESHMEDIC" check --snapshot "$SCRATCH/snap-syncz" --format json >"$OUT" 2>&1 || st=$?
+n="snapshot without istioctl, checked: the stale proxy of syncz is found; the rows keep istiod and the version"
+if [ "$st" = 1 ] &&
+	"$JQ" -e '[.findings[] | select(.diagnosis == "proxy-config-stale" and .resource == "Pod/default/reviews-v2-7d4b9c8f6d-xyz12")] | length == 1' "$OUT" >/dev/null &&
+	! "$JQ" -e '[.skipped[].check] | index("proxy-config-stale")' "$OUT" >/dev/null &&
+	grep -q '^reviews-v2-7d4b9c8f6d-xyz12\.default  .*  STALE  .*  istiod-6cc6c77b8-7xnpr   1\.22\.3$' "$SCRATCH/snap-syncz/proxy-status.txt"; then
+	ok "$n"; else { echo "exit $st"; cat "$OUT" "$SCRATCH/snap-syncz/proxy-status.txt"; } >"$SCRATCH/why"; not_ok "$n" "$SCRATCH/why"; fi
 
 # the xDS form (ClientConfig), as newer istiod answers
 cat >"$SCRATCH/http/debug_syncz.json" <<'EOF'

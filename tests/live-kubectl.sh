@@ -96,8 +96,8 @@ why() {
 # ---- a healthy server: the same findings as the snapshot ----
 FIXTURES="healthy dr-tls-conflict control-plane-unhealthy logs-503-hold gateway-host-mismatch
 injection-revision-mismatch circuit-breaker-no-pending-limit"
-# the namespace-scoped user is compared on these (see the report of issue 16 for the others)
-USER_FIXTURES=" circuit-breaker-no-pending-limit "
+# the namespace-scoped user is compared on these: each has findings outside istio-system
+USER_FIXTURES=" circuit-breaker-no-pending-limit gateway-host-mismatch dr-tls-conflict "
 for f in $FIXTURES; do
 	[ -d "$SNAPS/$f" ] || continue
 	start_kube "$SNAPS/$f"
@@ -116,14 +116,18 @@ for f in $FIXTURES; do
 	mm check --live -n "$ns" --kubeconfig "$KC" --format json
 	cp "$SCRATCH/out" "$SCRATCH/user.json"
 	"$MESHMEDIC" check --snapshot "$SNAPS/$f" -n "$ns" --format json >"$SCRATCH/snap-ns.json" 2>/dev/null || true
-	# what the user cannot read is skipped, not concluded: the snapshot's findings of the other checks
-	skipped=$(jq -c '[.skipped[].check]' "$SCRATCH/user.json" 2>/dev/null || true)
-	jq -c --argjson s "${skipped:-[]}" \
-		'[.findings[] | select(.diagnosis as $d | $s | index($d) | not) | {diagnosis, resource, message}] | sort | .[]' \
-		"$SCRATCH/snap-ns.json" >"$SCRATCH/want" || true
-	findings "$SCRATCH/user.json" >"$SCRATCH/got" 2>/dev/null || true
-	n="$f: a user of namespace $ns only: check --live -n $ns finds what the snapshot finds there ($(wc -l <"$SCRATCH/want") findings)"
-	if [ "$st" -le 1 ] && [ -s "$SCRATCH/want" ] && diff "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/diff"; then ok "$n"; else
+	# the same findings as the snapshot of that namespace, except where a finding depends on what
+	# the user cannot read: that check is listed as skipped with the permission to ask for
+	findings "$SCRATCH/snap-ns.json" | LC_ALL=C sort >"$SCRATCH/want"
+	findings "$SCRATCH/user.json" 2>/dev/null | LC_ALL=C sort >"$SCRATCH/got" || true
+	LC_ALL=C comm -13 "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/false"
+	LC_ALL=C comm -23 "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/lost"
+	unexplained=$(jq -r '.diagnosis' "$SCRATCH/lost" | while read -r d; do
+		jq -e --arg d "$d" '[.skipped[] | select(.check == $d and (.reason | test("ask for ")))] | length > 0' \
+			"$SCRATCH/user.json" >/dev/null 2>&1 || echo "$d"; done)
+	n="$f: a user of namespace $ns only: check --live -n $ns finds what the snapshot finds there ($(wc -l <"$SCRATCH/got") of $(wc -l <"$SCRATCH/want"), the rest skipped with the permission)"
+	if [ "$st" -le 1 ] && [ -s "$SCRATCH/want" ] && [ ! -s "$SCRATCH/false" ] && [ -z "$unexplained" ]; then ok "$n"; else
+		{ echo "found, not in the snapshot:"; cat "$SCRATCH/false"; echo "lost without a skip naming the permission: $unexplained"; } >"$SCRATCH/diff"
 		not_ok "$n" "$(why "$SCRATCH/diff")"; fi
 	n="$f: the user's unreadable parts are skipped with the permission to ask for"
 	if jq -e '[.skipped[].reason] | any(test("ask for get/list on pods in namespace istio-system"))' "$SCRATCH/user.json" >/dev/null &&
@@ -131,7 +135,7 @@ for f in $FIXTURES; do
 		ok "$n"; else not_ok "$n" "$(why)"; fi
 	mm snapshot -o "$SCRATCH/user-snap-$f" -n "$ns" --kubeconfig "$KC"
 	mm check --snapshot "$SCRATCH/user-snap-$f" -n "$ns" --format json
-	findings "$SCRATCH/out" >"$SCRATCH/got2" 2>/dev/null || true
+	findings "$SCRATCH/out" 2>/dev/null | LC_ALL=C sort >"$SCRATCH/got2" || true
 	n="$f: the user's snapshot -n $ns is checked as partial: the same findings, no control-plane-unhealthy"
 	if diff "$SCRATCH/got" "$SCRATCH/got2" >"$SCRATCH/diff" &&
 		! grep -q control-plane-unhealthy "$SCRATCH/got2"; then ok "$n"; else not_ok "$n" "$(why "$SCRATCH/diff")"; fi
@@ -170,7 +174,8 @@ if [ "$(grep -cE '^GET /apis?(\?|$)' "$SCRATCH/requests")" = 0 ]; then ok "$n"; 
 
 # ---- faults: nothing read is exit 2 with one line; fail fast ----
 # fault NAME DIRECTIVE WANT-ERE [ARGS...]: check --live exits 2 with one line matching WANT-ERE,
-# within the --timeout of 4 s (and one second to start and reap processes on a loaded machine)
+# within the --timeout of 4 s, and 600 ms to start meshmedic and kubectl and to end and reap them
+# (measured 100-200 ms over on a 2-core machine at load 18; reset, eof and slow run to the timeout)
 fault() {
 	local name=$1 directive=$2 want=$3
 	shift 3
@@ -182,7 +187,7 @@ fault() {
 	local ms=$(((t1 - t0) / 1000000))
 	local n="fault $name: exit 2, one line ($ms ms)"
 	if [ "$st" = 2 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -qE -- "$want" "$SCRATCH/err" &&
-		[ ! -s "$SCRATCH/out" ] && [ "$ms" -le 5000 ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
+		[ ! -s "$SCRATCH/out" ] && [ "$ms" -le 4600 ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
 	: >"$FAULTS"
 }
 start_kube "$SNAPS/healthy"
@@ -204,6 +209,20 @@ n="missing CRDs: the Istio kinds are skipped as not installed, the rest is check
 if [ "$st" -le 1 ] && jq -e '[.skipped[].reason] | any(test("CRDs installed"))' "$SCRATCH/out" >/dev/null; then
 	ok "$n"; else not_ok "$n" "$(why)"; fi
 : >"$FAULTS"
+
+# the limit of objects per snapshot holds for the live source too (the test lowers it)
+start_kube "$SNAPS/healthy" -p 60
+MESHMEDIC_TEST_OBJECT_LIMIT=50 mm check --live --kubeconfig "$KC" --format json
+n="over the object limit: check --live refuses the cluster with one line naming the limit, exit 2"
+if [ "$st" = 2 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && [ ! -s "$SCRATCH/out" ] &&
+	grep -q 'more than 50 objects (the limit of objects per snapshot)' "$SCRATCH/err"; then ok "$n"; else not_ok "$n" "$(why)"; fi
+MESHMEDIC_TEST_OBJECT_LIMIT=50 mm snapshot -o "$SCRATCH/over-limit" --kubeconfig "$KC"
+n="over the object limit: snapshot refuses with one line naming the limit, exit 2, nothing written"
+if [ "$st" = 2 ] && grep -q 'more than 50 objects (the limit of objects per snapshot): nothing written' "$SCRATCH/err" &&
+	[ "$(grep -vc '^snapshot: ' "$SCRATCH/err")" = 1 ] && [ ! -e "$SCRATCH/over-limit" ]; then ok "$n"; else not_ok "$n" "$(why)"; fi
+MESHMEDIC_TEST_OBJECT_LIMIT=100000 mm check --live --kubeconfig "$KC" --format json
+n="under the object limit: the same cluster is checked"
+if [ "$st" -le 1 ] && jq -e '.findings' "$SCRATCH/out" >/dev/null; then ok "$n"; else not_ok "$n" "$(why)"; fi
 
 # a dead cluster: a closed port
 stop_kube

@@ -747,11 +747,47 @@ static char *version_of_images(struct cluster *c, const char *kind, const char *
 	return NULL;
 }
 
+/* Whether s starts as a version does ("1.20.3", "1.20.3-distroless"). */
+static bool is_version(const char *s)
+{
+	return s && s[0] >= '0' && s[0] <= '9' && strchr(s, '.');
+}
+
+/* The version most proxy-status rows report, or NULL with *why (new strings). */
+static char *version_of_proxy_status(struct cluster *c, char **why)
+{
+	const struct proxy_status *rows;
+	size_t n, best = 0, known = 0;
+	const char *reason = NULL, *v = NULL;
+	if (!cluster_proxy_status(c, &rows, &n, &reason)) {
+		*why = xasprintf("proxy-status: %s", reason ? reason : "unavailable");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].version || !is_version(rows[i].version))
+			continue;
+		known++;
+		size_t same = 0;
+		for (size_t k = 0; k < n; k++)
+			same += rows[k].version && strcmp(rows[k].version, rows[i].version) == 0;
+		if (same > best)
+			best = same, v = rows[i].version;
+	}
+	if (!v) {
+		*why = xstrdup(n ? "proxy-status: no row shows a version" : "proxy-status: no proxies");
+		return NULL;
+	}
+	*why = xasprintf("from proxy-status (%zu of %zu proxies report it)", best, known);
+	return xstrndup(v, strspn(v, "0123456789."));
+}
+
 /*
  * The Istio version from what shows it, most telling first: istiod's image
  * (Deployment, then Pod, in the control-plane namespace, then anywhere),
- * then the sidecars' proxyv2 image, which follows the control plane it was
- * injected by.
+ * what the source says of the control plane (`istioctl version`, live),
+ * the version column of proxy-status, then the sidecars' proxyv2 image,
+ * which follows the control plane it was injected by. When none shows it,
+ * the note says what each said.
  */
 const char *cluster_istio_version(struct cluster *c)
 {
@@ -768,7 +804,32 @@ const char *cluster_istio_version(struct cluster *c)
 	    {"Pod", "spec.containers", "proxyv2", "a sidecar's image", false},
 	};
 	const char *image = NULL;
+	char *said[2] = {NULL, NULL};
 	for (size_t i = 0; i < MM_ARRAY_LEN(sources) && !c->version; i++) {
+		if (strcmp(sources[i].image, "proxyv2") == 0) {
+			/* before the sidecars' images: the control plane's own word, then the proxies' */
+			const struct cluster_source *src = c->src;
+			if (src && src->istio_version) {
+				char *r = NULL;
+				c->version = src->istio_version(src->ctx, &r);
+				if (c->version && is_version(c->version)) {
+					c->version[strspn(c->version, "0123456789.")] = '\0';
+					c->version_note = xstrdup("from istioctl version (the control plane's pilot)");
+					free(r);
+					break;
+				}
+				free(c->version);
+				c->version = NULL;
+				said[0] = xasprintf("istioctl version: %s", r ? r : "no pilot version");
+				free(r);
+			}
+			c->version = version_of_proxy_status(c, &said[1]);
+			if (c->version) {
+				c->version_note = said[1];
+				said[1] = NULL;
+				break;
+			}
+		}
 		const char *ns = sources[i].control_ns ? cluster_control_namespace(c) : NULL;
 		c->version = version_of_images(c, sources[i].kind, ns, sources[i].path,
 		                               sources[i].image, &image);
@@ -776,8 +837,12 @@ const char *cluster_istio_version(struct cluster *c)
 			c->version_note = xasprintf("from %s (%s)", sources[i].what, image);
 	}
 	if (!c->version)
-		c->version_note = xstrdup("no meta.json version, and no istiod or istio-proxy image "
-		                          "with a version tag (pilot:1.22.3, proxyv2:1.22.3)");
+		c->version_note = xasprintf("no meta.json version, no istiod or istio-proxy image "
+		                            "with a version tag (pilot:1.22.3, proxyv2:1.22.3)%s%s%s%s",
+		                            said[0] ? "; " : "", said[0] ? said[0] : "",
+		                            said[1] ? "; " : "", said[1] ? said[1] : "");
+	free(said[0]);
+	free(said[1]);
 	return c->version;
 }
 

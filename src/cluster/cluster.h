@@ -62,6 +62,8 @@ struct cluster_source {
 	/* An Envoy admin document of a pod's sidecar (cluster/envoy.h); NULL with *reason on failure. */
 	json_t *(*read_admin)(void *ctx, const char *ns, const char *pod, const char *doc,
 			      char **reason);
+	/* The control plane's Istio version as the source tells it (istioctl version); NULL with *reason. */
+	char *(*istio_version)(void *ctx, char **reason);
 	void (*free)(void *ctx);
 };
 
@@ -188,7 +190,11 @@ json_t *cluster_mesh_config(struct cluster *c);
 /* The version in an image tag: "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3". New string or NULL. */
 char *image_version(const char *image);
 
-/* The Istio version ("1.22.3"), from meta, istiod's image tag or istioctl; NULL if unknown. */
+/*
+ * The Istio version ("1.22.3"), from meta.json, istiod's image tag,
+ * `istioctl version` (live), the version column of proxy-status or the
+ * sidecars' image tag; NULL if unknown.
+ */
 const char *cluster_istio_version(struct cluster *c);
 /* Where that version was read ("from istiod's pod (IMAGE)"), or why it is unknown. Borrowed. */
 const char *cluster_istio_version_note(struct cluster *c);

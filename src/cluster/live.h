@@ -73,6 +73,8 @@ void live_prefetch(struct cluster *c, const char *const kinds[]);
  * a cluster live_open did not return, or when nothing was tried yet.
  */
 bool live_nothing_read(struct cluster *c, const char **reason);
+/* Whether the cluster held more objects than the limit of objects per snapshot (*reason borrowed). */
+bool live_over_limit(struct cluster *c, const char **reason);
 
 /* Whether the live source reads kind as cluster-scoped. */
 bool live_kind_cluster_scoped(const char *kind);

@@ -90,6 +90,8 @@ struct live {
 	/* whether anything at all was read, and the first reason a read failed */
 	bool read_any;
 	char *first_failure;
+	/* more objects than the limit of objects per snapshot: the state is refused */
+	char *over;
 };
 
 /* A kubectl port-forward to a sidecar's admin port, kept for the session. */
@@ -103,7 +105,8 @@ struct forward {
 /* An argv under construction; the strings are borrowed. */
 struct cmd {
 	const char *v[28];
-	char rt[32]; /* --request-timeout's value */
+	char rt[32];     /* --request-timeout's value */
+	char list[1280]; /* the comma list of resources of one get for several kinds */
 	size_t n;
 };
 
@@ -116,6 +119,9 @@ void lv_cmd_finish(struct cmd *c, const struct live *l);
 void lv_cmd_get(struct cmd *c, const struct live *l, const struct kind_info *ki, const char *ns);
 void lv_cmd_get_as(struct cmd *c, const struct live *l, const struct kind_info *ki, const char *ns,
 		   bool plain);
+/* kubectl get R1,R2,... (-A | -n NS) -o json: n kinds in one process */
+void lv_cmd_get_many(struct cmd *c, const struct live *l, const struct kind_info *const ks[],
+		     size_t n, const char *ns);
 /* kubectl logs POD -n NS -c CONTAINER [--previous] --tail N; the names are validated. */
 void lv_cmd_logs(struct cmd *c, const struct live *l, const char *ns, const char *pod,
                  const char *container, bool previous);

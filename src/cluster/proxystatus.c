@@ -675,3 +675,58 @@ const char *proxy_status_worst(const struct proxy_status *row)
 			}
 	return worst;
 }
+
+/* A cell as the table may hold it: no control characters, no run of spaces (new string). */
+static char *table_cell(const char *s)
+{
+	char *c = xstrdup(s ? s : "");
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || (*p == ' ' && (p[1] == ' ' || !p[1])))
+			*p = '_';
+	return c;
+}
+
+char *proxy_status_format(const struct proxy_status *rows, size_t n)
+{
+	enum { NCOL = 9 };
+	static const char *const head[NCOL] = {"NAME", "CLUSTER", "CDS",    "LDS",    "EDS",
+					       "RDS",  "ECDS",    "ISTIOD", "VERSION"};
+	char **cell = xcalloc((n + 1) * NCOL, sizeof(*cell));
+	size_t width[NCOL];
+	for (size_t k = 0; k < NCOL; k++) {
+		cell[k] = xstrdup(head[k]);
+		width[k] = strlen(head[k]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct proxy_status *r = &rows[i];
+		char *name = xasprintf("%s.%s", r->pod ? r->pod : "", r->ns ? r->ns : "");
+		const char *v[NCOL] = {name,   "",     r->cds,    r->lds,    r->eds,
+				       r->rds, r->ecds, r->istiod, r->version};
+		for (size_t k = 0; k < NCOL; k++) {
+			char **c = &cell[(i + 1) * NCOL + k];
+			*c = table_cell(v[k]);
+			if (strlen(*c) > width[k])
+				width[k] = strlen(*c);
+		}
+		free(name);
+	}
+	struct sbuf b;
+	sb_init(&b);
+	for (size_t i = 0; i <= n; i++) {
+		for (size_t k = 0; k < NCOL; k++) {
+			const char *c = cell[i * NCOL + k];
+			/* three spaces between columns, as tabwriter pads them */
+			if (k + 1 < NCOL)
+				sb_printf(&b, "%-*s   ", (int)width[k], c);
+			else
+				sb_add(&b, c);
+		}
+		while (b.len && b.s[b.len - 1] == ' ')
+			b.s[--b.len] = '\0';
+		sb_addc(&b, '\n');
+	}
+	for (size_t i = 0; i < (n + 1) * NCOL; i++)
+		free(cell[i]);
+	free(cell);
+	return sb_steal(&b);
+}

@@ -47,6 +47,12 @@
 /* Parse istioctl proxy-status output in any supported format; rows appended. false with *err (new string) on text that is not proxy-status output. */
 bool proxy_status_parse(const char *text, struct proxy_status **rows, size_t *nrows, char **err);
 void proxy_status_rows_free(struct proxy_status *rows, size_t n);
+/*
+ * Rows as the table of istioctl 1.18-1.26 (NAME CLUSTER CDS LDS EDS RDS ECDS
+ * ISTIOD VERSION), which proxy_status_parse reads back: what `snapshot`
+ * writes when the rows came from istiod's /debug/syncz. New string.
+ */
+char *proxy_status_format(const struct proxy_status *rows, size_t n);
 /* "STALE" etc. for one row: the worst state across its xDS types (ERROR > STALE > NOT SENT > SYNCED), NULL if none known. */
 const char *proxy_status_worst(const struct proxy_status *row);
 

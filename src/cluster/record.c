@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "base/limits.h"
 #include "cluster/forward.h"
 #include "cluster/live_int.h"
 #include "cluster/proxystatus.h"
@@ -173,9 +174,42 @@ static void snap_versions(struct snap *s, const struct cmd *kc, const struct exe
 	json_decref(i);
 }
 
+/*
+ * No istioctl: the sync state from istiod's /debug/syncz through a
+ * port-forward (forward.c), written as proxy-status.txt in the table form
+ * the snapshot reader takes back; false with *why.
+ */
+static bool snap_syncz(struct snap *s, char **why)
+{
+	const struct proxy_status *rows;
+	size_t n;
+	const char *reason = NULL;
+	if (!forward_syncz(s->l, s->model, why))
+		return false;
+	if (!cluster_proxy_status(s->model, &rows, &n, &reason)) {
+		*why = xstrdup(reason ? reason : "no rows from /debug/syncz");
+		return false;
+	}
+	char *text = proxy_status_format(rows, n);
+	bool ok = snap_write(s, "proxy-status.txt", text, strlen(text), NULL);
+	free(text);
+	if (ok)
+		say(s, "proxy-status: %zu proxies (from istiod's /debug/syncz: istioctl not found)", n);
+	return ok;
+}
+
 static void snap_proxy_status(struct snap *s, const struct cmd *cmd, const struct exec_result *r)
 {
-	char *why = lv_explain(s->l, cmd, r);
+	char *why = NULL;
+	if (r->not_found) {
+		if (snap_syncz(s, &why) || s->err)
+			return;
+		snap_unavailable(s, "proxy-status", why);
+		say(s, "proxy-status: unavailable: %s", why);
+		free(why);
+		return;
+	}
+	why = lv_explain(s->l, cmd, r);
 	struct proxy_status *rows;
 	size_t n;
 	/* only what the snapshot reader will accept is written */
@@ -392,6 +426,7 @@ static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **f
 		}
 		objects += count;
 		json_array_append_new(loaded, json_string(live_kind_table[k].kind));
+		cluster_mark_loaded(s->model, live_kind_table[k].kind);
 		if (why)
 			say(s, "%s: %zu object%s (not in istio-system: %s)", live_kind_table[k].kind, count,
 			    count == 1 ? "" : "s", why);
@@ -399,7 +434,8 @@ static size_t snap_read(struct snap *s, const char *ns, json_t *loaded, char **f
 			say(s, "%s: %zu object%s", live_kind_table[k].kind, count, count == 1 ? "" : "s");
 		free(why);
 	}
-	if (json_array_size(loaded)) {
+	/* over the object limit nothing is written (live_snapshot refuses the cluster) */
+	if (json_array_size(loaded) && json_array_size(s->items) <= mm_limits.objects) {
 		snap_versions(s, &cmds[kv], &res[kv], &cmds[iv], &res[iv]);
 		snap_proxy_status(s, &cmds[ps], &res[ps]);
 	}
@@ -450,6 +486,14 @@ int live_snapshot(const struct live_opts *o, const char *dir, const char *ns, FI
 	int rc = -1;
 	if (!json_array_size(loaded)) {
 		*err = xasprintf("nothing could be read: %s", first_failure);
+		if (created)
+			rmdir(dir);
+		goto out;
+	}
+	if (json_array_size(s.items) > mm_limits.objects) {
+		*err = xasprintf("the cluster has more than %zu objects (the limit of objects per "
+				 "snapshot): nothing written",
+				 mm_limits.objects);
 		if (created)
 			rmdir(dir);
 		goto out;

@@ -109,6 +109,11 @@ bool need_kind(struct cluster *c, struct findings *f, const char *check, const c
 	return need_kind_in(c, f, check, kind, f->scope ? f->scope->ns : NULL);
 }
 
+bool need_root_kind(struct cluster *c, struct findings *f, const char *check, const char *kind)
+{
+	return need_kind_in(c, f, check, kind, mesh_root_namespace(c));
+}
+
 bool in_scope(const struct scope *s, const struct kobj *o)
 {
 	if (s->ns && *o->ns && strcmp(s->ns, o->ns) != 0)

@@ -70,6 +70,13 @@ bool need_kind(struct cluster *c, struct findings *f, const char *check, const c
 bool need_kind_in(struct cluster *c, struct findings *f, const char *check, const char *kind,
 		  const char *ns);
 
+/*
+ * Whether kind can be read in the mesh's root namespace, where a rule
+ * applies to every namespace (a mesh-wide PeerAuthentication): for a check
+ * that concludes from the rules there; if not, the check is skipped.
+ */
+bool need_root_kind(struct cluster *c, struct findings *f, const char *check, const char *kind);
+
 /* Whether an object is in the scope's namespace; detectors narrow to its service or pod themselves. */
 bool in_scope(const struct scope *s, const struct kobj *o);
 

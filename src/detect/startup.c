@@ -414,7 +414,8 @@ static bool probe_under_mtls(struct cluster *c, const struct kobj *p, json_t *ct
 static void probe_mtls(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "probe-fails-under-mtls";
-	if (!need_kind(c, f, check, "Pod") || !need_kind(c, f, check, "PeerAuthentication"))
+	if (!need_kind(c, f, check, "Pod") || !need_kind(c, f, check, "PeerAuthentication") ||
+	    !need_root_kind(c, f, check, "PeerAuthentication"))
 		return;
 	struct kobj_list pods = workload_mesh_pods(c, s);
 	for (size_t i = 0; i < pods.n; i++) {

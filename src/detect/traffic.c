@@ -298,7 +298,8 @@ static void dr_tls(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "dr-tls-conflict";
 	if (!need_kind(c, f, check, "DestinationRule") || !need_kind(c, f, check, "Pod") ||
-	    !need_kind(c, f, check, "PeerAuthentication"))
+	    !need_kind(c, f, check, "PeerAuthentication") ||
+	    !need_root_kind(c, f, check, "PeerAuthentication"))
 		return;
 	each_tls_rule(c, s, false, f);
 }
@@ -309,7 +310,8 @@ static void dr_mtls_disabled(struct cluster *c, const struct scope *s, struct fi
 {
 	const char *check = "dr-mtls-to-disabled-server";
 	if (!need_kind(c, f, check, "DestinationRule") || !need_kind(c, f, check, "Pod") ||
-	    !need_kind(c, f, check, "PeerAuthentication"))
+	    !need_kind(c, f, check, "PeerAuthentication") ||
+	    !need_root_kind(c, f, check, "PeerAuthentication"))
 		return;
 	if (any_disable(c))
 		each_tls_rule(c, s, true, f);
@@ -326,7 +328,8 @@ static void auto_off_no_rule(struct cluster *c, const struct scope *s, struct fi
 {
 	const char *check = "mtls-auto-off-no-rule";
 	if (mesh_auto_mtls(c) || !need_kind(c, f, check, "DestinationRule") ||
-	    !need_kind(c, f, check, "Pod") || !need_kind(c, f, check, "PeerAuthentication"))
+	    !need_kind(c, f, check, "Pod") || !need_kind(c, f, check, "PeerAuthentication") ||
+	    !need_root_kind(c, f, check, "PeerAuthentication"))
 		return;
 	const char *plain = plain_namespace(c);
 	const struct kobj_list *svcs = cluster_list(c, "Service", s->ns);

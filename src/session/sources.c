@@ -121,6 +121,10 @@ struct cluster *open_cluster(struct ctx *c)
 bool cluster_unreadable(struct cluster *cl)
 {
 	const char *why;
+	if (cl && live_over_limit(cl, &why)) {
+		usage_error("--live: %s", why);
+		return true;
+	}
 	if (!cl || !live_nothing_read(cl, &why))
 		return false;
 	usage_error("--live: nothing could be read from the cluster: %s", why);

@@ -493,6 +493,7 @@ static int drive(int argc, char **argv)
 	} else if (strcmp(cmd, "version") == 0) {
 		const char *v = cluster_istio_version(c);
 		printf("istio: %s\n", v ? v : "unknown");
+		printf("note: %s\n", cluster_istio_version_note(c));
 	} else {
 		cluster_free(c);
 		return 2;

@@ -370,8 +370,44 @@ static void worst(void)
 	is_str(proxy_status_worst(&r), "ERROR", "ERROR in any column");
 }
 
+/* What snapshot writes for syncz's rows reads back as the same rows. */
+static void format_round_trip(void)
+{
+	struct proxy_status in[] = {
+	    {"productpage-v1-abc", "default", "SYNCED", "SYNCED", "SYNCED", "STALE", "NOT SENT",
+	     "istiod-1", "1.22.3"},
+	    {"reviews-v2-xyz", "shop", NULL, "ERROR", NULL, NULL, NULL, NULL, NULL},
+	    /* a newline and a run of spaces from outside must not break the table */
+	    {"odd-pod", "shop", "SYNCED", "SYNCED", "SYNCED", "SYNCED", "IGNORED", "istiod\n  x",
+	     "1.2  3"},
+	};
+	char *text = proxy_status_format(in, 3);
+	struct proxy_status *rows = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	bool parsed = proxy_status_parse(text, &rows, &n, &err);
+	ok(parsed && n == 3, "format: the table reads back, 3 rows (%s)", err ? err : "");
+	if (parsed && n == 3) {
+		is_str(rows[0].pod, "productpage-v1-abc", "format: pod");
+		is_str(rows[0].ns, "default", "format: namespace");
+		is_str(rows[0].rds, "STALE", "format: RDS");
+		is_str(rows[0].ecds, "NOT SENT", "format: a status with a space");
+		is_str(rows[0].istiod, "istiod-1", "format: istiod");
+		is_str(rows[0].version, "1.22.3", "format: version");
+		is_str(rows[1].lds, "ERROR", "format: a row with blank cells keeps its columns");
+		ok(rows[1].cds == NULL && rows[1].istiod == NULL && rows[1].version == NULL,
+		   "format: blank cells read back as unknown");
+		is_str(rows[2].istiod, "istiod__ x", "format: control characters and runs of spaces replaced");
+	}
+	ok(strchr(text, '\t') == NULL && strstr(text, "NAME ") == text, "format: a header, no tabs");
+	proxy_status_rows_free(rows, n);
+	free(err);
+	free(text);
+}
+
 int main(void)
 {
+	format_round_trip();
 	classic_tables();
 	new_tables();
 	json_formats();
