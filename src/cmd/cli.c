@@ -294,11 +294,6 @@ int cli_main(int argc, char **argv)
 	memcpy(typed, argv, (size_t)argc * sizeof(char *));
 	c.argc = argc;
 	c.argv = typed;
-	/* the shell completion scripts' hidden command: nothing else runs */
-	if (argc > 1 && strcmp(argv[1], "__complete") == 0) {
-		free(typed);
-		return cli_complete(argc - 2, argv + 2);
-	}
 	int rc = opts_parse(&c.o, argc, argv, false);
 	/* no command on a terminal: the TUI's symptom picker */
 	static char *tui_argv[] = {(char *)"tui", NULL};

@@ -1,7 +1,7 @@
 /*
  * The command line: the command table and dispatch (the options every
- * command shares are session/options.h). main() is one call to cli_main;
- * each command is one file of src/cmd.
+ * command shares are session/options.h). main() calls cli_main, or
+ * cli_complete for the completion scripts; each command is one file of src/cmd.
  */
 #ifndef MM_CLI_H
 #define MM_CLI_H
