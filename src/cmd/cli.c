@@ -134,18 +134,17 @@ static void print_options(FILE *fp, const struct command *cmd)
 		const struct opt_def *d = &opt_defs[i];
 		if (cmd && !command_takes(cmd, d))
 			continue;
-		char *term = xasprintf("%s%c%s--%s%s%s", d->short_name ? "-" : "",
-				       d->short_name ? d->short_name : ' ', d->short_name ? ", " : "",
-				       d->name, d->arg ? " " : "", d->arg ? d->arg : "");
-		/* no short name: no leading blank either */
-		const char *t = d->short_name ? term : term + 1;
+		char *term = d->short_name ? xasprintf("-%c, --%s%s%s", d->short_name, d->name,
+						       d->arg ? " " : "", d->arg ? d->arg : "")
+					   : xasprintf("--%s%s%s", d->name, d->arg ? " " : "",
+						       d->arg ? d->arg : "");
 		char *help = NULL;
 		const char *text = d->help;
+		/* a command's --help names the formats it prints */
 		if (cmd && d->store == OS_FORMAT) {
 			char *list = formats_phrase(cmd->formats);
-			help = xasprintf("%s (text is the default)", list);
-			if (!strchr(cmd->formats, ' '))
-				free(help), help = xasprintf("%s only", list);
+			help = strchr(cmd->formats, ' ') ? xasprintf("%s (text is the default)", list)
+							 : xasprintf("%s only", list);
 			free(list);
 			text = help;
 		}
@@ -153,10 +152,10 @@ static void print_options(FILE *fp, const struct command *cmd)
 		size_t nl = cmd ? strlen(cmd->name) : 0;
 		if (cmd && strncmp(text, cmd->name, nl) == 0 && strncmp(text + nl, ": ", 2) == 0)
 			text += nl + 2;
-		if (strlen(t) > 20)
-			fprintf(fp, "  %s\n  %-20s ", t, "");
+		if (strlen(term) > 20)
+			fprintf(fp, "  %s\n  %-20s ", term, "");
 		else
-			fprintf(fp, "  %-20s ", t);
+			fprintf(fp, "  %-20s ", term);
 		for (const char *p = text; *p;) {
 			size_t len = strcspn(p, "\n");
 			fprintf(fp, "%.*s\n", (int)len, p);

@@ -13,6 +13,7 @@
 #include "cmd/cli.h"
 #include "cluster/cluster.h"
 #include "cluster/snapshot.h"
+#include "onboard/onboard.h"
 #include "session/session.h"
 
 /* What the words before the one being completed say. */
@@ -184,6 +185,29 @@ static void offer_answer(struct line *l, const char *cur, const char *prefix)
 	sl_free(&seen);
 }
 
+/* --answer ITEM=CHOICE of the onboarding checklist (onboard, ask onboard). */
+static void offer_checklist(const char *cur, const char *prefix)
+{
+	struct onboard o;
+	onboard_init(&o, "default", NULL);
+	const char *typed = cur + strlen(prefix), *eq = strchr(typed, '=');
+	for (size_t i = 0; i < o.n; i++) {
+		const struct ob_result *r = &o.v[i];
+		char *item = xasprintf("%s=", r->id);
+		size_t n = strlen(item);
+		if (!eq) {
+			offer(cur, prefix, item);
+		} else if ((size_t)(eq - typed) + 1 == n && strncmp(typed, item, n) == 0) {
+			char *p = xasprintf("%s%s", prefix, item);
+			for (size_t k = 0; k < r->nchoices; k++)
+				offer(cur, p, r->choices[k].id);
+			free(p);
+		}
+		free(item);
+	}
+	onboard_free(&o);
+}
+
 /* The value of option d; prefix is "--NAME=" when the value is in the same word. */
 static void offer_value(struct line *l, const struct opt_def *d, const char *cur, const char *prefix)
 {
@@ -220,7 +244,12 @@ static void offer_value(struct line *l, const struct opt_def *d, const char *cur
 		offer_input(l, cur, prefix);
 		break;
 	case OV_ANSWER:
-		offer_answer(l, cur, prefix);
+		if (l->cmd && (strcmp(l->cmd->name, "onboard") == 0 ||
+		               (strcmp(l->cmd->name, "ask") == 0 && l->arg1 &&
+		                strcmp(l->arg1, "onboard") == 0)))
+			offer_checklist(cur, prefix);
+		else
+			offer_answer(l, cur, prefix);
 		break;
 	}
 }
