@@ -11,6 +11,8 @@
 #include "cluster/exec.h"
 #include "probes/probe.h"
 
+#define ALL_FORMATS "text json markdown"
+
 static const struct command commands[] = {
 	{"run", "[FLOW] [--batch]", "walk a flow without a person; answers from --answer, --answers",
 	 "Walks FLOW from its first question. Each question is answered by --answer NODE=CHOICE,\n"
@@ -18,13 +20,13 @@ static const struct command commands[] = {
 	 "FLOW may be left out when the --answers file names it. run never asks: --batch is\n"
 	 "accepted for scripts that spell it out.\n"
 	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",
-	 true, cmd_run},
+	 ALL_FORMATS, true, cmd_run},
 	{"tui", "[FLOW] [--resume]", "the full-screen session (the default on a terminal)",
 	 "Opens the full-screen session: pick a symptom (or start FLOW), give the inputs, and\n"
 	 "answer the questions the cluster state (--snapshot, --live) cannot. Every answer is\n"
 	 "autosaved to $XDG_STATE_HOME/meshmedic/session.json; --resume continues it. Press ?\n"
 	 "for help and the keys. Needs a terminal on stdin and stdout.\n",
-	 true, cmd_tui},
+	 NULL, true, cmd_tui},
 	{"ask", "[FLOW|onboard]", "the same session one question at a time on a prompt (readline)",
 	 "Walks FLOW (or asks which one) on a line-oriented prompt: numbered choices, Tab\n"
 	 "completes choices, inputs (namespaces, services, pods) and the commands help, why,\n"
@@ -34,7 +36,7 @@ static const struct command commands[] = {
 	 "echoed after its prompt; only required inputs that --set left out are asked.\n"
 	 "'ask onboard -n NS' runs the onboarding checklist on the prompt.\n"
 	 "Exit status: 0 (the session ended), 2 usage error.\n",
-	 true, cmd_ask},
+	 "text", true, cmd_ask},
 	{"onboard", "-n NAMESPACE [--service NAME] [--batch]",
 	 "a checklist for bringing a namespace or workload into the mesh",
 	 "Checks what a namespace (or the workload behind one Service) needs before it joins\n"
@@ -44,25 +46,25 @@ static const struct command commands[] = {
 	 "opens the full-screen checklist; --batch, --format json|markdown or no terminal\n"
 	 "prints the readiness report instead.\n"
 	 "Exit status: 0 nothing fails, 1 something to fix, 2 error.\n",
-	 true, cmd_onboard},
-	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", true,
+	 ALL_FORMATS, true, cmd_onboard},
+	{"list", "", "list the symptom flows", "Lists every flow with its title and symptoms.\n", ALL_FORMATS, true,
 	 cmd_list},
 	{"explain", "[ID]", "show one diagnosis: cause, fix, snippet, how to verify",
 	 "Shows the diagnosis ID; without ID, lists every diagnosis.\n"
 	 "Exit status: 0, or 2 for an unknown ID.\n",
-	 true, cmd_explain},
+	 ALL_FORMATS, true, cmd_explain},
 	{"lint", "[PATH...]", "validate flows, diagnoses and help pages",
 	 "Checks the given files or directories (read recursively), or else the flow set in use.\n"
 	 "References the given files do not satisfy are looked up in the built-in set.\n"
 	 "Each problem is one line FILE:LINE:COLUMN: message on stderr.\n"
 	 "Exit status: 0 clean, 2 problems found.\n",
-	 false, cmd_lint},
+	 NULL, false, cmd_lint},
 	{"graph", "FLOW", "print a flow as a Graphviz DOT graph",
 	 "Writes FLOW as DOT on stdout: questions as boxes, diagnoses as notes, hand-overs to\n"
 	 "other flows as arrows. Example: meshmedic graph 503 | dot -Tsvg > 503.svg\n",
-	 true, cmd_graph},
+	 NULL, true, cmd_graph},
 	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
-	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", true, cmd_help},
+	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", "text json", true, cmd_help},
 	{"check", "[-n NAMESPACE] [--fail-on LEVEL]", "find every cause the cluster state shows",
 	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
 	 "finding on its resource with the evidence; checks that could not run are listed as\n"
@@ -75,7 +77,7 @@ static const struct command commands[] = {
 	 "Example: meshmedic check --snapshot manifests/ --fail-on error (pass on warnings)\n"
 	 "Exit status: 0 nothing at or above --fail-on (default warning), 1 such findings,\n"
 	 "2 error.\n",
-	 true, cmd_check},
+	 ALL_FORMATS, true, cmd_check},
 	{"logs", "[FILE|-] [--pod POD [-n NAMESPACE]] [--explain LINE]",
 	 "tally an Envoy access log: codes, response flags, upstreams; the flow to follow",
 	 "Reads an istio-proxy access log from FILE, from standard input (- or no FILE), or with\n"
@@ -88,7 +90,7 @@ static const struct command commands[] = {
 	 "Lines that are no access log entries are counted, never fatal. --explain LINE explains\n"
 	 "one pasted line field by field.\n"
 	 "Exit status: 0 tallied (or explained), 2 unreadable input, bad format or usage.\n",
-	 false, cmd_logs},
+	 ALL_FORMATS, false, cmd_logs},
 	{"snapshot", "-o DIR [-n NAMESPACE] [--envoy]", "record the live cluster's state for offline use",
 	 "Reads the live cluster (kubectl and istioctl, read-only, never Secrets) and writes\n"
 	 "DIR/resources.json, proxy-status.txt, logs/ and meta.json, one progress line per\n"
@@ -97,46 +99,74 @@ static const struct command commands[] = {
 	 "documents (server_info, clusters, stats, config_dump) as envoy/NS/POD/DOC.json,\n"
 	 "through kubectl port-forwards started and stopped a few at a time.\n"
 	 "Exit status: 0 written, 2 nothing could be read or DIR cannot be written.\n",
-	 false, cmd_snapshot},
+	 NULL, false, cmd_snapshot},
 	{"demo", "", "walk the bundled demo incident (no cluster needed)",
 	 "Replays the bundled demo incident, a 503 storm in a Bookinfo-like mesh, and prints the\n"
 	 "walk to its diagnosis.\n"
 	 "On a terminal (stdin and stdout) it opens the full-screen session on it instead;\n"
 	 "--batch prints the walk there too.\n",
-	 true, cmd_demo_tty},
+	 ALL_FORMATS, true, cmd_demo_tty},
 };
 
-static const char options_help[] =
-	"Options:\n"
-	"  --set NAME=VALUE     a flow input (namespace, service, pod, host...)\n"
-	"  --answer NODE=CHOICE answer a question ahead of time (NODE or FLOW:NODE)\n"
-	"  --answers FILE       answers from a file: a saved transcript or\n"
-	"                       {\"answers\": {\"NODE\": \"CHOICE\"}, \"inputs\": {...}}\n"
-	"  --batch              never ask; stop at the first unanswered question\n"
-	"  --resume             tui: continue the autosaved session\n"
-	"  --snapshot PATH      read the cluster state from a snapshot directory, a kubectl\n"
-	"                       -o json List or object, YAML manifests (file or directory),\n"
-	"                       or an istioctl bug-report archive (.tar.gz or unpacked)\n"
-	"  -n, --namespace NS   the namespace to look at (check, snapshot), or the flow input\n"
-	"  --live               read the cluster through kubectl and istioctl (read-only)\n"
-	"  --context NAME       kubeconfig context for --live and snapshot\n"
-	"  --kubeconfig FILE    kubeconfig file for --live and snapshot\n"
-	"  --timeout SECONDS    per kubectl/istioctl call and HTTP request (default 10)\n"
-	"  -o, --output DIR     where snapshot writes\n"
-	"  --envoy              snapshot: also each proxy's Envoy admin documents\n"
-	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
-	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"
-	"  --explain LINE       logs: explain one access log line field by field\n"
-	"  --envoy-admin URL    an Envoy admin port already open (e.g. http://127.0.0.1:15000)\n"
-	"  --prometheus URL     Prometheus, for request counts when logs are not at hand\n"
-	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
-	"  --fail-on LEVEL      check: exit 1 on a finding of LEVEL or worse: error, warning\n"
-	"                       (default) or info\n"
-	"  --format FORMAT      text (default), json or markdown\n"
-	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
-	"  --no-color           no colours (also when NO_COLOR is set)\n"
-	"  --version            print the version and exit\n"
-	"  -h, --help           this help, or a command's with COMMAND --help\n";
+/* The formats a command's --format takes, as "text, json or markdown". New string. */
+static char *formats_phrase(const char *formats)
+{
+	struct sbuf b;
+	sb_init(&b);
+	size_t n = 1, k = 0;
+	for (const char *p = formats; *p; p++)
+		n += *p == ' ';
+	for (const char *p = formats; *p; k++) {
+		size_t len = strcspn(p, " ");
+		if (k)
+			sb_add(&b, k + 1 == n ? " or " : ", ");
+		sb_addn(&b, p, len);
+		p += len + (p[len] == ' ');
+	}
+	return sb_steal(&b);
+}
+
+/* The options cmd takes (every option when cmd is NULL), one per line or more, aligned. */
+static void print_options(FILE *fp, const struct command *cmd)
+{
+	fprintf(fp, "Options:\n");
+	for (size_t i = 0; i < opt_ndefs; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (cmd && !command_takes(cmd, d))
+			continue;
+		char *term = d->short_name ? xasprintf("-%c, --%s%s%s", d->short_name, d->name,
+						       d->arg ? " " : "", d->arg ? d->arg : "")
+					   : xasprintf("--%s%s%s", d->name, d->arg ? " " : "",
+						       d->arg ? d->arg : "");
+		char *help = NULL;
+		const char *text = d->help;
+		/* a command's --help names the formats it prints */
+		if (cmd && d->store == OS_FORMAT) {
+			char *list = formats_phrase(cmd->formats);
+			help = strchr(cmd->formats, ' ') ? xasprintf("%s (text is the default)", list)
+							 : xasprintf("%s only", list);
+			free(list);
+			text = help;
+		}
+		/* "logs: ..." says which command an option is for: in logs --help it goes without saying */
+		size_t nl = cmd ? strlen(cmd->name) : 0;
+		if (cmd && strncmp(text, cmd->name, nl) == 0 && strncmp(text + nl, ": ", 2) == 0)
+			text += nl + 2;
+		if (strlen(term) > 20)
+			fprintf(fp, "  %s\n  %-20s ", term, "");
+		else
+			fprintf(fp, "  %-20s ", term);
+		for (const char *p = text; *p;) {
+			size_t len = strcspn(p, "\n");
+			fprintf(fp, "%.*s\n", (int)len, p);
+			p += len;
+			if (*p == '\n' && *++p)
+				fprintf(fp, "  %-20s ", "");
+		}
+		free(help);
+		free(term);
+	}
+}
 
 static void print_usage(FILE *fp)
 {
@@ -152,209 +182,93 @@ static void print_usage(FILE *fp)
 			fprintf(fp, "  %-20s %s\n", syn, commands[i].summary);
 		free(syn);
 	}
-	fprintf(fp, "\n%s\nExit status: 0 success, 1 undetermined or findings, 2 usage or input error.\n"
-		    "See meshmedic(1) and 'meshmedic help'.\n",
-		options_help);
+	fputc('\n', fp);
+	print_options(fp, NULL);
+	fprintf(fp, "\nEach command takes the options its --help lists (meshmedic COMMAND --help).\n"
+		    "Exit status: 0 success, 1 undetermined or findings, 2 usage or input error.\n"
+		    "See meshmedic(1) and 'meshmedic help'.\n");
 }
 
 static void command_usage(const struct command *cmd)
 {
-	printf("Usage: meshmedic %s %s\n%s\n%s\n", cmd->name, cmd->args, cmd->summary, cmd->usage);
-	printf("%s", options_help);
+	printf("Usage: meshmedic %s %s%s[OPTION]...\n%s\n%s\n", cmd->name, cmd->args,
+	       *cmd->args ? " " : "", cmd->summary, cmd->usage);
+	print_options(stdout, cmd);
 }
 
-enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COLOR, OPT_BATCH,
-	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
-	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
-enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
-enum { OPT_ENVOY = 320 };
-
-static const struct option long_opts[] = {
-	{"set", required_argument, NULL, OPT_SET},
-	{"answer", required_argument, NULL, OPT_ANSWER},
-	{"answers", required_argument, NULL, OPT_ANSWERS},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"flows", required_argument, NULL, OPT_FLOWS},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
-	{"batch", no_argument, NULL, OPT_BATCH},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-	{"namespace", required_argument, NULL, 'n'},
-	{"live", no_argument, NULL, OPT_LIVE},
-	{"context", required_argument, NULL, OPT_CONTEXT},
-	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"output", required_argument, NULL, 'o'},
-	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-	{"pod", required_argument, NULL, OPT_POD},
-	{"explain", required_argument, NULL, OPT_EXPLAIN},
-	{"help", no_argument, NULL, 'h'},
-	{"resume", no_argument, NULL, OPT_RESUME},
-	{"envoy-admin", required_argument, NULL, OPT_ENVOY_ADMIN},
-	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
-	{"service", required_argument, NULL, OPT_SERVICE},
-	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
-	{"envoy", no_argument, NULL, OPT_ENVOY},
-	{NULL, 0, NULL, 0},
-};
-
-/* NAME=VALUE with a non-empty NAME. */
-static bool is_assignment(const char *s)
+const struct command *cli_commands(size_t *n)
 {
-	const char *eq = strchr(s, '=');
-	return eq && eq != s;
+	*n = MM_ARRAY_LEN(commands);
+	return commands;
 }
 
-/* An http:// or https:// base URL with a host and nothing a command line could misread. */
-static bool is_base_url(const char *s)
+const struct command *cli_command(const char *name)
 {
-	const char *host = strncmp(s, "http://", 7) == 0    ? s + 7
-			   : strncmp(s, "https://", 8) == 0 ? s + 8
-							    : NULL;
-	if (!host || !*host || *host == '/')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return false;
-	return true;
+	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
-/* Parse options anywhere on the line; the rest is left in argv[optind..]. Returns -1 or an exit status. */
-static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
+bool command_takes(const struct command *cmd, const struct opt_def *d)
 {
-	static const char *const formats[] = {[FMT_TEXT] = "text", [FMT_JSON] = "json",
-					      [FMT_MARKDOWN] = "markdown"};
-	opterr = 0;
-	int ch;
-	while ((ch = getopt_long(argc, argv, permute ? "hn:o:" : "+hn:o:", long_opts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_SET:
-			if (!is_assignment(optarg))
-				return usage_error("--set takes NAME=VALUE, not '%s'", optarg);
-			sl_add(&o->sets, optarg);
-			break;
-		case OPT_ANSWER:
-			if (!is_assignment(optarg))
-				return usage_error("--answer takes NODE=CHOICE, not '%s'", optarg);
-			sl_add(&o->answer, optarg);
-			break;
-		case OPT_ANSWERS:
-			o->answers_file = optarg;
-			break;
-		case OPT_FORMAT: {
-			size_t i;
-			for (i = 0; i < MM_ARRAY_LEN(formats) && strcmp(formats[i], optarg) != 0; i++)
-				;
-			if (i == MM_ARRAY_LEN(formats))
-				return usage_error("--format is text, json or markdown, not '%s'", optarg);
-			o->format = (enum out_format)i;
-			break;
-		}
-		case OPT_FLOWS:
-			sl_add(&o->flows_dirs, optarg);
-			break;
-		case OPT_NO_COLOR:
-			o->no_color = true;
-			break;
-		case OPT_BATCH:
-			o->batch = true;
-			break;
-		case OPT_SNAPSHOT:
-			o->snapshot = optarg;
-			break;
-		case 'n':
-			if (!is_dns1123_label(optarg))
-				return usage_error("-n: '%s' is not a namespace name (DNS-1123 label)",
-						   optarg);
-			o->ns = optarg;
-			break;
-		case OPT_LIVE:
-			o->live = true;
-			break;
-		case OPT_CONTEXT:
-			o->context = optarg;
-			break;
-		case OPT_KUBECONFIG:
-			o->kubeconfig = optarg;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case OPT_LOG_FORMAT:
-			o->log_format = optarg;
-			break;
-		case OPT_POD:
-			if (!is_dns1123_subdomain(optarg))
-				return usage_error("--pod: '%s' is not a pod name (DNS-1123 subdomain)",
-						   optarg);
-			o->pod = optarg;
-			break;
-		case OPT_EXPLAIN:
-			o->explain = optarg;
-			break;
-		case OPT_TIMEOUT: {
-			char *end;
-			long t = strtol(optarg, &end, 10);
-			if (*end || t < 1 || t > 3600)
-				return usage_error("--timeout takes whole seconds from 1 to 3600, not '%s'",
-						   optarg);
-			o->timeout_s = (int)t;
-			break;
-		}
-		case OPT_VERSION:
-			printf("meshmedic %s\n", PACKAGE_VERSION);
-			return 0;
-		case 'h':
-			o->help = true;
-			break;
-		case OPT_RESUME:
-			o->resume = true;
-			break;
-		case OPT_ENVOY:
-			o->envoy = true;
-			break;
-		case OPT_ENVOY_ADMIN:
-		case OPT_PROMETHEUS:
-			if (!is_base_url(optarg))
-				return usage_error("%s takes an http:// or https:// URL, not '%s'",
-						   ch == OPT_PROMETHEUS ? "--prometheus" : "--envoy-admin",
-						   optarg);
-			*(ch == OPT_PROMETHEUS ? &o->prometheus : &o->envoy_admin) = optarg;
-			break;
-		case OPT_FAIL_ON:
-			o->fail_on = optarg;
-			break;
-		case OPT_SERVICE:
-			if (!is_dns1123_label(optarg))
-				return usage_error("--service: '%s' is not a Service name (DNS-1123 label)",
-						   optarg);
-			o->service = optarg;
-			break;
-		default:
-			if (optopt && optopt < 256)
-				return usage_error("unknown option '-%c' (see meshmedic --help)", optopt);
-			if (optopt)
-				return usage_error("option '%s' needs a value", argv[optind - 1]);
-			return usage_error("unknown option '%s' (see meshmedic --help)", argv[optind - 1]);
+	if (d->store == OS_FORMAT)
+		return cmd->formats != NULL;
+	return opt_for_command(d, cmd->name);
+}
+
+/* Whether a format name is one of the space-separated formats. */
+static bool format_listed(const char *formats, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = formats; (p = strstr(p, name)); p += n)
+		if ((p == formats || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+/* Refuse an option given (before or after it) that cmd does not take: -1 or exit status 2. */
+static int check_options(const struct command *cmd, const struct opts *o)
+{
+	for (size_t i = 0; i < opt_ndefs; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (!(o->given >> i & 1))
+			continue;
+		if (!command_takes(cmd, d))
+			return usage_error("%s does not take --%s (see meshmedic %s --help)", cmd->name,
+					   d->name, cmd->name);
+		if (d->store == OS_FORMAT && !format_listed(cmd->formats, out_format_names[o->format])) {
+			char *list = formats_phrase(cmd->formats);
+			int rc = usage_error("%s --format is %s%s, not '%s'", cmd->name, list,
+					     strchr(cmd->formats, ' ') ? "" : " only",
+					     out_format_names[o->format]);
+			free(list);
+			return rc;
 		}
 	}
 	return -1;
+}
+
+struct mm_kb *cli_load_kb(const struct strlist *flows_dirs, struct mm_errors *errs)
+{
+	char *root = data_root();
+	struct mm_kb *kb = kb_new();
+	kb_load_root(kb, root, errs);
+	free(root);
+	for (size_t i = 0; i < flows_dirs->n; i++) {
+		kb->layer = 1;
+		kb_load_path(kb, flows_dirs->v[i], errs);
+	}
+	if (!errs->n)
+		kb_check(kb, &probe_catalog, errs);
+	return kb;
 }
 
 /* Load the flow set in use; on a problem print the first one and return false. */
 static bool load_kb(struct ctx *c)
 {
 	struct mm_errors errs = {0};
-	char *root = data_root();
-	c->kb = kb_new();
-	kb_load_root(c->kb, root, &errs);
-	free(root);
-	for (size_t i = 0; i < c->o.flows_dirs.n; i++) {
-		c->kb->layer = 1;
-		kb_load_path(c->kb, c->o.flows_dirs.v[i], &errs);
-	}
-	if (!errs.n)
-		kb_check(c->kb, &probe_catalog, &errs);
+	c->kb = cli_load_kb(&c->o.flows_dirs, &errs);
 	if (!errs.n)
 		return true;
 	errs_print_first(&errs, stderr, "run meshmedic lint");
@@ -379,7 +293,7 @@ int cli_main(int argc, char **argv)
 	memcpy(typed, argv, (size_t)argc * sizeof(char *));
 	c.argc = argc;
 	c.argv = typed;
-	int rc = parse_opts(&c.o, argc, argv, false);
+	int rc = opts_parse(&c.o, argc, argv, false);
 	/* no command on a terminal: the TUI's symptom picker */
 	static char *tui_argv[] = {(char *)"tui", NULL};
 	bool picker = rc < 0 && optind >= argc && !c.o.help && isatty(STDIN_FILENO) &&
@@ -394,10 +308,7 @@ int cli_main(int argc, char **argv)
 		return rc;
 	}
 	const char *name = picker ? tui_argv[0] : argv[optind];
-	const struct command *cmd = NULL;
-	for (size_t i = 0; i < MM_ARRAY_LEN(commands); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			cmd = &commands[i];
+	const struct command *cmd = cli_command(name);
 	if (!cmd) {
 		opts_free(&c.o);
 		free(typed);
@@ -407,11 +318,13 @@ int cli_main(int argc, char **argv)
 	int cargc = picker ? 1 : argc - optind;
 	char **cargv = picker ? tui_argv : argv + optind;
 	optind = 0; /* 0 makes GNU getopt start afresh */
-	rc = parse_opts(&c.o, cargc, cargv, true);
+	rc = opts_parse(&c.o, cargc, cargv, true);
 	if (rc < 0 && c.o.help) {
 		command_usage(cmd);
 		rc = 0;
 	}
+	if (rc < 0)
+		rc = check_options(cmd, &c.o);
 	if (rc < 0) {
 		const char *nc = getenv("NO_COLOR");
 		c.out.fp = stdout;
