@@ -11,6 +11,7 @@
 #include "session/sources.h"
 #include "detect/detect.h"
 #include "cluster/live.h"
+#include "report/render.h"
 
 /* A finding with its rating resolved against the knowledge base. */
 struct rated {
@@ -46,7 +47,7 @@ static struct rated *rate_all(const struct mm_kb *kb, const struct findings *f)
 }
 
 static void check_json(const struct out *o, const struct rated *r, size_t n,
-                       const struct findings *f)
+                       const struct findings *f, struct cluster *cl)
 {
 	json_t *fs = json_array(), *sk = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -59,6 +60,15 @@ static void check_json(const struct out *o, const struct rated *r, size_t n,
 		                        ev, "severity", severity_name(r[i].sev));
 		if (r[i].code)
 			json_object_set_new(one, "istio_code", json_string(r[i].code));
+		/* the fix against the object found, or why none is rendered */
+		struct fix_rendered fix;
+		char *why;
+		if (render_fix(cl, x, &fix, &why))
+			json_object_set_new(one, "fix_rendered", fix_rendered_json(&fix));
+		else
+			json_object_set_new(one, "fix_not_rendered", json_string(why));
+		fix_rendered_free(&fix);
+		free(why);
 		json_array_append_new(fs, one);
 	}
 	for (size_t i = 0; i < f->nskipped; i++)
@@ -155,7 +165,7 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	detect_run(cl, &s, NULL, &f);
 	struct rated *r = rate_all(c->kb, &f);
 	if (c->out.fmt == FMT_JSON)
-		check_json(&c->out, r, f.n, &f);
+		check_json(&c->out, r, f.n, &f, cl);
 	else
 		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN);
 	int rc = 0;
