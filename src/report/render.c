@@ -227,10 +227,10 @@ char *line_diff(const char *from, const char *to, const char *an, const char *bn
 		while (i < a.n || j < b.n) {
 			if (i < a.n && j < b.n && line_eq(&a, i, &b, j))
 				e[ne++] = (struct edit){' ', i++, j++};
-			else if (j < b.n && (i == a.n || len[i * w + j + 1] >= len[(i + 1) * w + j]))
-				e[ne++] = (struct edit){'+', i, j++};
-			else
+			else if (i < a.n && (j == b.n || len[(i + 1) * w + j] >= len[i * w + j + 1]))
 				e[ne++] = (struct edit){'-', i++, j};
+			else
+				e[ne++] = (struct edit){'+', i, j++};
 		}
 		free(len);
 	} else {
@@ -323,6 +323,7 @@ struct rctx {
 	const struct kobj *target; /* the object changed (the finding's unless retargeted) */
 	json_t *obj;               /* its cleaned copy, which the renderer changes */
 	char *note;
+	const char *follow_up;
 };
 
 /* The object without what the server sets (status, uid, ...), as a person would apply it. */
@@ -478,8 +479,10 @@ static bool r_namespace_label(struct rctx *x, char **why)
 	(void)why;
 	json_t *labels = obj_at(obj_at(x->obj, "metadata"), "labels");
 	json_object_set_new(labels, "istio-injection", json_string("enabled"));
-	x->note = xstrdup("pods already running get their sidecar when restarted: kubectl rollout "
-	                  "restart deployment -n NAMESPACE");
+	x->note = xasprintf("pods already running get their sidecar when restarted: kubectl rollout "
+	                    "restart deployment -n %s", x->target->name);
+	/* until then meshmedic reports those pods as older than the label */
+	x->follow_up = "pod-predates-injection";
 	return true;
 }
 
@@ -520,8 +523,14 @@ static bool r_dr_tls(struct rctx *x, char **why)
 	if (host && strchr(host, '*'))
 		return nope(why, "the rule covers every host of %s: turning its TLS on would change "
 		                 "other services too, so narrowing it is a choice", host);
-	if (!set_rule_tls(spec, "DISABLE", "ISTIO_MUTUAL"))
-		return nope(why, "the rule sets no tls.mode DISABLE to correct%s", NULL);
+	if (set_rule_tls(spec, "DISABLE", "ISTIO_MUTUAL"))
+		return true;
+	/* no mode at all: with auto mTLS off the rule itself must ask for Istio's */
+	json_t *tp = obj_at(spec, "trafficPolicy");
+	if (jpath(tp, "tls.mode"))
+		return nope(why, "the rule's tls.mode is neither DISABLE nor unset: which TLS its "
+		                 "clients should use is a choice%s", NULL);
+	json_object_set_new(obj_at(tp, "tls"), "mode", json_string("ISTIO_MUTUAL"));
 	return true;
 }
 
@@ -798,8 +807,18 @@ static bool r_gateway_host(struct rctx *x, char **why)
 		return nope(why, "the Gateway the finding names is not in the model%s", NULL);
 	struct strlist hs = {0};
 	gateway_hosts(gw, &hs);
-	bool ok = hs.n == 1;
-	if (ok)
+	bool ok = hs.n == 1, listed = false;
+	size_t i;
+	json_t *h;
+	json_array_foreach(jpath(x->obj, "spec.hosts"), i, h)
+		listed = listed || (ok && json_is_string(h) && !strcmp(json_string_value(h), hs.v[0]));
+	if (listed) {
+		/* the host matches; the Gateway admits it from another namespace only */
+		*why = xasprintf("Gateway %s/%s admits host %s from another namespace only: moving "
+		                 "the VirtualService or widening the Gateway is a choice",
+		                 gw->ns, gw->name, hs.v[0]);
+		ok = false;
+	} else if (ok)
 		json_array_append_new(jpath(x->obj, "spec.hosts"), json_string(hs.v[0]));
 	else
 		*why = xasprintf("Gateway %s/%s serves %zu hosts: which of them the VirtualService "
@@ -1116,7 +1135,7 @@ bool render_fix(struct cluster *c, const struct finding *f, struct fix_rendered 
 		*why = xasprintf("%s is not among the objects read", f->resource);
 		return false;
 	}
-	struct rctx x = {c, f, NULL, NULL, NULL};
+	struct rctx x = {c, f, NULL, NULL, NULL, NULL};
 	retarget(&x, o);
 	if (!fn(&x, why)) {
 		json_decref(x.obj);
@@ -1162,6 +1181,7 @@ bool render_fix(struct cluster *c, const struct finding *f, struct fix_rendered 
 	out->name = xstrdup(o->name);
 	out->api_version = api;
 	out->note = x.note;
+	out->follow_up = x.follow_up;
 	json_decref(before);
 	json_decref(x.obj);
 	return true;
@@ -1215,5 +1235,7 @@ json_t *fix_rendered_json(const struct fix_rendered *r)
 	                      r->diff ? r->diff : "", "merge_patch", r->merge_patch);
 	if (r->note)
 		json_object_set_new(j, "note", json_string(r->note));
+	if (r->follow_up)
+		json_object_set_new(j, "follow_up", json_string(r->follow_up));
 	return j;
 }

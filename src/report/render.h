@@ -23,6 +23,8 @@ struct fix_rendered {
 	char *diff;             /* unified diff, before -> after */
 	json_t *merge_patch;    /* the RFC 7386 patch the command applies */
 	char *note;             /* what the person may still tune, or NULL */
+	/* the diagnosis the next step (note) clears, reported until it is done; static, or NULL */
+	const char *follow_up;
 };
 
 /* Whether a renderer exists for the diagnosis. */
@@ -39,7 +41,7 @@ bool render_walk_fix(struct cluster *c, const struct walk *w, struct fix_rendere
 		     char **why);
 
 void fix_rendered_free(struct fix_rendered *r);
-/* {kind, namespace, name, api_version, object, patch, diff, merge_patch[, note]}; new reference. */
+/* {kind, namespace, name, api_version, object, patch, diff, merge_patch[, note, follow_up]}; new reference. */
 json_t *fix_rendered_json(const struct fix_rendered *r);
 
 /* The building blocks, exported for the unit test. */
