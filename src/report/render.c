@@ -1127,8 +1127,8 @@ bool render_fix(struct cluster *c, const struct finding *f, struct fix_rendered 
 	*why = NULL;
 	renderer fn = renderer_for(f->diagnosis);
 	if (!fn) {
-		return nope(why, "no fix is rendered for %s: the change is a restart, a person's "
-		                 "choice or outside the objects (see the template)", f->diagnosis);
+		return nope(why, "meshmedic renders no fix for %s: its change is not one field of an "
+		                 "object found (a restart, a new object or a choice): see the template", f->diagnosis);
 	}
 	const struct kobj *o = finding_object(c, f->resource);
 	if (!o) {
@@ -1196,8 +1196,8 @@ bool render_walk_fix(struct cluster *c, const struct walk *w, struct fix_rendere
 		return nope(why, "no cluster to render the fix against%s", NULL);
 	const char *id = w->diag->id;
 	if (!renderer_for(id))
-		return nope(why, "no fix is rendered for %s: the change is a restart, a person's "
-		                 "choice or outside the objects (see the template)", id);
+		return nope(why, "meshmedic renders no fix for %s: its change is not one field of an "
+		                 "object found (a restart, a new object or a choice): see the template", id);
 	struct scope s = {walk_input(w, "namespace"), walk_input(w, "service"),
 	                  walk_input(w, "pod")};
 	struct findings f = {0};
