@@ -555,7 +555,8 @@ static bool r_exportto(struct rctx *x, char **why)
 	bool ok = false;
 	if (!strcmp(x->target->kind, "Service")) {
 		json_t *ann = obj_at(obj_at(x->obj, "metadata"), "annotations");
-		const char *list = jstr(ann, "networking.istio.io/exportTo");
+		/* the key has dots: not a path for jstr */
+		const char *list = json_string_value(json_object_get(ann, "networking.istio.io/exportTo"));
 		if (list && meant) {
 			struct sbuf b;
 			sb_init(&b);
@@ -617,7 +618,12 @@ static bool fix_host_typo(struct rctx *x, const char *bad, const char *key, char
 	service_names(x, ns, &names);
 	const char *meant = closest(svc, &names);
 	bool ok = false;
-	if (meant) {
+	/* "svc.ns" is taken as written, not as the Service: its full name is meant */
+	if (strchr(bad, '.') && !str_ends_with(bad, ".svc.cluster.local") && sl_has(&names, svc)) {
+		char *fqdn = xasprintf("%s.%s.svc.cluster.local", svc, ns);
+		ok = replace_hosts(json_object_get(x->obj, "spec"), key, bad, fqdn) > 0;
+		free(fqdn);
+	} else if (meant) {
 		char *fixed = xasprintf("%s%s", meant, bad + strlen(svc));
 		ok = replace_hosts(json_object_get(x->obj, "spec"), key, bad, fixed) > 0;
 		free(fixed);
@@ -643,8 +649,40 @@ static bool r_destination_host(struct rctx *x, char **why)
 	return ok;
 }
 
+/* A Sidecar egress host "ns/host" whose namespace is misspelt: the one namespace within two edits. */
+static bool sidecar_egress_typo(struct rctx *x, char **why)
+{
+	char *bad = word_after(x->f->message, "egress host ");
+	const char *slash = bad ? strchr(bad, '/') : NULL;
+	if (!slash || !strstr(x->f->message, "names a namespace that does not exist")) {
+		*why = xasprintf("no Service is a likely spelling of egress host %s: which one was "
+		                 "meant is a choice", bad ? bad : "(unnamed)");
+		free(bad);
+		return false;
+	}
+	char *ns = xstrndup(bad, (size_t)(slash - bad));
+	const char *meant = closest(ns, namespaces(x));
+	size_t n = 0;
+	if (meant) {
+		char *fixed = xasprintf("%s%s", meant, slash);
+		size_t i;
+		json_t *e;
+		json_array_foreach(jpath(x->obj, "spec.egress"), i, e)
+			n += array_replace(json_object_get(e, "hosts"), bad, fixed);
+		free(fixed);
+	}
+	if (!n)
+		*why = xasprintf("no existing namespace is a likely spelling of %s: which one was "
+		                 "meant is a choice", ns);
+	free(ns);
+	free(bad);
+	return n > 0;
+}
+
 static bool r_rule_host(struct rctx *x, char **why)
 {
+	if (!strcmp(x->target->kind, "Sidecar"))
+		return sidecar_egress_typo(x, why);
 	if (strcmp(x->target->kind, "DestinationRule"))
 		return nope(why, "a %s names its hosts in a form this fix does not rewrite",
 		            x->target->kind);
@@ -840,7 +878,15 @@ static bool r_gateway_selector(struct rctx *x, char **why)
 		return nope(why, "no pod carries istio=ingressgateway: which gateway pods should serve "
 		                 "the Gateway is a choice%s", NULL);
 	}
-	json_object_set_new(json_object_get(x->obj, "spec"), "selector", sel);
+	json_t *spec = json_object_get(x->obj, "spec");
+	if (json_equal(json_object_get(spec, "selector"), sel)) {
+		json_decref(sel);
+		return nope(why, "the Gateway already selects istio=ingressgateway, whose pods run in "
+		                 "another namespace than the Gateway while istiod scopes Gateways to "
+		                 "their namespace: moving the Gateway or deploying a gateway in %s is "
+		                 "a choice", x->target->ns);
+	}
+	json_object_set_new(spec, "selector", sel);
 	return true;
 }
 
@@ -910,18 +956,11 @@ static bool r_headless_hash(struct rctx *x, char **why)
 	return true;
 }
 
-/* subset-undefined: the existing rule for the host gains the subset, labelled as its others are. */
-static bool r_subset_undefined(struct rctx *x, char **why)
+/* The DestinationRule for a host (a short name resolved in namespace defns), or NULL. */
+static const struct kobj *rule_for(struct rctx *x, const char *host, const char *defns)
 {
-	char *subset = word_after(x->f->message, "subset ");
-	char *host = word_after(x->f->message, " of ");
-	if (!subset || !host) {
-		free(subset);
-		free(host);
-		return nope(why, "the finding does not name the subset and host%s", NULL);
-	}
 	char *svc, *ns;
-	host_parts(host, x->target->ns, &svc, &ns);
+	host_parts(host, defns, &svc, &ns);
 	const struct kobj_list *drs = cluster_list(x->c, "DestinationRule", NULL);
 	const struct kobj *dr = NULL;
 	for (size_t i = 0; drs && i < drs->n && !dr; i++) {
@@ -935,47 +974,111 @@ static bool r_subset_undefined(struct rctx *x, char **why)
 		free(hs);
 		free(hn);
 	}
-	bool ok = false;
-	/* the label key the rule's subsets use, if they all use one */
+	free(svc);
+	free(ns);
+	return dr;
+}
+
+/*
+ * The rule for host (short names resolved in defns) gains subset, selected by the one label key its other
+ * subsets use, if pods carry that label; x is retargeted to the rule.
+ */
+static bool subset_add(struct rctx *x, const char *host, const char *defns, const char *subset,
+		       char **why)
+{
+	const struct kobj *dr = rule_for(x, host, defns);
+	if (!dr)
+		return nope(why, "no DestinationRule exists for %s: writing one, and choosing its "
+		                 "subsets, is for a person", host);
+	if (x->target != dr) {
+		if (!strcmp(x->target->kind, "DestinationRule"))
+			return nope(why, "the subsets belong to more than one DestinationRule: %s",
+			            "correct them one at a time");
+		retarget(x, dr);
+	}
+	json_t *subs = jpath(x->obj, "spec.subsets");
 	const char *key = NULL;
 	size_t i;
 	json_t *s;
-	json_array_foreach(dr ? jpath(dr->j, "spec.subsets") : NULL, i, s) {
+	json_array_foreach(subs, i, s) {
+		const char *name = jstr(s, "name");
+		if (name && !strcmp(name, subset))
+			return true; /* added for an earlier reference */
 		json_t *l = json_object_get(s, "labels");
 		const char *k = json_object_size(l) == 1 ? json_object_iter_key(json_object_iter(l)) : NULL;
 		if (!k || (key && strcmp(key, k))) {
-			key = NULL;
-			break;
+			*why = xasprintf("the subsets of %s/%s do not all select by one label: how subset "
+			                 "%s should select its pods is a choice", dr->ns, dr->name, subset);
+			return false;
 		}
 		key = k;
 	}
-	if (!dr) {
-		*why = xasprintf("no DestinationRule exists for %s: writing one, and choosing its "
-		                 "subsets, is for a person", host);
-	} else if (!key) {
-		*why = xasprintf("the subsets of %s/%s do not all select by one label: how subset %s "
-		                 "should select its pods is a choice", dr->ns, dr->name, subset);
-	} else {
-		json_t *sel = json_pack("{s:s}", key, subset);
-		const struct kobj_list *pods = cluster_list(x->c, "Pod", ns);
-		size_t n = 0;
-		for (size_t p = 0; pods && p < pods->n; p++)
-			n += labels_match(sel, jpath(pods->v[p]->j, "metadata.labels"));
-		if (!n) {
-			*why = xasprintf("no pod of %s carries %s=%s: deploy that version first, or route "
-			                 "to a subset that exists (a choice)", ns, key, subset);
-			json_decref(sel);
-		} else {
-			retarget(x, dr);
-			json_t *subs = jpath(x->obj, "spec.subsets");
-			json_array_append_new(subs, json_pack("{s:s, s:o}", "name", subset, "labels", sel));
-			ok = true;
-		}
+	if (!key) {
+		*why = xasprintf("%s/%s has no subsets to follow: how subset %s should select its "
+		                 "pods is a choice", dr->ns, dr->name, subset);
+		return false;
 	}
-	free(svc);
-	free(ns);
+	json_t *sel = json_pack("{s:s}", key, subset);
+	const struct kobj_list *pods = cluster_list(x->c, "Pod", dr->ns);
+	size_t n = 0;
+	for (size_t p = 0; pods && p < pods->n; p++)
+		n += labels_match(sel, jpath(pods->v[p]->j, "metadata.labels"));
+	if (!n) {
+		*why = xasprintf("no pod of %s carries %s=%s: deploy that version first, or route to "
+		                 "a subset that exists (a choice)", dr->ns, key, subset);
+		json_decref(sel);
+		return false;
+	}
+	json_array_append_new(subs, json_pack("{s:s, s:o}", "name", subset, "labels", sel));
+	return true;
+}
+
+/* subset-undefined: the existing rule for the host gains the subset, labelled as its others are. */
+static bool r_subset_undefined(struct rctx *x, char **why)
+{
+	char *subset = word_after(x->f->message, "subset ");
+	char *host = word_after(x->f->message, " of ");
+	bool ok = subset && host ? subset_add(x, host, x->target->ns, subset, why)
+	                         : nope(why, "the finding does not name the subset and host%s", NULL);
 	free(subset);
 	free(host);
+	return ok;
+}
+
+/* mirror-subset-undefined: each mirrored subset that no rule defines is added to its rule. */
+static bool r_mirror_subset(struct rctx *x, char **why)
+{
+	const struct kobj *vs = x->target;
+	struct strlist hosts = {0}, subsets = {0};
+	size_t i, k;
+	json_t *h, *m;
+	json_array_foreach(jpath(vs->j, "spec.http"), i, h) {
+		json_t *one = json_object_get(h, "mirror");
+		if (jstr(one, "subset")) {
+			sl_add(&hosts, jstr(one, "host") ? jstr(one, "host") : "");
+			sl_add(&subsets, jstr(one, "subset"));
+		}
+		json_array_foreach(json_object_get(h, "mirrors"), k, m) {
+			json_t *d = json_object_get(m, "destination");
+			if (jstr(d, "subset")) {
+				sl_add(&hosts, jstr(d, "host") ? jstr(d, "host") : "");
+				sl_add(&subsets, jstr(d, "subset"));
+			}
+		}
+	}
+	bool ok = hosts.n > 0;
+	for (i = 0; ok && i < hosts.n; i++) {
+		const struct kobj *dr = rule_for(x, hosts.v[i], vs->ns);
+		bool defined = false;
+		json_array_foreach(dr ? jpath(dr->j, "spec.subsets") : NULL, k, m)
+			defined = defined || !strcmp(jstr(m, "name") ? jstr(m, "name") : "", subsets.v[i]);
+		if (!defined)
+			ok = subset_add(x, hosts.v[i], vs->ns, subsets.v[i], why);
+	}
+	if (!hosts.n)
+		*why = xstrdup("the VirtualService mirrors to no subset");
+	sl_free(&hosts);
+	sl_free(&subsets);
 	return ok;
 }
 
@@ -986,14 +1089,24 @@ static bool r_port_naming(struct rctx *x, char **why)
 		return nope(why, "which protocol the port speaks is for its owner to declare (name "
 		                 "prefix or appProtocol)%s", NULL);
 	size_t i, n = 0;
-	json_t *p;
-	json_array_foreach(jpath(x->obj, "spec.ports"), i, p) {
+	json_t *p, *ports = jpath(x->obj, "spec.ports");
+	json_array_foreach(ports, i, p) {
 		const char *name = jstr(p, "name");
 		const char *ap = jstr(p, "appProtocol");
 		if (ap && !strcmp(ap, "tcp")) {
 			json_object_set_new(p, "appProtocol", json_string("http"));
 			n++;
-		} else if (!ap && name && !strncmp(name, "tcp", 3) && (!name[3] || name[3] == '-')) {
+		} else if (!name && !ap) {
+			/* unnamed: the name declares it (versions before 1.3 do not sniff) */
+			char *named = json_array_size(ports) == 1
+			                  ? xstrdup("http")
+			                  : xasprintf("http-%lld",
+			                              (long long)json_integer_value(json_object_get(p, "port")));
+			json_object_set_new(p, "name", json_string(named));
+			free(named);
+			n++;
+		} else if (name && !strncmp(name, "tcp", 3) && (!name[3] || name[3] == '-')) {
+			/* a name prefix wins over appProtocol before Istio 1.6 reads the latter */
 			char *renamed = xasprintf("http%s", name + 3);
 			json_object_set_new(p, "name", json_string(renamed));
 			free(renamed);
@@ -1028,6 +1141,7 @@ static const struct {
 	{"locality-lb-no-outlier-detection", r_outlier},
 	{"headless-lb-policy-ignored", r_headless_hash},
 	{"subset-undefined", r_subset_undefined},
+	{"mirror-subset-undefined", r_mirror_subset},
 	{"service-port-naming", r_port_naming},
 };
 
