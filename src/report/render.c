@@ -1120,6 +1120,119 @@ static bool r_port_naming(struct rctx *x, char **why)
 	return true;
 }
 
+/* The container ports of a pod, its sidecar's left out. */
+static void container_ports(const struct kobj *pod, json_t *out)
+{
+	size_t i, k;
+	json_t *ct, *p;
+	json_array_foreach(jpath(pod->j, "spec.containers"), i, ct) {
+		const char *name = jstr(ct, "name");
+		if (name && !strcmp(name, "istio-proxy"))
+			continue;
+		json_array_foreach(json_object_get(ct, "ports"), k, p)
+			json_array_append(out, p);
+	}
+}
+
+/*
+ * service-target-port-undeclared: the port sends to the container port its pods
+ * declare under the Service port's name, or to their only container port.
+ */
+static bool r_target_port(struct rctx *x, char **why)
+{
+	char *port = word_after(x->f->message, " of port ");
+	json_t *spec = json_object_get(x->obj, "spec");
+	json_t *sel = json_object_get(spec, "selector");
+	if (!port || !json_object_size(sel)) {
+		free(port);
+		return nope(why, "the finding names no port of a Service with a selector%s", NULL);
+	}
+	struct kobj_list pods = cluster_select(x->c, "Pod", x->target->ns, sel);
+	json_t *cports = json_array();
+	if (pods.n)
+		container_ports(pods.v[0], cports);
+	/* every pod must declare the same ports for one answer to fit them all */
+	bool same = pods.n > 0;
+	for (size_t i = 1; same && i < pods.n; i++) {
+		json_t *other = json_array();
+		container_ports(pods.v[i], other);
+		same = json_equal(other, cports);
+		json_decref(other);
+	}
+	free(pods.v);
+	json_t *sp = NULL, *p;
+	size_t i;
+	json_array_foreach(json_object_get(spec, "ports"), i, p)
+		if (json_integer_value(json_object_get(p, "port")) == strtoll(port, NULL, 10))
+			sp = p;
+	free(port);
+	json_t *to = NULL;
+	const char *spname = sp ? jstr(sp, "name") : NULL;
+	json_array_foreach(same ? cports : NULL, i, p) {
+		const char *n = jstr(p, "name");
+		if (spname && n && !strcmp(n, spname))
+			to = p;
+	}
+	/* the only container port, unless another Service port already sends there */
+	if (!to && same && json_array_size(cports) == 1) {
+		json_t *only = json_array_get(cports, 0), *q;
+		size_t k;
+		to = only;
+		json_array_foreach(json_object_get(spec, "ports"), k, q) {
+			json_t *tp = json_object_get(q, "targetPort");
+			if (q != sp && (json_equal(tp, json_object_get(only, "containerPort")) ||
+			                (json_is_string(tp) && jstr(only, "name") &&
+			                 !strcmp(json_string_value(tp), jstr(only, "name")))))
+				to = NULL;
+		}
+	}
+	bool ok = sp && to;
+	if (ok) {
+		json_t *was = json_object_get(sp, "targetPort");
+		const char *name = jstr(to, "name");
+		json_object_set_new(sp, "targetPort", json_is_string(was) && name
+		                                          ? json_string(name)
+		                                          : json_deep_copy(json_object_get(to, "containerPort")));
+		x->note = xstrdup("check that the application listens on that container port");
+	} else {
+		*why = xstrdup("its pods declare no single container port that the Service port should "
+		               "send to: which port the application listens on is for its owner to say");
+	}
+	json_decref(cports);
+	return ok;
+}
+
+/* selector-no-workload: a one-label selector whose value is a typo of one that pods carry. */
+static bool r_selector_typo(struct rctx *x, char **why)
+{
+	json_t *spec = json_object_get(x->obj, "spec");
+	json_t *sel = json_object_get(json_object_get(spec, "selector"), "matchLabels");
+	if (!sel)
+		sel = json_object_get(json_object_get(spec, "workloadSelector"), "labels");
+	if (json_object_size(sel) != 1)
+		return nope(why, "the selector names %s: which pods it should select is a choice",
+		            json_object_size(sel) ? "several labels" : "no labels");
+	const char *key = json_object_iter_key(json_object_iter(sel));
+	const char *val = json_string_value(json_object_iter_value(json_object_iter(sel)));
+	struct strlist vals = {0};
+	const struct kobj_list *pods = cluster_list(x->c, "Pod", x->target->ns);
+	for (size_t i = 0; pods && i < pods->n; i++) {
+		const char *v = json_string_value(jpath(pods->v[i]->j, "metadata.labels") ?
+		                                  json_object_get(jpath(pods->v[i]->j, "metadata.labels"), key) : NULL);
+		if (v && !sl_has(&vals, v))
+			sl_add(&vals, v);
+	}
+	const char *meant = val ? closest(val, &vals) : NULL;
+	bool ok = meant != NULL;
+	if (ok)
+		json_object_set_new(sel, key, json_string(meant));
+	else
+		*why = xasprintf("no pod of %s carries a likely spelling of %s=%s: which pods the "
+		                 "selector should match is a choice", x->target->ns, key, val ? val : "");
+	sl_free(&vals);
+	return ok;
+}
+
 typedef bool (*renderer)(struct rctx *x, char **why);
 
 static const struct {
@@ -1142,8 +1255,78 @@ static const struct {
 	{"headless-lb-policy-ignored", r_headless_hash},
 	{"subset-undefined", r_subset_undefined},
 	{"mirror-subset-undefined", r_mirror_subset},
+	{"service-target-port-undeclared", r_target_port},
+	{"selector-no-workload", r_selector_typo},
 	{"service-port-naming", r_port_naming},
 };
+
+/* Why no fix is rendered, for the diagnoses whose fix is no change to the object found. */
+#define WHY_POD "the change goes into the workload's pod template or is a restart, and only " \
+                "pods created after it have it"
+#define WHY_CONTROL "the fix is in the control plane (istiod, its webhook or its revision), " \
+                    "not a field of the object found"
+#define WHY_NEW "the fix is a new object, which the template shows"
+#define WHY_TWO "two objects claim the same thing: which to keep, or how to merge them, is " \
+                "a choice"
+static const struct {
+	const char *diagnosis, *why;
+} why_not[] = {
+	{"pod-injection-disabled", WHY_POD},
+	{"pod-predates-injection", "the pod needs a restart: kubectl rollout restart its "
+	                           "workload"},
+	{"proxy-config-stale", WHY_CONTROL},
+	{"proxy-config-drift", WHY_POD},
+	{"proxy-not-connected", WHY_CONTROL},
+	{"proxy-oom-killed", WHY_POD},
+	{"envoy-fd-limit", WHY_POD},
+	{"sidecar-image-pull-failure", WHY_POD},
+	{"sidecar-not-ready-at-start", WHY_POD},
+	{"app-exits-before-proxy-ready", WHY_POD},
+	{"app-runs-as-proxy-uid", WHY_POD},
+	{"istio-init-no-net-admin", WHY_POD},
+	{"istio-init-not-reentrant", WHY_POD},
+	{"host-network-pod", WHY_POD},
+	{"probe-fails-under-mtls", WHY_POD},
+	{"dns-proxy-client-incompatible", WHY_POD},
+	{"control-plane-unhealthy", WHY_CONTROL},
+	{"injector-unavailable", WHY_CONTROL},
+	{"pilot-config-conflict", WHY_CONTROL},
+	{"injection-revision-mismatch", "which revision the namespace should use is a choice"},
+	{"pod-without-service", WHY_NEW},
+	{"mtls-auto-off-no-rule", WHY_NEW},
+	{"headless-no-sidecar-mtls", WHY_NEW},
+	{"vs-host-conflict", WHY_TWO},
+	{"dr-host-duplicate", WHY_TWO},
+	{"serviceentry-host-duplicate", WHY_TWO},
+	{"workload-policy-conflict", WHY_TWO},
+	{"gateway-server-conflict", WHY_TWO},
+	{"shared-cert-http2-reuse", "which Gateway keeps the certificate, or which gets its own, "
+	                            "is a choice"},
+	{"vs-match-order-shadowed", "which route should come first is a choice"},
+	{"vs-no-default-route", "which destination should take the requests no route matches is "
+	                        "a choice"},
+	{"subset-no-pods", "deploying that version or dropping the subset is a choice"},
+	{"dr-subset-policy-inactive", "routing to the subset or dropping its policy is a choice"},
+	{"gateway-vs-ignores-subset", "which subsets the gateway's routes should use is a choice"},
+	{"mixed-protocol-port", "which protocol the container port speaks is for its owner to say"},
+	{"non-tcp-protocol", "the traffic is not TCP: it cannot be brought into the mesh by a "
+	                     "field"},
+	{"tcp-drop-on-cert-rotation", "the client must reconnect: the fix is in the application"},
+	{"request-headers-too-large", "which header limit to allow is a choice"},
+	{"ingress-no-external-address", "the load balancer comes from the cloud provider, not a "
+	                                "field of the Service"},
+	{"vs-k8s-gateway-host-mismatch", "which listener hostname the VirtualService should answer "
+	                                 "for is a choice"},
+};
+
+static const char *why_not_for(const char *diagnosis)
+{
+	for (size_t i = 0; i < MM_ARRAY_LEN(why_not); i++)
+		if (!strcmp(why_not[i].diagnosis, diagnosis))
+			return why_not[i].why;
+	return "its change is not one field of an object found (a restart, a new object or a "
+	       "choice): see the template";
+}
 
 static renderer renderer_for(const char *diagnosis)
 {
@@ -1241,8 +1424,7 @@ bool render_fix(struct cluster *c, const struct finding *f, struct fix_rendered 
 	*why = NULL;
 	renderer fn = renderer_for(f->diagnosis);
 	if (!fn) {
-		return nope(why, "meshmedic renders no fix for %s: its change is not one field of an "
-		                 "object found (a restart, a new object or a choice): see the template", f->diagnosis);
+		return nope(why, "%s", why_not_for(f->diagnosis));
 	}
 	const struct kobj *o = finding_object(c, f->resource);
 	if (!o) {
@@ -1310,8 +1492,7 @@ bool render_walk_fix(struct cluster *c, const struct walk *w, struct fix_rendere
 		return nope(why, "no cluster to render the fix against%s", NULL);
 	const char *id = w->diag->id;
 	if (!renderer_for(id))
-		return nope(why, "meshmedic renders no fix for %s: its change is not one field of an "
-		                 "object found (a restart, a new object or a choice): see the template", id);
+		return nope(why, "%s", why_not_for(id));
 	struct scope s = {walk_input(w, "namespace"), walk_input(w, "service"),
 	                  walk_input(w, "pod")};
 	struct findings f = {0};
