@@ -1363,6 +1363,13 @@ static bool plain_word(const char *s)
 	                 strlen(s);
 }
 
+/* A label or annotation value that needs no quoting: a plain word, commas allowed. */
+static bool plain_value(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/,") ==
+	                 strlen(s);
+}
+
 /* The resource name kubectl resolves unambiguously: "namespace", "gateway.networking.istio.io". */
 static char *kubectl_resource(const char *kind, const char *api_version)
 {
@@ -1393,7 +1400,7 @@ static char *kubectl_line(const char *res, const struct kobj *o, json_t *patch)
 	json_t *v;
 	json_object_foreach(kv, k, v)
 		simple = simple && plain_word(k) &&
-		         (json_is_null(v) || (json_is_string(v) && plain_word(json_string_value(v))));
+		         (json_is_null(v) || (json_is_string(v) && plain_value(json_string_value(v))));
 	if (simple) {
 		sb_printf(&b, "kubectl %s %s %s", strcmp(field, "labels") ? "annotate" : "label", res,
 		          o->name);

@@ -246,5 +246,45 @@ int main(void)
 	fix_rendered_free(&r);
 	free(why);
 	cluster_free(c);
+
+	/* targetPort: the only container port, but not onto one another Service port sends to */
+	c = model("1.22.3");
+	add(c, "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'catalog-1','namespace':'shop',"
+	       "'labels':{'app':'catalog'}},'spec':{'containers':[{'name':'app','ports':[{'name':"
+	       "'http','containerPort':8080}]},{'name':'istio-proxy','ports':[{'containerPort':"
+	       "15090}]}]}}");
+	add(c, "{'apiVersion':'v1','kind':'Service','metadata':{'name':'catalog','namespace':'shop'},"
+	       "'spec':{'selector':{'app':'catalog'},'ports':[{'name':'http','port':8080,'targetPort':"
+	       "8080},{'name':'grpc','port':9090,'targetPort':'grpc'}]}}");
+	add(c, "{'apiVersion':'v1','kind':'Service','metadata':{'name':'web','namespace':'shop'},"
+	       "'spec':{'selector':{'app':'catalog'},'ports':[{'name':'web','port':80,'targetPort':"
+	       "'grpc'}]}}");
+	done = fix(c, "service-target-port-undeclared", "Service/shop/catalog",
+	           "targetPort grpc of port 9090 is a name that no container declares", &r, &why);
+	ok(!done && why, "a port is not sent to the container port another Service port uses");
+	fix_rendered_free(&r);
+	free(why);
+	done = fix(c, "service-target-port-undeclared", "Service/shop/web",
+	           "targetPort grpc of port 80 is a name that no container declares", &r, &why);
+	ok(done && strstr(r.patch, "\"targetPort\":\"http\""),
+	   "the only container port (the sidecar's left out), by name as the Service named it");
+	fix_rendered_free(&r);
+	free(why);
+
+	/* exportTo as an annotation: the misspelt namespace becomes the one meant, by kubectl annotate */
+	add(c, "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'frontend'}}");
+	add(c, "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'shop'}}");
+	add(c, "{'apiVersion':'v1','kind':'Service','metadata':{'name':'ledger','namespace':'shop',"
+	       "'annotations':{'networking.istio.io/exportTo':'.,frontnd'}},'spec':{'ports':[]}}");
+	done = fix(c, "exportto-unknown-namespace", "Service/shop/ledger",
+	           "exportTo names namespace frontnd, which does not exist", &r, &why);
+	ok(done, "exportTo of a Service is rendered (%s)", why ? why : "");
+	if (done)
+		is_str(r.patch, "kubectl annotate service ledger -n shop "
+		                "networking.istio.io/exportTo=.,frontend --overwrite",
+		       "as kubectl annotate with the namespace meant");
+	fix_rendered_free(&r);
+	free(why);
+	cluster_free(c);
 	return done_testing();
 }
