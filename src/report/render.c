@@ -1324,8 +1324,8 @@ static const char *why_not_for(const char *diagnosis)
 	for (size_t i = 0; i < MM_ARRAY_LEN(why_not); i++)
 		if (!strcmp(why_not[i].diagnosis, diagnosis))
 			return why_not[i].why;
-	return "its change is not one field of an object found (a restart, a new object or a "
-	       "choice): see the template";
+	return "the fix of this diagnosis is no change to one field of an object found (a "
+	       "restart, a new object or a choice): the template shows it";
 }
 
 static renderer renderer_for(const char *diagnosis)
