@@ -90,7 +90,7 @@ static const struct {
 };
 
 static void check_text(const struct out *o, const struct rated *r, size_t n,
-                       const struct findings *f, bool md)
+                       const struct findings *f, bool md, struct cluster *cl)
 {
 	FILE *fp = o->fp;
 	size_t count[SEV_ERROR + 1] = {0};
@@ -126,6 +126,16 @@ static void check_text(const struct out *o, const struct rated *r, size_t n,
 			fput_clean(fp, x->evidence.v[k], false);
 			fputc('\n', fp);
 		}
+		/* the kubectl line of the fix rendered for the object (JSON has the rest) */
+		struct fix_rendered fix;
+		char *why;
+		if (render_fix(cl, x, &fix, &why)) {
+			fputs(md ? "  - fix: `" : "    fix: ", fp);
+			fput_clean(fp, fix.patch, false);
+			fputs(md ? "`\n" : "\n", fp);
+		}
+		fix_rendered_free(&fix);
+		free(why);
 	}
 	if (f->nskipped)
 		fprintf(fp, md ? "\n## Skipped\n\n" : "%sskipped:\n", n ? "\n" : "");
@@ -167,7 +177,7 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	if (c->out.fmt == FMT_JSON)
 		check_json(&c->out, r, f.n, &f, cl);
 	else
-		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN);
+		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN, cl);
 	int rc = 0;
 	for (size_t i = 0; i < f.n; i++)
 		if (r[i].sev >= fail_on)
