@@ -517,12 +517,12 @@ static bool r_dr_tls(struct rctx *x, char **why)
 {
 	json_t *spec = json_object_get(x->obj, "spec");
 	const char *host = jstr(spec, "host");
-	if (!x->f->message || !strstr(x->f->message, "send plain text"))
+	if (host && strchr(host, '*'))
+		return nope(why, "the rule covers every host of %s: changing its TLS would change "
+		                 "other services too, so narrowing it is a choice", host);
+	if (!x->f->message || !strstr(x->f->message, "plain text"))
 		return nope(why, "the servers have no sidecar to accept mutual TLS: whether to inject "
 		                 "them or exempt their host is a choice%s", NULL);
-	if (host && strchr(host, '*'))
-		return nope(why, "the rule covers every host of %s: turning its TLS on would change "
-		                 "other services too, so narrowing it is a choice", host);
 	if (set_rule_tls(spec, "DISABLE", "ISTIO_MUTUAL"))
 		return true;
 	/* no mode at all: with auto mTLS off the rule itself must ask for Istio's */
@@ -868,6 +868,13 @@ static bool r_gateway_host(struct rctx *x, char **why)
 /* gateway-selector-no-workload: the selector of Istio's ingress gateway pods, where some run. */
 static bool r_gateway_selector(struct rctx *x, char **why)
 {
+	/* a selector written for an egress gateway is not corrected into an ingress one */
+	const char *k;
+	json_t *v;
+	json_object_foreach(jpath(x->obj, "spec.selector"), k, v)
+		if (json_is_string(v) && strstr(json_string_value(v), "egress"))
+			return nope(why, "the Gateway selects an egress gateway (%s): which egress "
+			                 "pods should serve it is a choice", json_string_value(v));
 	json_t *sel = json_pack("{s:s}", "istio", "ingressgateway");
 	const struct kobj_list *pods = cluster_list(x->c, "Pod", NULL);
 	size_t n = 0;
@@ -881,10 +888,10 @@ static bool r_gateway_selector(struct rctx *x, char **why)
 	json_t *spec = json_object_get(x->obj, "spec");
 	if (json_equal(json_object_get(spec, "selector"), sel)) {
 		json_decref(sel);
-		return nope(why, "the Gateway already selects istio=ingressgateway, whose pods run in "
-		                 "another namespace than the Gateway while istiod scopes Gateways to "
-		                 "their namespace: moving the Gateway or deploying a gateway in %s is "
-		                 "a choice", x->target->ns);
+		return nope(why, "the Gateway already selects istio=ingressgateway, yet those pods do "
+		                 "not take it (not running, or in another namespace while istiod "
+		                 "scopes Gateways to their own): moving the Gateway or running a "
+		                 "gateway in %s is a choice", x->target->ns);
 	}
 	json_object_set_new(spec, "selector", sel);
 	return true;
