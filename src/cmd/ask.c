@@ -347,7 +347,7 @@ static int c_save(struct ask *a, const char *arg)
 		name = free_name(base, suffixes);
 		free(base);
 	}
-	save_walk(&a->w, arg ? arg : name, &msg);
+	save_walk(&a->w, a->cluster, arg ? arg : name, &msg);
 	say(msg);
 	printf("\n");
 	free(msg);

@@ -11,6 +11,7 @@
 #include "session/sources.h"
 #include "detect/detect.h"
 #include "cluster/live.h"
+#include "report/render.h"
 
 /* A finding with its rating resolved against the knowledge base. */
 struct rated {
@@ -46,7 +47,7 @@ static struct rated *rate_all(const struct mm_kb *kb, const struct findings *f)
 }
 
 static void check_json(const struct out *o, const struct rated *r, size_t n,
-                       const struct findings *f)
+                       const struct findings *f, struct cluster *cl)
 {
 	json_t *fs = json_array(), *sk = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -59,6 +60,15 @@ static void check_json(const struct out *o, const struct rated *r, size_t n,
 		                        ev, "severity", severity_name(r[i].sev));
 		if (r[i].code)
 			json_object_set_new(one, "istio_code", json_string(r[i].code));
+		/* the fix against the object found, or why none is rendered */
+		struct fix_rendered fix;
+		char *why;
+		if (render_fix(cl, x, &fix, &why))
+			json_object_set_new(one, "fix_rendered", fix_rendered_json(&fix));
+		else
+			json_object_set_new(one, "fix_not_rendered", json_string(why));
+		fix_rendered_free(&fix);
+		free(why);
 		json_array_append_new(fs, one);
 	}
 	for (size_t i = 0; i < f->nskipped; i++)
@@ -80,7 +90,7 @@ static const struct {
 };
 
 static void check_text(const struct out *o, const struct rated *r, size_t n,
-                       const struct findings *f, bool md)
+                       const struct findings *f, bool md, struct cluster *cl)
 {
 	FILE *fp = o->fp;
 	size_t count[SEV_ERROR + 1] = {0};
@@ -116,6 +126,16 @@ static void check_text(const struct out *o, const struct rated *r, size_t n,
 			fput_clean(fp, x->evidence.v[k], false);
 			fputc('\n', fp);
 		}
+		/* the kubectl line of the fix rendered for the object (JSON has the rest) */
+		struct fix_rendered fix;
+		char *why;
+		if (render_fix(cl, x, &fix, &why)) {
+			fputs(md ? "  - fix: `" : "    fix: ", fp);
+			fput_clean(fp, fix.patch, false);
+			fputs(md ? "`\n" : "\n", fp);
+		}
+		fix_rendered_free(&fix);
+		free(why);
 	}
 	if (f->nskipped)
 		fprintf(fp, md ? "\n## Skipped\n\n" : "%sskipped:\n", n ? "\n" : "");
@@ -155,9 +175,9 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	detect_run(cl, &s, NULL, &f);
 	struct rated *r = rate_all(c->kb, &f);
 	if (c->out.fmt == FMT_JSON)
-		check_json(&c->out, r, f.n, &f);
+		check_json(&c->out, r, f.n, &f, cl);
 	else
-		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN);
+		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN, cl);
 	int rc = 0;
 	for (size_t i = 0; i < f.n; i++)
 		if (r[i].sev >= fail_on)

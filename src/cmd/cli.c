@@ -18,7 +18,8 @@ static const struct command commands[] = {
 	 "Walks FLOW from its first question. Each question is answered by --answer NODE=CHOICE,\n"
 	 "then by the --answers file, until a diagnosis or a question nobody answered.\n"
 	 "FLOW may be left out when the --answers file names it. run never asks: --batch is\n"
-	 "accepted for scripts that spell it out.\n"
+	 "accepted for scripts that spell it out. On a cluster, a diagnosis shows its fix for\n"
+	 "it: the object found, corrected, with the kubectl line and the diff (JSON fix_rendered).\n"
 	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",
 	 ALL_FORMATS, true, cmd_run},
 	{"tui", "[FLOW] [--resume]", "the full-screen session (the default on a terminal)",
@@ -73,7 +74,8 @@ static const struct command commands[] = {
 	 "or a rule is partly ineffective) or info (a convention or a latent risk), and the\n"
 	 "code istioctl analyze gives the same condition where it has one (IST0101...).\n"
 	 "Text and Markdown group the findings by severity, worst first; JSON gives each\n"
-	 "finding \"severity\" and, where there is one, \"istio_code\".\n"
+	 "finding \"severity\", where there is one \"istio_code\", and its fix rendered against\n"
+	 "the object (\"fix_rendered\": object, patch, diff) or why none is (\"fix_not_rendered\").\n"
 	 "Example: meshmedic check --snapshot manifests/ --fail-on error (pass on warnings)\n"
 	 "Exit status: 0 nothing at or above --fail-on (default warning), 1 such findings,\n"
 	 "2 error.\n",

@@ -76,7 +76,7 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		goto out;
 	}
 	char *cmdline = command_line(c);
-	report_walk(&c->out, &w, cmdline);
+	report_walk_on(&c->out, &w, cmdline, cluster);
 	free(cmdline);
 	rc = walk_done(&w) ? 0 : 1;
 out:

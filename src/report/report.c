@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/render.h"
 #include "walk/transcript.h"
 
 #define WIDTH 78
@@ -120,7 +121,102 @@ static void print_json(const struct out *o, json_t *j)
 	fputc('\n', o->fp);
 }
 
-static void diag_text(const struct out *o, const struct mm_diag *d)
+static void md_code(FILE *fp, const char *lang, const char *text)
+{
+	fprintf(fp, "```%s\n", lang ? lang : "");
+	fput_clean(fp, text, true);
+	if (!*text || text[strlen(text) - 1] != '\n')
+		fputc('\n', fp);
+	fputs("```\n", fp);
+}
+
+/* The fix rendered for the cluster, when the walk had one: what, or why nothing. */
+struct fix_view {
+	bool cluster;
+	bool rendered;
+	struct fix_rendered fix;
+	char *why;
+};
+
+static void put_block(FILE *fp, const char *text, int indent)
+{
+	char *s = sanitize(text, true);
+	for (char *l = s; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		fprintf(fp, "%*s%s\n", indent, "", l);
+		l = nl ? nl + 1 : NULL;
+	}
+	free(s);
+}
+
+static void fix_text(const struct out *o, const struct fix_view *v)
+{
+	FILE *fp = o->fp;
+	if (!v || !v->cluster)
+		return;
+	fprintf(fp, "\n%sFix for this cluster%s", out_bold(o), out_reset(o));
+	if (!v->rendered) {
+		fputc('\n', fp);
+		char *line = xasprintf("Not rendered: %s.", v->why);
+		wrap(fp, line, 2, WIDTH);
+		free(line);
+		return;
+	}
+	const struct fix_rendered *f = &v->fix;
+	fprintf(fp, " (%s ", f->kind);
+	fput_clean(fp, f->ns, false);
+	fputs(*f->ns ? "/" : "", fp);
+	fput_clean(fp, f->name, false);
+	fputs(", ", fp);
+	fput_clean(fp, f->api_version, false);
+	fputs(")\n", fp);
+	if (f->note) {
+		char *line = xasprintf("Note: %s.", f->note);
+		wrap(fp, line, 2, WIDTH);
+		free(line);
+	}
+	fputs("  Apply:\n", fp);
+	put_block(fp, f->patch, 4);
+	fputs("  Or the whole object, corrected:\n", fp);
+	put_block(fp, f->object, 4);
+	fputs("  The change:\n", fp);
+	put_block(fp, f->diff ? f->diff : "", 4);
+}
+
+static void fix_markdown(FILE *fp, const struct fix_view *v, const char *heading)
+{
+	if (!v || !v->cluster)
+		return;
+	fprintf(fp, "\n%s# Fix for this cluster\n\n", heading);
+	if (!v->rendered) {
+		fputs("Not rendered: ", fp);
+		put_md(fp, v->why);
+		fputs(".\n", fp);
+		return;
+	}
+	const struct fix_rendered *f = &v->fix;
+	fprintf(fp, "`%s ", f->kind);
+	fput_clean(fp, f->ns, false);
+	fputs(*f->ns ? "/" : "", fp);
+	fput_clean(fp, f->name, false);
+	fputs("` (`", fp);
+	fput_clean(fp, f->api_version, false);
+	fputs("`)", fp);
+	if (f->note) {
+		fputs(". Note: ", fp);
+		put_md(fp, f->note);
+	}
+	fputs(".\n\n", fp);
+	md_code(fp, "sh", f->patch);
+	fputc('\n', fp);
+	md_code(fp, "yaml", f->object);
+	fputc('\n', fp);
+	md_code(fp, "diff", f->diff ? f->diff : "");
+}
+
+static void diag_text(const struct out *o, const struct mm_diag *d, const struct fix_view *fv)
 {
 	FILE *fp = o->fp;
 	fprintf(fp, "%sDIAGNOSIS%s  %s%s%s\n", out_green(o), out_reset(o), out_bold(o), d->id,
@@ -156,6 +252,7 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 		}
 		free(older);
 	}
+	fix_text(o, fv);
 	fprintf(fp, "\n%sVerify%s\n", out_bold(o), out_reset(o));
 	for (size_t i = 0; i < d->verify.n; i++) {
 		char *line = xasprintf("- %s", d->verify.v[i]);
@@ -174,16 +271,8 @@ static void diag_text(const struct out *o, const struct mm_diag *d)
 	}
 }
 
-static void md_code(FILE *fp, const char *lang, const char *text)
-{
-	fprintf(fp, "```%s\n", lang ? lang : "");
-	fput_clean(fp, text, true);
-	if (!*text || text[strlen(text) - 1] != '\n')
-		fputc('\n', fp);
-	fputs("```\n", fp);
-}
-
-static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading)
+static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading,
+			  const struct fix_view *fv)
 {
 	fprintf(fp, "%s Diagnosis: `%s` — ", heading, d->id);
 	put_md(fp, d->title);
@@ -208,6 +297,7 @@ static void diag_markdown(FILE *fp, const struct mm_diag *d, const char *heading
 		}
 		free(older);
 	}
+	fix_markdown(fp, fv, heading);
 	fprintf(fp, "\n**Verify**\n\n");
 	for (size_t i = 0; i < d->verify.n; i++) {
 		fputs("- ", fp);
@@ -230,9 +320,9 @@ void report_diag(const struct out *o, const struct mm_diag *d)
 		print_json(o, j);
 		json_decref(j);
 	} else if (o->fmt == FMT_MARKDOWN) {
-		diag_markdown(o->fp, d, "#");
+		diag_markdown(o->fp, d, "#", NULL);
 	} else {
-		diag_text(o, d);
+		diag_text(o, d, NULL);
 	}
 }
 
@@ -368,7 +458,8 @@ void report_derived(const struct out *o, const struct derived *d)
 	}
 }
 
-static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd)
+static void walk_text_out(const struct out *o, const struct walk *w, const char *resume_cmd,
+			  const struct fix_view *fv)
 {
 	FILE *fp = o->fp;
 	fprintf(fp, "%s%s%s: ", out_bold(o), w->start_flow->id, out_reset(o));
@@ -395,7 +486,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 	if (w->nsteps)
 		fputc('\n', fp);
 	if (walk_done(w)) {
-		diag_text(o, w->diag);
+		diag_text(o, w->diag, fv);
 		return;
 	}
 	fprintf(fp, "%sUNDETERMINED%s  the walk stopped at %s:%s, which nobody answered\n",
@@ -406,7 +497,7 @@ static void walk_text_out(const struct out *o, const struct walk *w, const char 
 		fprintf(fp, "\nContinue with: %s --answer %s=CHOICE\n", resume_cmd, w->node->id);
 }
 
-static void walk_markdown(const struct out *o, const struct walk *w)
+static void walk_markdown(const struct out *o, const struct walk *w, const struct fix_view *fv)
 {
 	FILE *fp = o->fp;
 	fprintf(fp, "# meshmedic: %s — ", w->start_flow->id);
@@ -466,7 +557,7 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 	}
 	fputc('\n', fp);
 	if (walk_done(w)) {
-		diag_markdown(fp, w->diag, "##");
+		diag_markdown(fp, w->diag, "##", fv);
 		return;
 	}
 	char *q = walk_text(w, w->node->question);
@@ -498,8 +589,23 @@ static void walk_markdown(const struct out *o, const struct walk *w)
 
 void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd)
 {
+	report_walk_on(o, w, resume_cmd, NULL);
+}
+
+void report_walk_on(const struct out *o, const struct walk *w, const char *resume_cmd,
+		    struct cluster *c)
+{
+	struct fix_view fv = {0};
+	fv.cluster = c && walk_done(w);
+	if (fv.cluster)
+		fv.rendered = render_walk_fix(c, w, &fv.fix, &fv.why);
 	if (o->fmt == FMT_JSON) {
 		json_t *j = walk_to_json(w);
+		json_t *dj = json_object_get(j, "diagnosis");
+		if (fv.cluster && json_is_object(dj))
+			json_object_set_new(dj, fv.rendered ? "fix_rendered" : "fix_not_rendered",
+			                    fv.rendered ? fix_rendered_json(&fv.fix)
+			                                : json_string(fv.why));
 		/* each likely cause with the command that continues the walk towards it */
 		json_t *likely = json_object_get(j, "likely");
 		for (size_t i = 0; resume_cmd && i < json_array_size(likely); i++) {
@@ -515,10 +621,12 @@ void report_walk(const struct out *o, const struct walk *w, const char *resume_c
 		print_json(o, j);
 		json_decref(j);
 	} else if (o->fmt == FMT_MARKDOWN) {
-		walk_markdown(o, w);
+		walk_markdown(o, w, &fv);
 	} else {
-		walk_text_out(o, w, resume_cmd);
+		walk_text_out(o, w, resume_cmd, &fv);
 	}
+	fix_rendered_free(&fv.fix);
+	free(fv.why);
 }
 
 void report_list(const struct out *o, const struct mm_kb *kb)

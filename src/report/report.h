@@ -29,6 +29,14 @@ const char *out_reset(const struct out *o);
 
 /* How to continue an undetermined walk, as a command line (NULL: do not show). */
 void report_walk(const struct out *o, const struct walk *w, const char *resume_cmd);
+/*
+ * The same on cluster c (NULL: none): a diagnosis then shows its fix rendered
+ * against the objects the cluster holds ("Fix for this cluster"; JSON
+ * diagnosis.fix_rendered), or why none is (diagnosis.fix_not_rendered).
+ */
+struct cluster;
+void report_walk_on(const struct out *o, const struct walk *w, const char *resume_cmd,
+		    struct cluster *c);
 void report_diag(const struct out *o, const struct mm_diag *d);
 /* Step i of the walk as the text report shows it, with at most max_evidence lines. */
 void report_step(const struct out *o, const struct walk *w, size_t i, size_t max_evidence);

@@ -254,16 +254,17 @@ bool write_new(const char *path, void (*print)(FILE *fp, void *arg), void *arg, 
 struct walk_out {
 	const struct walk *w;
 	enum out_format fmt;
+	struct cluster *cluster;
 };
 
 static void print_walk(FILE *fp, void *arg)
 {
 	const struct walk_out *wo = arg;
 	struct out o = {fp, wo->fmt, false};
-	report_walk(&o, wo->w, NULL);
+	report_walk_on(&o, wo->w, NULL, wo->cluster);
 }
 
-bool save_walk(const struct walk *w, const char *name, char **msg)
+bool save_walk(const struct walk *w, struct cluster *cluster, const char *name, char **msg)
 {
 	char *base = xstrdup(name);
 	if (str_ends_with(base, ".md"))
@@ -271,7 +272,7 @@ bool save_walk(const struct walk *w, const char *name, char **msg)
 	else if (str_ends_with(base, ".json"))
 		base[strlen(base) - 5] = '\0';
 	char *md = xasprintf("%s.md", base), *js = xasprintf("%s.json", base);
-	struct walk_out m = {w, FMT_MARKDOWN}, j = {w, FMT_JSON};
+	struct walk_out m = {w, FMT_MARKDOWN, cluster}, j = {w, FMT_JSON, cluster};
 	bool ok = false;
 	*msg = NULL;
 	if (!*base)

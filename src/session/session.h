@@ -74,7 +74,10 @@ bool write_new(const char *path, void (*print)(FILE *fp, void *arg), void *arg, 
 /*
  * Save the walk as NAME.md and NAME.json (NAME.md or NAME.json typed in
  * full names the pair). *msg (new string) says what was written or why not.
+ * With a cluster (may be NULL) a diagnosis carries its fix rendered for it,
+ * as `run` prints it.
  */
-bool save_walk(const struct walk *w, const char *name, char **msg);
+struct cluster;
+bool save_walk(const struct walk *w, struct cluster *cluster, const char *name, char **msg);
 
 #endif

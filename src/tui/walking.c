@@ -67,7 +67,7 @@ struct act act_back(struct tui *t)
 static void save_done(struct tui *t, const char *value)
 {
 	char *msg;
-	bool ok = save_walk(&t->w, value, &msg);
+	bool ok = save_walk(&t->w, t->s->cluster, value, &msg);
 	tui_msg(t, !ok && *value, "%s", msg);
 	free(msg);
 }
