@@ -14,6 +14,8 @@
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
 #define EVIDENCE_ROWS 5
+/* q.sel when no choice is selected: the cluster did not answer and the person has not chosen */
+#define NO_SEL SIZE_MAX
 
 static void question_reset(struct tui *t)
 {
@@ -21,7 +23,8 @@ static void question_reset(struct tui *t)
 	sl_free(&q->pre_evidence);
 	q->node = NULL;
 	q->pre = -1;
-	q->sel = 0;
+	/* nothing is selected until the person chooses: Enter alone takes no guess */
+	q->sel = NO_SEL;
 	q->top = 0;
 }
 
@@ -211,7 +214,10 @@ static void info_block(struct tui *t, struct block *b, int width)
 		block_add(b, s, width, "", 4, R_DIM, -1);
 		free(s);
 	}
-	if (q->pre >= 0 && q->sel != (size_t)q->pre)
+	if (q->pre < 0 && q->sel == NO_SEL)
+		block_add(b, "No answer is selected: choose one with 1-9 or Up/Down, then Enter.",
+			  width, "", 0, R_PLAIN, -1);
+	else if (q->pre >= 0 && q->sel != (size_t)q->pre)
 		block_add(b, "Enter overrides it with the answer selected.", width, "", 0, R_WARN,
 			  -1);
 	else if (q->pre >= 0)
@@ -328,20 +334,29 @@ static void question_draw(struct tui *t)
 
 static struct act key_up(struct tui *t)
 {
-	if (t->q.sel)
+	if (t->q.sel == NO_SEL)
+		t->q.sel = t->w.node->nchoices - 1;
+	else if (t->q.sel)
 		t->q.sel--;
 	return K_DONE;
 }
 
 static struct act key_down(struct tui *t)
 {
-	if (t->q.sel + 1 < t->w.node->nchoices)
+	if (t->q.sel == NO_SEL)
+		t->q.sel = 0;
+	else if (t->q.sel + 1 < t->w.node->nchoices)
 		t->q.sel++;
 	return K_DONE;
 }
 
 static struct act key_take(struct tui *t)
 {
+	if (t->q.sel == NO_SEL || t->q.sel >= t->w.node->nchoices) {
+		/* a reflexive Enter must not record a guess as the person's answer */
+		tui_msg(t, true, "no answer selected: choose one (1-9, or Up/Down then Enter)");
+		return K_DONE;
+	}
 	return take(t, t->q.sel) ? question_enter(t) : K_DONE;
 }
 

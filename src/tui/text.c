@@ -134,6 +134,43 @@ int tui_put(int y, int x, int w, enum role r, const char *s)
 	return used;
 }
 
+void tui_put_code(int y, int x, int w, enum role r, const char *s, size_t left)
+{
+	if (w <= 0 || !s)
+		return;
+	char *clean = sanitize(s, false);
+	struct sbuf b;
+	sb_init(&b);
+	const char *rest = clean;
+	/* skip the columns scrolled off to the left */
+	size_t skipped = 0;
+	wchar_t c;
+	while (*rest && skipped < left) {
+		size_t n = u8_next(rest, &c);
+		skipped += (size_t)cp_width(c);
+		rest += n;
+	}
+	bool cut_left = left > 0 && *clean;
+	if (cut_left) {
+		sb_addc(&b, '<');
+		/* the column under '<' is hidden too */
+		if (*rest)
+			rest += u8_next(rest, &c);
+	}
+	int room = w - (cut_left ? 1 : 0);
+	if (text_width(rest) <= room) {
+		fit(&b, rest, room, NULL);
+	} else {
+		fit(&b, rest, room - 1, NULL);
+		sb_addc(&b, '>');
+	}
+	attron(text_attr(r));
+	mvaddstr(y, x, b.s ? b.s : "");
+	attroff(text_attr(r));
+	sb_free(&b);
+	free(clean);
+}
+
 int tui_putf(int y, int x, int w, enum role r, const char *fmt, ...)
 {
 	va_list ap;
@@ -234,6 +271,29 @@ void tui_wrap(const char *text, int width, const char *prefix, int hang, struct 
 	}
 	free(pad);
 	free(t);
+}
+
+char *osc52_seq(const char *text, size_t len)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)text;
+	struct sbuf b;
+	sb_init(&b);
+	sb_add(&b, "\033]52;c;");
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		sb_addc(&b, digits[(v >> 18) & 63]);
+		sb_addc(&b, digits[(v >> 12) & 63]);
+		sb_addc(&b, i + 1 < len ? digits[(v >> 6) & 63] : '=');
+		sb_addc(&b, i + 2 < len ? digits[v & 63] : '=');
+	}
+	sb_addc(&b, '\a');
+	return sb_steal(&b);
 }
 
 void tui_rule(int y, const char *title)
