@@ -134,19 +134,40 @@ struct block {
 	struct strlist l;
 	enum role *r;
 	int *choice; /* the choice a line belongs to, or -1 */
+	bool *code;  /* drawn unwrapped, clipped with '>' ('?' shows it whole) */
 };
 
+/* Add text wrapped; its paragraphs that start with CODE_MARK are added as they are. */
 static void block_add(struct block *b, const char *text, int width, const char *prefix, int hang,
 		      enum role r, int choice)
 {
-	size_t before = b->l.n;
-	tui_wrap(text, width, prefix, hang, &b->l);
-	b->r = xrealloc(b->r, (b->l.n + 1) * sizeof(*b->r));
-	b->choice = xrealloc(b->choice, (b->l.n + 1) * sizeof(*b->choice));
-	for (size_t i = before; i < b->l.n; i++) {
-		b->r[i] = r;
-		b->choice[i] = choice;
+	char *copy = xstrdup(text ? text : "");
+	bool first = true;
+	for (char *para = copy; para;) {
+		char *nl = strchr(para, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t before = b->l.n;
+		bool code = *para == CODE_MARK;
+		/* later paragraphs start where the continuation lines do, as tui_wrap has them */
+		char *lead = first ? xstrdup(prefix) : xasprintf("%*s", hang, "");
+		if (code)
+			sl_take(&b->l, xasprintf("%s%s", lead, para + 1));
+		else
+			tui_wrap(para, width, lead, hang, &b->l);
+		free(lead);
+		b->r = xrealloc(b->r, (b->l.n + 1) * sizeof(*b->r));
+		b->choice = xrealloc(b->choice, (b->l.n + 1) * sizeof(*b->choice));
+		b->code = xrealloc(b->code, (b->l.n + 1) * sizeof(*b->code));
+		for (size_t i = before; i < b->l.n; i++) {
+			b->r[i] = r;
+			b->choice[i] = choice;
+			b->code[i] = code;
+		}
+		first = false;
+		para = nl ? nl + 1 : NULL;
 	}
+	free(copy);
 }
 
 static void block_free(struct block *b)
@@ -154,6 +175,7 @@ static void block_free(struct block *b)
 	sl_free(&b->l);
 	free(b->r);
 	free(b->choice);
+	free(b->code);
 }
 
 /* Draw lines [from, from+n) of b at y; returns the next row. */
@@ -166,7 +188,10 @@ static int block_draw(struct tui *t, const struct block *b, size_t from, int n, 
 			mvhline(y, 1, ' ', t->cols - 2);
 			attroff(text_attr(R_SEL));
 		}
-		tui_put(y++, 2, t->cols - 4, b->r[i], b->l.v[i]);
+		if (b->code[i])
+			tui_put_code(y++, 2, t->cols - 4, b->r[i], b->l.v[i], 0);
+		else
+			tui_put(y++, 2, t->cols - 4, b->r[i], b->l.v[i]);
 	}
 	return y;
 }
@@ -268,7 +293,10 @@ static void question_draw(struct tui *t)
 	tui_rule(2, NULL);
 	struct block qb = {0}, db = {0}, cb = {0}, ib = {0};
 	char *question = walk_text(&t->w, n->question);
-	char *detail = walk_text(&t->w, n->detail);
+	char *prose = walk_text(&t->w, n->detail);
+	/* the command that answers the question on a line of its own, never wrapped */
+	char *detail = text_split_commands(prose);
+	free(prose);
 	block_add(&qb, question, width, "", 0, R_BOLD, -1);
 	block_add(&db, detail, width, "", 0, R_DIM, -1);
 	choices_block(t, &cb, width);
@@ -397,7 +425,9 @@ static struct act key_help(struct tui *t)
 	if (t->w.node->help)
 		sl_add(&topics, t->w.node->help);
 	char *q = walk_text(&t->w, t->w.node->question);
-	char *d = walk_text(&t->w, t->w.node->detail);
+	char *prose = walk_text(&t->w, t->w.node->detail);
+	char *d = text_split_commands(prose);
+	free(prose);
 	char *preface = xasprintf("%s\n\n%s", q, d);
 	struct act a = pager_open_help(t, preface, &topics);
 	free(preface);

@@ -296,6 +296,61 @@ char *osc52_seq(const char *text, size_t len)
 	return sb_steal(&b);
 }
 
+/* Whether a command to copy starts at p: kubectl or istioctl and a word after it. */
+static bool command_at(const char *p)
+{
+	return (strncmp(p, "kubectl ", 8) == 0 || strncmp(p, "istioctl ", 9) == 0) &&
+	       p[strcspn(p, " ") + 1] >= 'a' && p[strcspn(p, " ") + 1] <= 'z';
+}
+
+/* Where the command at p ends: the sentence or clause that follows it. */
+static size_t command_len(const char *p)
+{
+	static const char *const ends[] = {". ", "; ", " and ", ", then ", " (", ": "};
+	size_t len = strcspn(p, "\n");
+	for (size_t i = 0; i < MM_ARRAY_LEN(ends); i++) {
+		const char *e = strstr(p, ends[i]);
+		if (e && (size_t)(e - p) < len)
+			len = (size_t)(e - p);
+	}
+	/* the full stop that ends the text is not part of the command */
+	if (len && p[len - 1] == '.' && (p[len] == '\n' || !p[len]))
+		len--;
+	return len;
+}
+
+char *text_split_commands(const char *prose)
+{
+	struct sbuf b;
+	sb_init(&b);
+	const char *p = prose ? prose : "";
+	while (*p) {
+		const char *colon = strstr(p, ": ");
+		if (!colon || !command_at(colon + 2)) {
+			if (!colon) {
+				sb_add(&b, p);
+				break;
+			}
+			sb_addn(&b, p, (size_t)(colon - p) + 2);
+			p = colon + 2;
+			continue;
+		}
+		const char *cmd = colon + 2;
+		size_t n = command_len(cmd);
+		sb_addn(&b, p, (size_t)(colon - p) + 1);
+		sb_printf(&b, "\n%c    ", CODE_MARK);
+		sb_addn(&b, cmd, n);
+		p = cmd + n;
+		/* the prose goes on on a line of its own, without the stop the command took */
+		if (*p == '.' || *p == ';')
+			p++;
+		p += strspn(p, " ");
+		if (*p && *p != '\n')
+			sb_addc(&b, '\n');
+	}
+	return b.s ? sb_steal(&b) : xstrdup("");
+}
+
 void tui_rule(int y, const char *title)
 {
 	int cols = COLS;

@@ -301,6 +301,12 @@ void tui_wrap(const char *text, int width, const char *prefix, int hang, struct 
  * (OSC 52: ESC ] 52 ; c ; BASE64 BEL). New string.
  */
 char *osc52_seq(const char *text, size_t len);
+/*
+ * Prose with each command it gives after a colon ("Run: kubectl get ...") on
+ * a code line of its own (CODE_MARK), so that the command is never wrapped.
+ * New string.
+ */
+char *text_split_commands(const char *prose);
 /* A rule across the screen at y, with a title in it when given. */
 void tui_rule(int y, const char *title);
 /* Glyphs with an ASCII fallback. */
