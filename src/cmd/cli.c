@@ -63,10 +63,11 @@ static const struct command commands[] = {
 	 true, cmd_graph},
 	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
 	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", true, cmd_help},
-	{"check", "[-n NAMESPACE] [--fail-on LEVEL]", "find every cause the cluster state shows",
+	{"check", "[-n NAMESPACE] [--fail-on LEVEL] [--verbose]", "find every cause the cluster state shows",
 	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
 	 "finding on its resource with the evidence; checks that could not run are listed as\n"
-	 "skipped with the reason. -n limits it to one namespace. Each finding has a severity:\n"
+	 "skipped with the reason (in text, checks skipped for the same reason share one line;\n"
+	 "--verbose lists each). -n limits it to one namespace. Each finding has a severity:\n"
 	 "error (traffic fails or a rule is ignored), warning (it fails under some condition,\n"
 	 "or a rule is partly ineffective) or info (a convention or a latent risk), and the\n"
 	 "code istioctl analyze gives the same condition where it has one (IST0101...).\n"
@@ -132,6 +133,7 @@ static const char options_help[] =
 	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
 	"  --fail-on LEVEL      check: exit 1 on a finding of LEVEL or worse: error, warning\n"
 	"                       (default) or info\n"
+	"  --verbose            check: list every skipped check (text folds those sharing a reason)\n"
 	"  --format FORMAT      text (default), json or markdown\n"
 	"  --flows DIR          load flows, diagnoses and help from DIR over the built-in set\n"
 	"  --no-color           no colours (also when NO_COLOR is set)\n"
@@ -167,7 +169,7 @@ enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COL
 	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
 enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
-enum { OPT_ENVOY = 320 };
+enum { OPT_ENVOY = 320, OPT_VERBOSE };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -194,6 +196,7 @@ static const struct option long_opts[] = {
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"envoy", no_argument, NULL, OPT_ENVOY},
 	{NULL, 0, NULL, 0},
 };
@@ -323,6 +326,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case OPT_FAIL_ON:
 			o->fail_on = optarg;
+			break;
+		case OPT_VERBOSE:
+			o->verbose = true;
 			break;
 		case OPT_SERVICE:
 			if (!is_dns1123_label(optarg))
