@@ -43,18 +43,6 @@ static int body_rows(const struct tui *t)
 	return t->rows - 5;
 }
 
-/* Mark lines [from, to) as code or not; the widest code line is kept. */
-static void mark(struct pager *p, size_t from, bool code)
-{
-	p->code = xrealloc(p->code, (p->lines.n + 1) * sizeof(*p->code));
-	for (size_t i = from; i < p->lines.n; i++) {
-		p->code[i] = code;
-		int w = code ? text_width(p->lines.v[i]) : 0;
-		if (w > p->code_width)
-			p->code_width = w;
-	}
-}
-
 static void rewrap(struct tui *t, struct pager *p)
 {
 	int width = t->cols - 2 * p->margin;
@@ -64,27 +52,31 @@ static void rewrap(struct tui *t, struct pager *p)
 	free(p->code);
 	p->code = NULL;
 	p->code_width = 0;
-	char *text = xstrdup(p->text ? p->text : "");
-	for (char *para = text; para;) {
-		char *nl = strchr(para, '\n');
-		if (nl)
-			*nl = '\0';
-		size_t before = p->lines.n;
-		bool code = p->nowrap || *para == CODE_MARK;
-		if (code) {
-			/* as it is (sanitised when drawn), tabs as spaces */
-			char *l = xstrdup(para + (*para == CODE_MARK));
-			for (char *c = l; *c; c++)
-				if (*c == '\t')
-					*c = ' ';
-			sl_take(&p->lines, l);
-		} else {
-			tui_wrap(para, width, "", 0, &p->lines);
+	if (p->nowrap) {
+		/* laid out already: every line as it is, tabs as spaces */
+		char *text = xstrdup(p->text ? p->text : "");
+		for (char *c = text; *c; c++)
+			if (*c == '\t')
+				*c = ' ';
+		for (char *l = text; l;) {
+			char *nl = strchr(l, '\n');
+			if (nl)
+				*nl = '\0';
+			sl_add(&p->lines, l);
+			l = nl ? nl + 1 : NULL;
 		}
-		mark(p, before, code);
-		para = nl ? nl + 1 : NULL;
+		free(text);
+		p->code = xcalloc(p->lines.n + 1, sizeof(*p->code));
+		for (size_t i = 0; i < p->lines.n; i++)
+			p->code[i] = true;
+	} else {
+		tui_wrap_code(p->text, width, "", 0, &p->lines, &p->code);
 	}
-	free(text);
+	for (size_t i = 0; i < p->lines.n; i++) {
+		int w = p->code[i] ? text_width(p->lines.v[i]) : 0;
+		if (w > p->code_width)
+			p->code_width = w;
+	}
 	p->width = width;
 	p->found = false;
 	if (p->code_width <= width)

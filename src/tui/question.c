@@ -137,37 +137,18 @@ struct block {
 	bool *code;  /* drawn unwrapped, clipped with '>' ('?' shows it whole) */
 };
 
-/* Add text wrapped; its paragraphs that start with CODE_MARK are added as they are. */
+/* Add text wrapped, its code (CODE_MARK, long commands) on lines of their own. */
 static void block_add(struct block *b, const char *text, int width, const char *prefix, int hang,
 		      enum role r, int choice)
 {
-	char *copy = xstrdup(text ? text : "");
-	bool first = true;
-	for (char *para = copy; para;) {
-		char *nl = strchr(para, '\n');
-		if (nl)
-			*nl = '\0';
-		size_t before = b->l.n;
-		bool code = *para == CODE_MARK;
-		/* later paragraphs start where the continuation lines do, as tui_wrap has them */
-		char *lead = first ? xstrdup(prefix) : xasprintf("%*s", hang, "");
-		if (code)
-			sl_take(&b->l, xasprintf("%s%s", lead, para + 1));
-		else
-			tui_wrap(para, width, lead, hang, &b->l);
-		free(lead);
-		b->r = xrealloc(b->r, (b->l.n + 1) * sizeof(*b->r));
-		b->choice = xrealloc(b->choice, (b->l.n + 1) * sizeof(*b->choice));
-		b->code = xrealloc(b->code, (b->l.n + 1) * sizeof(*b->code));
-		for (size_t i = before; i < b->l.n; i++) {
-			b->r[i] = r;
-			b->choice[i] = choice;
-			b->code[i] = code;
-		}
-		first = false;
-		para = nl ? nl + 1 : NULL;
+	size_t before = b->l.n;
+	tui_wrap_code(text, width, prefix, hang, &b->l, &b->code);
+	b->r = xrealloc(b->r, (b->l.n + 1) * sizeof(*b->r));
+	b->choice = xrealloc(b->choice, (b->l.n + 1) * sizeof(*b->choice));
+	for (size_t i = before; i < b->l.n; i++) {
+		b->r[i] = r;
+		b->choice[i] = choice;
 	}
-	free(copy);
 }
 
 static void block_free(struct block *b)
@@ -293,10 +274,8 @@ static void question_draw(struct tui *t)
 	tui_rule(2, NULL);
 	struct block qb = {0}, db = {0}, cb = {0}, ib = {0};
 	char *question = walk_text(&t->w, n->question);
-	char *prose = walk_text(&t->w, n->detail);
-	/* the command that answers the question on a line of its own, never wrapped */
-	char *detail = text_split_commands(prose);
-	free(prose);
+	/* its commands are kept whole (block_add) */
+	char *detail = walk_text(&t->w, n->detail);
 	block_add(&qb, question, width, "", 0, R_BOLD, -1);
 	block_add(&db, detail, width, "", 0, R_DIM, -1);
 	choices_block(t, &cb, width);
@@ -425,9 +404,7 @@ static struct act key_help(struct tui *t)
 	if (t->w.node->help)
 		sl_add(&topics, t->w.node->help);
 	char *q = walk_text(&t->w, t->w.node->question);
-	char *prose = walk_text(&t->w, t->w.node->detail);
-	char *d = text_split_commands(prose);
-	free(prose);
+	char *d = walk_text(&t->w, t->w.node->detail);
 	char *preface = xasprintf("%s\n\n%s", q, d);
 	struct act a = pager_open_help(t, preface, &topics);
 	free(preface);

@@ -302,11 +302,19 @@ void tui_wrap(const char *text, int width, const char *prefix, int hang, struct 
  */
 char *osc52_seq(const char *text, size_t len);
 /*
- * Prose with each command it gives after a colon ("Run: kubectl get ...") on
- * a code line of its own (CODE_MARK), so that the command is never wrapped.
- * New string.
+ * A paragraph of prose with its commands (kubectl, istioctl) kept whole:
+ * one that fits in width columns is held together (tui_wrap breaks before
+ * it, never inside), a longer one goes on a code line of its own
+ * (CODE_MARK). New string.
  */
-char *text_split_commands(const char *prose);
+char *text_split_commands(const char *para, int width);
+/*
+ * tui_wrap, with code kept whole: paragraphs that start with CODE_MARK and
+ * commands too long for a line come out as lines of their own, not wrapped
+ * ((*code)[i] true: to be drawn with tui_put_code); (*code) grows with out.
+ */
+void tui_wrap_code(const char *text, int width, const char *prefix, int hang,
+		   struct strlist *out, bool **code);
 /* A rule across the screen at y, with a title in it when given. */
 void tui_rule(int y, const char *title);
 /* Glyphs with an ASCII fallback. */
