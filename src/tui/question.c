@@ -312,7 +312,7 @@ static void question_draw(struct tui *t)
 	/* the choices scroll so that the one selected stays in sight */
 	size_t first_sel = 0, last_sel = 0;
 	for (size_t i = 0; i < cb.l.n; i++)
-		if (cb.choice[i] == (int)t->q.sel) {
+		if (t->q.sel != NO_SEL && cb.choice[i] == (int)t->q.sel) {
 			if (!last_sel)
 				first_sel = i;
 			last_sel = i + 1;

@@ -346,7 +346,10 @@ char *text_split_commands(const char *para, int width)
 		if ((int)n <= width) {
 			/* it fits on a line: its words stay together, wrapped as one */
 			for (size_t i = 0; i < n; i++)
-				sb_add(&b, cmd[i] == ' ' ? NBSP : (char[]){cmd[i], 0});
+				if (cmd[i] == ' ')
+					sb_add(&b, NBSP);
+				else
+					sb_addc(&b, cmd[i]);
 			p = cmd + n;
 			continue;
 		}
