@@ -129,6 +129,16 @@ ask_pipe "help prints the question's help page and the commands" 0 'back 2\nhelp
 ask_pipe "--answer is taken without asking" 0 '' "${Q503[@]}" --answer flag=UO &&
 	has "    -> UO  UO - upstream overflow (circuit breaker)  [user]"
 
+# no cluster: nothing is preselected, so an empty line records no answer and asks again
+ask_pipe "Enter alone at a question nobody answered takes no answer" 0 '\n\n' 503 --set service=reviews &&
+	has "probe control-plane: no cluster state loaded (use --snapshot or --live)" \
+		"Ended at 503:control-plane, unanswered, after 0 answers."
+if [ "$(grep -c "^ 1. Are all Istio control plane pods" "$SCRATCH/out")" = 3 ]; then
+	ok "each empty line asks the question again"
+else
+	not_ok "each empty line asks the question again" "$SCRATCH/out"
+fi
+
 ask_pipe "an unknown flow: exit 2" 2 '' nosuch && has "meshmedic: no flow 'nosuch' (see meshmedic list)"
 ask_pipe "two flows: exit 2" 2 '' 503 404 && has "meshmedic: ask takes one FLOW, not '404' as well"
 ask_pipe "a bad --set: exit 2 before anything is asked" 2 '' 503 --set service=Bad_Name &&

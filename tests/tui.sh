@@ -82,6 +82,13 @@ keys Enter
 golden q-flag "The cluster could not tell"
 press_until 4 "clusterIP 10.96.7.80"
 golden q-headless "clusterIP 10.96.7.80"
+# copy-paste: the command is one line, clipped at the edge, never broken after "-o"
+if grep -q -- '^      kubectl get service reviews -n bookinfo -o custom-columns=NAME:.metadat>$' "$SCRATCH/screen" &&
+	! grep -q -- '-o$' "$SCRATCH/screen"; then
+	ok "a long command is one line on 80 columns, clipped with >"
+else
+	not_ok "a long command is one line on 80 columns, clipped with >" "$SCRATCH/screen"
+fi
 keys 1
 golden q-override "Which Istio version"
 keys b
@@ -101,16 +108,52 @@ keys e
 golden evidence "Commands run"
 keys / c l u s t e r I P Enter
 golden evidence-search "'clusterIP': line"
+# past the last match the search starts over at the top, before the first at the bottom
+press_until n "(search wrapped to the top)" || true
+shows "n past the last match wraps round to the top" "(search wrapped to the top)"
+press_until N "(search wrapped to the bottom)" || true
+shows "N before the first match wraps round to the bottom" "(search wrapped to the bottom)"
 keys q
 settle "clusterIP 10.96.7.80"
 tm resize-window -t mm -x 100 -y 30
 golden q-headless-100x30 "clusterIP 10.96.7.80"
 tm resize-window -t mm -x 70 -y 20
-golden too-small "this one is 70x20"
+golden too-small "70 columns and 20 rows"
+# each dimension on its own: wide but low, tall but narrow
+tm resize-window -t mm -x 200 -y 20
+shows "200x20 is refused: too low" "this terminal has 20 rows: too low (200 columns is enough)."
+tm resize-window -t mm -x 79 -y 60
+shows "79x60 is refused: too narrow" "this terminal has 79 columns: too narrow (60 rows is enough)."
 tm resize-window -t mm -x 80 -y 24
 golden q-headless "clusterIP 10.96.7.80"
 keys a
 golden diagnosis "DIAGNOSIS  dr-tls-conflict"
+shows "the status bar names the file c writes" "c write dr-tls-conflict.yaml  y clipboard (OSC 52)"
+# YAML and commands stay whole: clipped with '>', scrolled sideways with l and h
+keys G
+settle "See meshmedic help"
+if grep -qx -- '        # keep your other settings (connectionPool, loadBalancer, ...) next to >' "$SCRATCH/screen" &&
+	grep -q -- '^  - istioctl proxy-config cluster CLIENT_POD -n NAMESPACE --fqdn SERVICE.NAMESP>$' "$SCRATCH/screen"; then
+	ok "the snippet's comment and a Verify command are not wrapped"
+else
+	not_ok "the snippet's comment and a Verify command are not wrapped" "$SCRATCH/screen"
+fi
+keys l
+settle "<"
+if grep -q -- 'next to tls$' "$SCRATCH/screen" && grep -q -- '^<.*-o json shows a tr' "$SCRATCH/screen"; then
+	ok "l scrolls the wide lines right, < marks the hidden start"
+else
+	not_ok "l scrolls the wide lines right, < marks the hidden start" "$SCRATCH/screen"
+fi
+keys h
+settle "next to >"
+shows "h scrolls back" "        tls:"
+keys g
+# y: the snippet through OSC 52, as raw bytes on the terminal
+tm pipe-pane -t mm -o "cat >>$(printf %q "$SCRATCH/raw")"
+keys y
+shows "y says what it did" "Sent the snippet to the clipboard (OSC 52)"
+tm pipe-pane -t mm
 keys s
 golden save "Save the transcript as"
 keys Enter
@@ -127,6 +170,13 @@ keys c Enter
 shows "c writes the snippet" "Wrote the snippet to dr-tls-conflict.yaml"
 if grep -q "kind: DestinationRule" "$WORK/dr-tls-conflict.yaml"; then ok "the snippet file"; else
 	not_ok "the snippet file" "$WORK/dr-tls-conflict.yaml"; fi
+# what y sent is ESC ] 52 ; c ; the base64 of the snippet as c wrote it ; BEL
+want=$(printf '\033]52;c;%s\a' "$(base64 -w0 "$WORK/dr-tls-conflict.yaml")")
+if [ -s "$SCRATCH/raw" ] && grep -qF -- "$want" "$SCRATCH/raw"; then
+	ok "y writes the snippet to the clipboard as OSC 52"
+else
+	not_ok "y writes the snippet to the clipboard as OSC 52" "$SCRATCH/raw"
+fi
 keys q
 ended "q quits" 0
 
@@ -159,6 +209,25 @@ rm -rf "$STATE"
 start -- tui --resume
 shows "--resume without a session says so" "no session to resume"
 ended "--resume without a session" 2
+
+# ---- no cluster: no answer is selected, so Enter alone records no guess ----
+start -- tui 503 --set service=reviews
+settle "The cluster could not tell"
+if grep -q "No answer is selected" "$SCRATCH/screen" && ! grep -q '^  > ' "$SCRATCH/screen"; then
+	ok "no choice is preselected when the cluster did not answer"
+else
+	not_ok "no choice is preselected when the cluster did not answer" "$SCRATCH/screen"
+fi
+keys Enter
+shows "Enter with nothing selected answers nothing" "no answer selected: choose one"
+if grep -q "Step 1" "$SCRATCH/screen"; then ok "Enter alone stays at step 1"; else
+	not_ok "Enter alone stays at step 1" "$SCRATCH/screen"; fi
+keys Down
+settle "> 1  Yes, all Running and Ready"
+keys Enter
+shows "Down then Enter takes the first answer" "Step 2"
+keys q
+ended "quit after choosing" 0
 
 # ---- demo and no command on a terminal ----
 start -- demo

@@ -443,6 +443,14 @@ const char *cluster_snapshot_dir(const struct cluster *c)
 	return c->snapshot_dir;
 }
 
+/* Why a part of the snapshot could not be read, in words: a missing file was not recorded. */
+static char *snapshot_missing(int err)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		return xstrdup("not recorded in the snapshot");
+	return xasprintf("in the snapshot but unreadable: %s", read_strerror(err));
+}
+
 char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char *container,
 		  bool previous, char **reason)
 {
@@ -465,9 +473,12 @@ char *cluster_log(struct cluster *c, const char *ns, const char *pod, const char
 	char *path = xasprintf("%s/logs/%s/%s/%s%s.log", c->snapshot_dir, ns, pod, container,
 			       previous ? ".previous" : "");
 	char *text = read_file(path, NULL);
-	if (!text)
-		*reason = xasprintf("no %slog of %s/%s container %s in the snapshot (%s)",
-				    previous ? "previous " : "", ns, pod, container, read_strerror(errno));
+	if (!text) {
+		char *why = snapshot_missing(errno);
+		*reason = xasprintf("no %slog of %s/%s container %s: %s", previous ? "previous " : "",
+				    ns, pod, container, why);
+		free(why);
+	}
 	free(path);
 	return text;
 }
@@ -488,10 +499,11 @@ static json_t *snapshot_doc(struct cluster *c, const char *ns, const char *pod, 
 	json_error_t je;
 	json_t *j = NULL;
 	char *text = read_file(path, NULL);
-	if (!text)
-		*reason = xasprintf("no Envoy %s of %s/%s in the snapshot (%s)", doc, ns, pod,
-				    read_strerror(errno));
-	else if (!(j = json_loads(text, 0, &je)))
+	if (!text) {
+		char *why = snapshot_missing(errno);
+		*reason = xasprintf("no Envoy %s of %s/%s: %s", doc, ns, pod, why);
+		free(why);
+	} else if (!(j = json_loads(text, 0, &je)))
 		*reason = xasprintf("%s:%d:%d: %s", path, je.line, je.column, je.text);
 	free(text);
 	free(path);

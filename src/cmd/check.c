@@ -89,8 +89,41 @@ static const struct {
 	[SEV_INFO] = {"Info", "\033[1;36m"},
 };
 
+/* How many skipped checks give the same reason as skipped[i]. */
+static size_t same_reason(const struct findings *f, size_t i)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < f->nskipped; j++)
+		k += strcmp(f->skipped[j].reason, f->skipped[i].reason) == 0;
+	return k;
+}
+
+/*
+ * The skipped checks: one line each when all are wanted (--verbose, and
+ * Markdown, a report kept), else those that share a reason fold into one
+ * line where the reason first comes.
+ */
+static void skipped_text(FILE *fp, const struct findings *f, bool md, bool all)
+{
+	for (size_t i = 0; i < f->nskipped; i++) {
+		const char *why = f->skipped[i].reason;
+		size_t k = all ? 1 : same_reason(f, i);
+		bool seen = false;
+		for (size_t j = 0; k > 1 && j < i && !seen; j++)
+			seen = strcmp(f->skipped[j].reason, why) == 0;
+		if (seen)
+			continue;
+		if (k > 1)
+			fprintf(fp, "  %zu checks skipped: ", k);
+		else
+			fprintf(fp, "%s%s: ", md ? "- " : "  ", f->skipped[i].check);
+		fput_clean(fp, why, false);
+		fputs(k > 1 ? " (--verbose lists them)\n" : "\n", fp);
+	}
+}
+
 static void check_text(const struct out *o, const struct rated *r, size_t n,
-                       const struct findings *f, bool md, struct cluster *cl)
+                       const struct findings *f, bool md, bool verbose, struct cluster *cl)
 {
 	FILE *fp = o->fp;
 	size_t count[SEV_ERROR + 1] = {0};
@@ -139,11 +172,7 @@ static void check_text(const struct out *o, const struct rated *r, size_t n,
 	}
 	if (f->nskipped)
 		fprintf(fp, md ? "\n## Skipped\n\n" : "%sskipped:\n", n ? "\n" : "");
-	for (size_t i = 0; i < f->nskipped; i++) {
-		fprintf(fp, "%s%s: ", md ? "- " : "  ", f->skipped[i].check);
-		fput_clean(fp, f->skipped[i].reason, false);
-		fputc('\n', fp);
-	}
+	skipped_text(fp, f, md, md || verbose);
 	fprintf(fp, "%s%zu finding%s", n || f->nskipped || md ? "\n" : "", n, n == 1 ? "" : "s");
 	if (n)
 		fprintf(fp, " (%zu error%s, %zu warning%s, %zu info); meshmedic explain ID tells the "
@@ -177,7 +206,7 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	if (c->out.fmt == FMT_JSON)
 		check_json(&c->out, r, f.n, &f, cl);
 	else
-		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN, cl);
+		check_text(&c->out, r, f.n, &f, c->out.fmt == FMT_MARKDOWN, c->o.verbose, cl);
 	int rc = 0;
 	for (size_t i = 0; i < f.n; i++)
 		if (r[i].sev >= fail_on)

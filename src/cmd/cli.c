@@ -66,10 +66,11 @@ static const struct command commands[] = {
 	 NULL, true, cmd_graph},
 	{"help", "[TOPIC]", "show a help page on an Istio or Envoy concept",
 	 "Shows the help page TOPIC; without TOPIC, lists the topics.\n", "text json", true, cmd_help},
-	{"check", "[-n NAMESPACE] [--fail-on LEVEL]", "find every cause the cluster state shows",
+	{"check", "[-n NAMESPACE] [--fail-on LEVEL] [--verbose]", "find every cause the cluster state shows",
 	 "Runs every detector over the cluster state (--snapshot PATH, or --live) and lists each\n"
 	 "finding on its resource with the evidence; checks that could not run are listed as\n"
-	 "skipped with the reason. -n limits it to one namespace. Each finding has a severity:\n"
+	 "skipped with the reason (in text, checks skipped for the same reason share one line;\n"
+	 "--verbose lists each). -n limits it to one namespace. Each finding has a severity:\n"
 	 "error (traffic fails or a rule is ignored), warning (it fails under some condition,\n"
 	 "or a rule is partly ineffective) or info (a convention or a latent risk), and the\n"
 	 "code istioctl analyze gives the same condition where it has one (IST0101...).\n"

@@ -116,6 +116,8 @@ const struct opt_def opt_defs[] = {
 	 "check: exit 1 on a finding of LEVEL or worse: error, warning\n"
 	 "(default) or info",
 	 "check", OV_LEVEL, OS_STRING, AT(fail_on), NULL, NULL},
+	{"verbose", 0, NULL, "check: list every skipped check (text folds those sharing a reason)",
+	 "check", OV_NONE, OS_BOOL, AT(verbose), NULL, NULL},
 	/* the commands' own formats (cmd/cli.c's table) decide which commands take it */
 	{"format", 0, "FORMAT", "text (default), json or markdown", NULL, OV_FORMAT, OS_FORMAT,
 	 AT(format), is_format, "--format is text, json or markdown, not '%s'"},

@@ -26,6 +26,7 @@ struct opts {
 	const char *envoy_admin, *prometheus;   /* base URLs of an open admin port, of Prometheus */
 	const char *service;                    /* onboard: one workload's Service */
 	const char *fail_on;                    /* check: the least severity that fails */
+	bool verbose;                           /* check: every skipped check on its own line */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */

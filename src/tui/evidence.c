@@ -44,8 +44,9 @@ struct act act_evidence(struct tui *t)
 	}
 	sb_add(&b, "Commands run\n");
 	pthread_mutex_lock(&t->log.mu);
+	/* commands and their output as they are: never wrapped */
 	for (size_t i = 0; i < t->log.lines.n; i++)
-		sb_printf(&b, "%s\n", t->log.lines.v[i]);
+		sb_printf(&b, "%c%s\n", CODE_MARK, t->log.lines.v[i]);
 	size_t count = t->log.count;
 	pthread_mutex_unlock(&t->log.mu);
 	if (!count && !t->s->cluster)

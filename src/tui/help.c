@@ -19,8 +19,9 @@ static bool md_block_start(const char *l)
 
 /*
  * A help page with its paragraphs and list items joined into one line each,
- * for the pager to wrap at the screen's width; code (indented or fenced),
- * headings and tables stay as they are. New string.
+ * for the pager to wrap at the screen's width; code (indented or fenced)
+ * is marked so (CODE_MARK: never wrapped), headings and tables stay as they
+ * are. New string.
  */
 static char *md_reflow(const char *md)
 {
@@ -32,9 +33,11 @@ static char *md_reflow(const char *md)
 		char *line = xstrndup(p, len);
 		bool fence = strncmp(line, "```", 3) == 0;
 		if (fenced || fence) {
-			sb_printf(&b, "%s%s", b.len ? "\n" : "", line);
+			sb_printf(&b, "%s%c%s", b.len ? "\n" : "", CODE_MARK, line);
 			fenced = fence ? !fenced : fenced;
 			joinable = false;
+		} else if (strncmp(line, "    ", 4) == 0 && !joinable) {
+			sb_printf(&b, "%s%c%s", b.len ? "\n" : "", CODE_MARK, line);
 		} else if (joinable && !md_block_start(line)) {
 			sb_printf(&b, " %s", line + strspn(line, " "));
 		} else {

@@ -14,6 +14,8 @@
 
 /* Lines of evidence shown under the choices; 'e' shows them all. */
 #define EVIDENCE_ROWS 5
+/* q.sel when no choice is selected: the cluster did not answer and the person has not chosen */
+#define NO_SEL SIZE_MAX
 
 static void question_reset(struct tui *t)
 {
@@ -21,7 +23,8 @@ static void question_reset(struct tui *t)
 	sl_free(&q->pre_evidence);
 	q->node = NULL;
 	q->pre = -1;
-	q->sel = 0;
+	/* nothing is selected until the person chooses: Enter alone takes no guess */
+	q->sel = NO_SEL;
 	q->top = 0;
 }
 
@@ -131,13 +134,15 @@ struct block {
 	struct strlist l;
 	enum role *r;
 	int *choice; /* the choice a line belongs to, or -1 */
+	bool *code;  /* drawn unwrapped, clipped with '>' ('?' shows it whole) */
 };
 
+/* Add text wrapped, its code (CODE_MARK, long commands) on lines of their own. */
 static void block_add(struct block *b, const char *text, int width, const char *prefix, int hang,
 		      enum role r, int choice)
 {
 	size_t before = b->l.n;
-	tui_wrap(text, width, prefix, hang, &b->l);
+	tui_wrap_code(text, width, prefix, hang, &b->l, &b->code);
 	b->r = xrealloc(b->r, (b->l.n + 1) * sizeof(*b->r));
 	b->choice = xrealloc(b->choice, (b->l.n + 1) * sizeof(*b->choice));
 	for (size_t i = before; i < b->l.n; i++) {
@@ -151,6 +156,7 @@ static void block_free(struct block *b)
 	sl_free(&b->l);
 	free(b->r);
 	free(b->choice);
+	free(b->code);
 }
 
 /* Draw lines [from, from+n) of b at y; returns the next row. */
@@ -163,7 +169,10 @@ static int block_draw(struct tui *t, const struct block *b, size_t from, int n, 
 			mvhline(y, 1, ' ', t->cols - 2);
 			attroff(text_attr(R_SEL));
 		}
-		tui_put(y++, 2, t->cols - 4, b->r[i], b->l.v[i]);
+		if (b->code[i])
+			tui_put_code(y++, 2, t->cols - 4, b->r[i], b->l.v[i], 0);
+		else
+			tui_put(y++, 2, t->cols - 4, b->r[i], b->l.v[i]);
 	}
 	return y;
 }
@@ -211,7 +220,10 @@ static void info_block(struct tui *t, struct block *b, int width)
 		block_add(b, s, width, "", 4, R_DIM, -1);
 		free(s);
 	}
-	if (q->pre >= 0 && q->sel != (size_t)q->pre)
+	if (q->pre < 0 && q->sel == NO_SEL)
+		block_add(b, "No answer is selected: choose one with 1-9 or Up/Down, then Enter.",
+			  width, "", 0, R_PLAIN, -1);
+	else if (q->pre >= 0 && q->sel != (size_t)q->pre)
 		block_add(b, "Enter overrides it with the answer selected.", width, "", 0, R_WARN,
 			  -1);
 	else if (q->pre >= 0)
@@ -262,6 +274,7 @@ static void question_draw(struct tui *t)
 	tui_rule(2, NULL);
 	struct block qb = {0}, db = {0}, cb = {0}, ib = {0};
 	char *question = walk_text(&t->w, n->question);
+	/* its commands are kept whole (block_add) */
 	char *detail = walk_text(&t->w, n->detail);
 	block_add(&qb, question, width, "", 0, R_BOLD, -1);
 	block_add(&db, detail, width, "", 0, R_DIM, -1);
@@ -299,7 +312,7 @@ static void question_draw(struct tui *t)
 	/* the choices scroll so that the one selected stays in sight */
 	size_t first_sel = 0, last_sel = 0;
 	for (size_t i = 0; i < cb.l.n; i++)
-		if (cb.choice[i] == (int)t->q.sel) {
+		if (t->q.sel != NO_SEL && cb.choice[i] == (int)t->q.sel) {
 			if (!last_sel)
 				first_sel = i;
 			last_sel = i + 1;
@@ -328,20 +341,29 @@ static void question_draw(struct tui *t)
 
 static struct act key_up(struct tui *t)
 {
-	if (t->q.sel)
+	if (t->q.sel == NO_SEL)
+		t->q.sel = t->w.node->nchoices - 1;
+	else if (t->q.sel)
 		t->q.sel--;
 	return K_DONE;
 }
 
 static struct act key_down(struct tui *t)
 {
-	if (t->q.sel + 1 < t->w.node->nchoices)
+	if (t->q.sel == NO_SEL)
+		t->q.sel = 0;
+	else if (t->q.sel + 1 < t->w.node->nchoices)
 		t->q.sel++;
 	return K_DONE;
 }
 
 static struct act key_take(struct tui *t)
 {
+	if (t->q.sel == NO_SEL || t->q.sel >= t->w.node->nchoices) {
+		/* a reflexive Enter must not record a guess as the person's answer */
+		tui_msg(t, true, "no answer selected: choose one (1-9, or Up/Down then Enter)");
+		return K_DONE;
+	}
 	return take(t, t->q.sel) ? question_enter(t) : K_DONE;
 }
 

@@ -13,6 +13,9 @@
 
 static bool utf8_mode, color_mode;
 
+/* A no-break space: it holds a command's words together until tui_wrap is done. */
+#define NBSP "\xc2\xa0"
+
 enum { PAIR_TITLE = 1, PAIR_GOOD, PAIR_WARN, PAIR_BAD, PAIR_HIT };
 
 void text_init(bool utf8, bool color)
@@ -134,6 +137,43 @@ int tui_put(int y, int x, int w, enum role r, const char *s)
 	return used;
 }
 
+void tui_put_code(int y, int x, int w, enum role r, const char *s, size_t left)
+{
+	if (w <= 0 || !s)
+		return;
+	char *clean = sanitize(s, false);
+	struct sbuf b;
+	sb_init(&b);
+	const char *rest = clean;
+	/* skip the columns scrolled off to the left */
+	size_t skipped = 0;
+	wchar_t c;
+	while (*rest && skipped < left) {
+		size_t n = u8_next(rest, &c);
+		skipped += (size_t)cp_width(c);
+		rest += n;
+	}
+	bool cut_left = left > 0 && *clean;
+	if (cut_left) {
+		sb_addc(&b, '<');
+		/* the column under '<' is hidden too */
+		if (*rest)
+			rest += u8_next(rest, &c);
+	}
+	int room = w - (cut_left ? 1 : 0);
+	if (text_width(rest) <= room) {
+		fit(&b, rest, room, NULL);
+	} else {
+		fit(&b, rest, room - 1, NULL);
+		sb_addc(&b, '>');
+	}
+	attron(text_attr(r));
+	mvaddstr(y, x, b.s ? b.s : "");
+	attroff(text_attr(r));
+	sb_free(&b);
+	free(clean);
+}
+
 int tui_putf(int y, int x, int w, enum role r, const char *fmt, ...)
 {
 	va_list ap;
@@ -228,12 +268,145 @@ void tui_wrap(const char *text, int width, const char *prefix, int hang, struct 
 		char *nl = strchr(para, '\n');
 		if (nl)
 			*nl = '\0';
+		size_t before = out->n;
 		wrap_para(para, width, first ? prefix : pad, hang, out);
+		/* the no-break spaces that held commands together are spaces again */
+		for (size_t i = before; i < out->n; i++)
+			for (char *sp; (sp = strstr(out->v[i], NBSP));)
+				memmove(sp, sp + 1, strlen(sp + 1) + 1), *sp = ' ';
 		first = false;
 		para = nl ? nl + 1 : NULL;
 	}
 	free(pad);
 	free(t);
+}
+
+char *osc52_seq(const char *text, size_t len)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)text;
+	struct sbuf b;
+	sb_init(&b);
+	sb_add(&b, "\033]52;c;");
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		sb_addc(&b, digits[(v >> 18) & 63]);
+		sb_addc(&b, digits[(v >> 12) & 63]);
+		sb_addc(&b, i + 1 < len ? digits[(v >> 6) & 63] : '=');
+		sb_addc(&b, i + 2 < len ? digits[v & 63] : '=');
+	}
+	sb_addc(&b, '\a');
+	return sb_steal(&b);
+}
+
+/* Whether a command to copy starts at p: kubectl or istioctl and a word after it. */
+static bool command_at(const char *p, const char *start)
+{
+	if (p > start && p[-1] != ' ' && p[-1] != '(' && p[-1] != '`')
+		return false;
+	size_t w = strncmp(p, "kubectl ", 8) == 0 ? 8 : strncmp(p, "istioctl ", 9) == 0 ? 9 : 0;
+	return w && ((p[w] >= 'a' && p[w] <= 'z') || p[w] == '-');
+}
+
+/* Where the command at p ends: the sentence or clause that follows it. */
+static size_t command_len(const char *p)
+{
+	static const char *const ends[] = {". ", "; ", " and ", ", ", " (", ") ", "`"};
+	size_t len = strlen(p);
+	for (size_t i = 0; i < MM_ARRAY_LEN(ends); i++) {
+		const char *e = strstr(p, ends[i]);
+		if (e && (size_t)(e - p) < len)
+			len = (size_t)(e - p);
+	}
+	/* the stop or bracket that ends the text is not part of the command */
+	while (len && (p[len - 1] == '.' || p[len - 1] == ')') && !p[len])
+		len--;
+	return len;
+}
+
+
+char *text_split_commands(const char *para, int width)
+{
+	struct sbuf b;
+	sb_init(&b);
+	const char *p = para ? para : "";
+	for (;;) {
+		const char *cmd = p;
+		while (*cmd && !command_at(cmd, para))
+			cmd++;
+		sb_addn(&b, p, (size_t)(cmd - p));
+		if (!*cmd)
+			break;
+		size_t n = command_len(cmd);
+		if ((int)n <= width) {
+			/* it fits on a line: its words stay together, wrapped as one */
+			for (size_t i = 0; i < n; i++)
+				if (cmd[i] == ' ')
+					sb_add(&b, NBSP);
+				else
+					sb_addc(&b, cmd[i]);
+			p = cmd + n;
+			continue;
+		}
+		/* longer than a line: a code line of its own, the prose on around it */
+		while (b.len && b.s[b.len - 1] == ' ')
+			b.s[--b.len] = '\0';
+		sb_printf(&b, "%s%c    ", b.len ? "\n" : "", CODE_MARK);
+		sb_addn(&b, cmd, n);
+		p = cmd + n;
+		if (*p == '.' || *p == ';' || *p == ',')
+			p++;
+		p += strspn(p, " ");
+		if (*p)
+			sb_addc(&b, '\n');
+	}
+	return b.s ? sb_steal(&b) : xstrdup("");
+}
+
+void tui_wrap_code(const char *text, int width, const char *prefix, int hang,
+		   struct strlist *out, bool **code)
+{
+	char *copy = xstrdup(text ? text : "");
+	bool first = true;
+	for (char *para = copy; para;) {
+		char *nl = strchr(para, '\n');
+		if (nl)
+			*nl = '\0';
+		/* commands of prose are kept whole: a long one becomes a code line */
+		char *parts = *para == CODE_MARK ? xstrdup(para) : text_split_commands(para, width - 8);
+		for (char *part = parts; part;) {
+			char *pnl = strchr(part, '\n');
+			if (pnl)
+				*pnl = '\0';
+			size_t before = out->n;
+			bool is_code = *part == CODE_MARK;
+			/* later paragraphs start where the continuation lines do, as in tui_wrap */
+			char *lead = first ? xstrdup(prefix) : xasprintf("%*s", hang, "");
+			if (is_code) {
+				char *l = xasprintf("%s%s", lead, part + 1);
+				for (char *c = l; *c; c++)
+					if (*c == '\t')
+						*c = ' ';
+				sl_take(out, l);
+			} else {
+				tui_wrap(part, width, lead, hang, out);
+			}
+			free(lead);
+			*code = xrealloc(*code, (out->n + 1) * sizeof(**code));
+			for (size_t i = before; i < out->n; i++)
+				(*code)[i] = is_code;
+			first = false;
+			part = pnl ? pnl + 1 : NULL;
+		}
+		free(parts);
+		para = nl ? nl + 1 : NULL;
+	}
+	free(copy);
 }
 
 void tui_rule(int y, const char *title)

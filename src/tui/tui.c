@@ -283,17 +283,29 @@ static void draw_bottom(struct tui *t)
 	attroff(text_attr(R_TITLE));
 	const char *hint = t->job.running && t->job.kind != JOB_NAMES ? "Esc cancel"
 			   : t->prompt.active ? "Enter confirm  Esc cancel  Ctrl-U clear"
+			   : t->hint	      ? t->hint
 					      : screens[tui_top(t)]->hint;
 	tui_putf(t->rows - 1, 0, t->cols, R_TITLE, " %s", hint);
 }
 
 static void draw_too_small(struct tui *t)
 {
-	char *a = xasprintf("meshmedic needs a terminal of at least %dx%d;", MIN_COLS, MIN_ROWS);
-	char *b = xasprintf("this one is %dx%d. Enlarge it, or press q to quit.", t->cols, t->rows);
+	/* each dimension is checked on its own: the message names the one that is short */
+	bool narrow = t->cols < MIN_COLS, low = t->rows < MIN_ROWS;
+	char *a = xasprintf("meshmedic needs at least %d columns and at least %d rows;", MIN_COLS,
+			    MIN_ROWS);
+	char *b = narrow && low ? xasprintf("this terminal has %d columns and %d rows: too narrow and "
+					    "too low.",
+					    t->cols, t->rows)
+		  : narrow ? xasprintf("this terminal has %d columns: too narrow (%d rows is enough).",
+				       t->cols, t->rows)
+			   : xasprintf("this terminal has %d rows: too low (%d columns is enough).",
+				       t->rows, t->cols);
+	const char *c = "Enlarge it, or press q to quit.";
 	int y = t->rows / 2 - 1;
 	tui_put(y < 0 ? 0 : y, 0, t->cols, R_BOLD, a);
 	tui_put(y + 1 < 0 ? 0 : y + 1, 0, t->cols, R_PLAIN, b);
+	tui_put(y + 2 < 0 ? 0 : y + 2, 0, t->cols, R_PLAIN, c);
 	free(a);
 	free(b);
 }
@@ -311,6 +323,8 @@ static void draw(struct tui *t)
 		draw_too_small(t);
 	} else {
 		draw_title(t);
+		free(t->hint);
+		t->hint = NULL;
 		screens[tui_top(t)]->draw(t);
 		draw_bottom(t);
 		if (t->prompt.active)
@@ -373,6 +387,7 @@ static void tui_free(struct tui *t)
 	sl_free(&t->job.names);
 	cmdlog_free(&t->log);
 	free(t->msg);
+	free(t->hint);
 	free(t->state_path);
 }
 

@@ -107,18 +107,32 @@ struct screen {
 	void (*draw)(struct tui *t);
 	const struct binding *keys;                 /* ends with a NULL label */
 	struct act (*other)(struct tui *t, int ch); /* keys the table lacks (typing), or NULL */
-	const char *hint;                           /* the status bar */
+	const char *hint;                           /* the status bar (a draw may set tui.hint instead) */
 };
+
+/*
+ * Code (commands, YAML, log lines) is never wrapped, so that it can be copied
+ * as it is: a paragraph of a pager's text that starts with CODE_MARK, or every
+ * line of a pager whose text is laid out already (nowrap), is drawn clipped
+ * and scrolls sideways (Left/Right), with '<' and '>' at a clipped edge.
+ */
+#define CODE_MARK '\x02'
 
 /* A scrollable text with search: help, evidence, key list, diagnosis. */
 struct pager {
 	char *title;
 	char *text;            /* as given; wrapped again when the width changes */
 	struct strlist lines;
+	bool *code;            /* per line: code, drawn unwrapped from column left */
+	int code_width;        /* the widest code line */
+	bool nowrap;           /* the text is laid out already: every line is code */
+	size_t left;           /* the first column of code lines shown */
 	int width;             /* what lines were wrapped for */
 	int margin;            /* columns left free on each side (text wrapped already: 0) */
 	size_t top;
 	char *search;
+	size_t hit;            /* the line of the last match, when found */
+	bool found;
 	char *alt;             /* the help pager's other text ('?' swaps): the key list */
 };
 
@@ -207,6 +221,7 @@ struct tui {
 	struct cmdlog log;
 	char *msg;
 	bool msg_err;
+	char *hint;                   /* the status bar the screen drawn last asks for, or NULL */
 	/* the onboarding checklist (tui/onboard.c) */
 	struct onboard *ob;
 	size_t ob_sel, ob_top;        /* the item selected, the first one shown */
@@ -263,6 +278,12 @@ void text_init(bool utf8, bool color);
 int text_attr(enum role r);
 /* Draw s (sanitised here) at y, x in at most w columns; returns the columns used. */
 int tui_put(int y, int x, int w, enum role r, const char *s);
+/*
+ * Draw code line s (sanitised here) at y, x in w columns from its column
+ * left, unwrapped: '<' in the first column when columns are hidden to the
+ * left, '>' in the last when more follow.
+ */
+void tui_put_code(int y, int x, int w, enum role r, const char *s, size_t left);
 /* printf into tui_put. */
 int tui_putf(int y, int x, int w, enum role r, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -275,6 +296,25 @@ int text_width(const char *s);
  * spaces the others.
  */
 void tui_wrap(const char *text, int width, const char *prefix, int hang, struct strlist *out);
+/*
+ * The escape sequence that puts text[0..len) on the terminal's clipboard
+ * (OSC 52: ESC ] 52 ; c ; BASE64 BEL). New string.
+ */
+char *osc52_seq(const char *text, size_t len);
+/*
+ * A paragraph of prose with its commands (kubectl, istioctl) kept whole:
+ * one that fits in width columns is held together (tui_wrap breaks before
+ * it, never inside), a longer one goes on a code line of its own
+ * (CODE_MARK). New string.
+ */
+char *text_split_commands(const char *para, int width);
+/*
+ * tui_wrap, with code kept whole: paragraphs that start with CODE_MARK and
+ * commands too long for a line come out as lines of their own, not wrapped
+ * ((*code)[i] true: to be drawn with tui_put_code); (*code) grows with out.
+ */
+void tui_wrap_code(const char *text, int width, const char *prefix, int hang,
+		   struct strlist *out, bool **code);
 /* A rule across the screen at y, with a title in it when given. */
 void tui_rule(int y, const char *title);
 /* Glyphs with an ASCII fallback. */
