@@ -1,7 +1,8 @@
 /*
  * The symptom picker: every flow with its title; typing filters on the
- * flows' ids, titles and symptom strings ("UO", "426", "upstream connect
- * error", "CrashLoopBackOff"), and shows which symptoms matched.
+ * flows' ids, titles, symptoms and synonyms as words ("UO", "426", "upstream
+ * connect error", "no sidecar"), best match first, and shows which symptoms
+ * matched.
  */
 #include <ctype.h>
 #include <curses.h>
@@ -11,14 +12,11 @@
 
 #include "tui/tui.h"
 
-/* The flows that match, in the kb's order. Caller frees the array. */
+/* The flows that match, best first (the kb's order for an empty filter). Caller frees the array. */
 static const struct mm_flow **matches(const struct tui *t, size_t *n)
 {
 	const struct mm_flow **v = xcalloc(t->kb->nflows + 1, sizeof(*v));
-	*n = 0;
-	for (size_t i = 0; i < t->kb->nflows; i++)
-		if (kb_flow_matches(t->kb->flows[i], t->filter, NULL))
-			v[(*n)++] = t->kb->flows[i];
+	*n = kb_flows_ranked(t->kb, t->filter, v, NULL);
 	return v;
 }
 
