@@ -127,6 +127,8 @@ static const char options_help[] =
 	"  --pod POD            logs: read POD's istio-proxy log (with --live or --snapshot)\n"
 	"  --log-format FORMAT  logs: the Envoy access log format (TEXT string or JSON map)\n"
 	"  --explain LINE       logs: explain one access log line field by field\n"
+	"  --from-log LINE      run, ask: start from an access log line or Envoy error body:\n"
+	"                       its flow, service, namespace, host and flag answer\n"
 	"  --envoy-admin URL    an Envoy admin port already open (e.g. http://127.0.0.1:15000)\n"
 	"  --prometheus URL     Prometheus, for request counts when logs are not at hand\n"
 	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
@@ -167,7 +169,7 @@ enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COL
 	OPT_VERSION, OPT_SNAPSHOT, OPT_LIVE, OPT_CONTEXT, OPT_KUBECONFIG, OPT_TIMEOUT,
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
 enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
-enum { OPT_ENVOY = 320 };
+enum { OPT_ENVOY = 320, OPT_FROM_LOG };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -195,6 +197,7 @@ static const struct option long_opts[] = {
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"envoy", no_argument, NULL, OPT_ENVOY},
+	{"from-log", required_argument, NULL, OPT_FROM_LOG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -291,6 +294,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 			break;
 		case OPT_EXPLAIN:
 			o->explain = optarg;
+			break;
+		case OPT_FROM_LOG:
+			o->from_log = optarg;
 			break;
 		case OPT_TIMEOUT: {
 			char *end;

@@ -253,6 +253,8 @@ struct al_handover {
 	bool log_line;  /* an access log entry, not an error body */
 	int code;       /* the response code, or -1 */
 	int rule;       /* the al_next_rules entry, or -1 */
+	const char *flow;    /* the flow the line leads to (the rule's), or NULL */
+	const char *answer;  /* the answer to AL_ANSWER_NODE of flow the line gives, or NULL */
 	const char *no_flow; /* a failure no flow covers yet, in words (403 RBAC), or NULL */
 	char *service, *ns, *host, *flags, *cluster; /* new strings or NULL */
 	struct strlist evidence;

@@ -409,16 +409,17 @@ static const struct {
 	const char *text; /* found anywhere in the line, any case */
 	int code;
 	const char *flags; /* as a log line would carry them, or "" */
+	const char *flow;  /* where a body that names no flag leads, or NULL */
 } bodies[] = {
-    {"reset reason: overflow", 503, "UO"},
-    {"reset reason: connection failure", 503, "UF"},
-    {"reset reason: connection termination", 503, "UC"},
-    {"reset reason: remote reset", 503, "UR"},
-    {"reset reason: local reset", 503, "LR"},
-    {"no healthy upstream", 503, "UH"},
-    {"upstream connect error or disconnect/reset before headers", 503, ""},
-    {"RBAC: access denied", 403, ""},
-    {"upstream request timeout", 504, "UT"},
+    {"reset reason: overflow", 503, "UO", NULL},
+    {"reset reason: connection failure", 503, "UF", NULL},
+    {"reset reason: connection termination", 503, "UC", NULL},
+    {"reset reason: remote reset", 503, "UR", NULL},
+    {"reset reason: local reset", 503, "LR", NULL},
+    {"no healthy upstream", 503, "UH", NULL},
+    {"upstream connect error or disconnect/reset before headers", 503, "", "503"},
+    {"RBAC: access denied", 403, "", NULL},
+    {"upstream request timeout", 504, "UT", NULL},
 };
 
 static const char rbac_prefix[] = "rbac_access_denied_matched_policy";
@@ -486,6 +487,9 @@ bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h
 		if (i == MM_ARRAY_LEN(bodies))
 			return false;
 		al_record_of(&r, bodies[i].code, bodies[i].flags);
+		/* a body without its flag says nothing of the flag: it leads to a flow, not an answer */
+		if (!*bodies[i].flags)
+			h->flow = bodies[i].flow;
 		char *clean = sanitize(line, false);
 		sl_add(&h->evidence, "the error body given (Envoy answered by itself):");
 		char *l = xasprintf("  %s", clean);
@@ -498,7 +502,12 @@ bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h
 		free(means);
 	}
 	h->code = r.code;
-	h->rule = al_next_rule_of(&r);
+	if (!h->flow)
+		h->rule = al_next_rule_of(&r);
+	if (h->rule >= 0) {
+		h->flow = al_next_rules[h->rule].flow;
+		h->answer = al_next_rules[h->rule].answer;
+	}
 	if (h->log_line) {
 		sl_add(&h->evidence, "the access log line given:");
 		evidence_add(&h->evidence, "  response code", r.f[AL_CODE]);
@@ -524,7 +533,7 @@ bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h
 		h->flags = xstrdup(r.f[AL_FLAGS].s);
 	}
 	struct al_span d = r.f[AL_DETAILS];
-	if (h->rule < 0 && (r.code == 403 || (d.s && d.n >= 5 && memcmp(d.s, "rbac_", 5) == 0)))
+	if (!h->flow && (r.code == 403 || (d.s && d.n >= 5 && memcmp(d.s, "rbac_", 5) == 0)))
 		h->no_flow = "403 from the sidecar's authorization (AuthorizationPolicy): no flow "
 		             "covers 403 yet";
 	return true;
