@@ -10,12 +10,31 @@
 #include <string.h>
 #include <strings.h>
 
+#include "session/fromlog.h"
 #include "tui/tui.h"
+
+/* Whether the filter is an access log line or Envoy error body (a pasted one): fl then holds it. */
+static bool pasted(const struct tui *t, struct from_log *fl)
+{
+	char *err = NULL;
+	bool ok = *t->filter && from_log_read(&t->s->c->o, t->kb, t->filter, fl, &err);
+	free(err);
+	return ok;
+}
 
 /* The flows that match, best first (the kb's order for an empty filter). Caller frees the array. */
 static const struct mm_flow **matches(const struct tui *t, size_t *n)
 {
 	const struct mm_flow **v = xcalloc(t->kb->nflows + 1, sizeof(*v));
+	struct from_log fl;
+	/* a pasted line leads to its flow (or to none), as `logs` says */
+	if (pasted(t, &fl)) {
+		*n = 0;
+		if (fl.flow)
+			v[(*n)++] = fl.flow;
+		from_log_free(&fl);
+		return v;
+	}
 	*n = kb_flows_ranked(t->kb, t->filter, v, NULL);
 	return v;
 }
@@ -38,6 +57,14 @@ static void flow_line(const struct tui *t, const struct mm_flow *f, int y, bool 
 	tui_put(y, 1, t->cols - 2, sel ? R_SEL : R_BOLD, line);
 	free(line);
 	struct strlist hits = {0};
+	struct from_log fl;
+	if (pasted(t, &fl)) {
+		char *sum = from_log_summary(&fl);
+		tui_put(y + 1, 16, t->cols - 17, R_DIM, sum);
+		free(sum);
+		from_log_free(&fl);
+		return;
+	}
 	kb_flow_matches(f, t->filter, &hits);
 	const struct strlist *shown = *t->filter ? &hits : &f->symptoms;
 	struct sbuf b;
@@ -68,6 +95,17 @@ static void picker_draw(struct tui *t)
 	free(count);
 	tui_rule(2, NULL);
 	int top = 3, bottom = t->rows - 3;
+	struct from_log fl;
+	if (!n && pasted(t, &fl)) {
+		char *sum = from_log_summary(&fl);
+		tui_put(top + 1, 2, t->cols - 4, R_WARN, sum);
+		tui_put(top + 2, 2, t->cols - 4, R_PLAIN,
+			"meshmedic logs --explain LINE reads it field by field; Esc clears the filter.");
+		free(sum);
+		from_log_free(&fl);
+		free(v);
+		return;
+	}
 	if (!n) {
 		tui_putf(top + 1, 2, t->cols - 4, R_WARN, "No flow matches '%s'.", t->filter);
 		tui_put(top + 2, 2, t->cols - 4, R_PLAIN,
@@ -108,6 +146,12 @@ static struct act key_start(struct tui *t)
 	if (n)
 		t->flow = v[t->pick < n ? t->pick : 0];
 	free(v);
+	/* what a pasted line shows fills the form and answers its flag question */
+	struct from_log fl;
+	if (n && pasted(t, &fl)) {
+		from_log_prepare(&fl, t->flow, &t->s->file_inputs, &t->s->answers);
+		from_log_free(&fl);
+	}
 	return n ? K_OPEN(SCR_INPUTS, SCR_PICKER) : K_DONE;
 }
 
