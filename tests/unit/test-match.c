@@ -1,10 +1,13 @@
 /*
  * The symptom matcher (kb_flow_score, kb_flows_ranked) on the shipped flows:
  * whole words and phrases, flags and codes as tokens, synonyms, ranking.
+ * And the line in hand (al_handover_of): what a pasted access log line or
+ * Envoy error body names.
  */
 #include <string.h>
 
 #include "kb/kb.h"
+#include "logs/accesslog.h"
 #include "probes/probe.h"
 #include "tap.h"
 
@@ -88,5 +91,55 @@ int main(void)
 	ok(kb_flows_ranked(kb, "zzzz qqqq", (const struct mm_flow *[64]){0}, NULL) == 0,
 	   "nonsense matches nothing");
 	kb_free(kb);
+
+	struct al_parser p;
+	char *err = NULL;
+	ok(al_parser_init(&p, NULL, false, &err), "the default parser");
+	struct al_handover h;
+	ok(al_handover_of(&p,
+	                  "[2026-11-20T09:00:01.000Z] \"GET /x HTTP/1.1\" 404 NR route_not_found - "
+	                  "\"-\" 0 0 0 - \"-\" \"curl/8.5.0\" \"r\" \"shop.example.com:80\" \"-\" - - "
+	                  "10.0.0.1:80 10.0.0.2:4000 - -",
+	                  &h) &&
+	       h.log_line,
+	   "a 404 NR line is an access log line");
+	is_str(h.flow, "404", "404 NR route_not_found leads to the 404 flow");
+	is_str(h.host, "shop.example.com", "its host is the authority without the port");
+	ok(!h.answer && !h.service, "no flag answer, no service");
+	al_handover_free(&h);
+	ok(al_handover_of(&p,
+	                  "[2026-11-20T09:00:01.000Z] \"GET /x HTTP/1.1\" 503 NR - - \"-\" 0 0 0 - "
+	                  "\"-\" \"curl/8.5.0\" \"r\" \"reviews:9080\" \"-\" - - 10.0.0.1:80 "
+	                  "10.0.0.2:4000 - -",
+	                  &h),
+	   "a 503 NR line");
+	is_str(h.flow, "503", "503 NR without route_not_found stays in 503");
+	is_str(h.answer, "NR", "and answers NR");
+	is_str(h.service, "reviews", "the service from the authority");
+	ok(!h.ns, "the namespace is not in the line");
+	al_handover_free(&h);
+	ok(al_handover_of(&p, "no healthy upstream", &h) && !h.log_line, "an error body");
+	is_str(h.flow, "503", "no healthy upstream: 503");
+	is_str(h.answer, "UH", "flag UH");
+	al_handover_free(&h);
+	ok(al_handover_of(&p, "upstream connect error or disconnect/reset before headers", &h),
+	   "upstream connect error without a reason");
+	ok(h.flow && !strcmp(h.flow, "503") && !h.answer, "503, and no flag taken for it");
+	al_handover_free(&h);
+	ok(al_handover_of(&p, "RBAC: access denied", &h) && !h.flow && h.no_flow && h.code == 403,
+	   "RBAC: access denied is a 403 no flow covers");
+	al_handover_free(&h);
+	ok(!al_handover_of(&p, "hello world", &h), "other text is no line in hand");
+	al_parser_free(&p);
+
+	char *m = al_details_meaning((struct al_span){"rbac_access_denied_matched_policy[none]", 39});
+	ok(m && strstr(m, "no rule of any of them matched"), "[none]: no ALLOW policy matched");
+	free(m);
+	const char *deny = "rbac_access_denied_matched_policy[ns[shop]-policy[deny-get]-rule[1]]";
+	m = al_details_meaning((struct al_span){deny, strlen(deny)});
+	ok(m && strstr(m, "DENY AuthorizationPolicy shop/deny-get") && strstr(m, "rule 1"),
+	   "a named rule: that DENY policy");
+	free(m);
+	ok(!al_details_meaning((struct al_span){"route_not_found", 15}), "other details: NULL");
 	return done_testing();
 }
