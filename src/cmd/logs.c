@@ -464,6 +464,13 @@ static const struct {
                                       "Istio 1.22 and older)"},
 };
 
+/* Whether the sidecar's own authorization refused the line's request (RBAC code details). */
+static bool details_denied(const struct al_record *r)
+{
+	struct al_span d = r->f[AL_DETAILS];
+	return d.s && d.n >= 5 && memcmp(d.s, "rbac_", 5) == 0;
+}
+
 /* Who logged the line and where it went, in words (new string). */
 static char *side_text(const struct al_record *r, char **svc, char **ns)
 {
@@ -479,6 +486,10 @@ static char *side_text(const struct al_record *r, char **svc, char **ns)
 		    "port %s%s%s",
 		    *svc ? *svc : "?", *ns ? *ns : "?", *port ? port : "?", *subset ? ", subset " : "",
 		    subset);
+	else if (cn.side == AL_SIDE_INBOUND && details_denied(r))
+		out = xasprintf("the receiving side's sidecar (inbound), in front of its own "
+		                "application on port %s, which it did not pass the request to",
+		                *port ? port : "?");
 	else if (cn.side == AL_SIDE_INBOUND)
 		out = xasprintf(
 		    "the receiving side's sidecar (inbound): it passed the request to its "
