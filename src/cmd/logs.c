@@ -87,7 +87,8 @@ static void next_for(const struct ctx *c, struct cluster *cl, int rule, const ch
 	/* the pod whose log this is made the calls: the caller (the 404 flow asks for none) */
 	if (c->o.pod && !x->by_host)
 		add_option(&b, "--set", "pod=%s", c->o.pod);
-	if (x->answer)
+	/* the answer is the 503 flow's: a flow named by host has no such question */
+	if (x->answer && !x->by_host)
 		add_option(&b, "--answer", AL_ANSWER_NODE "=%s", x->answer);
 	nx->command = sb_steal(&b);
 }

@@ -37,6 +37,7 @@ const struct al_next_rule al_next_rules[] = {
      .details = "route_not_found",
      .flow = "404",
      .diagnosis = "no-route",
+     .answer = "NR", /* still NR to the 503 flow's flag question */
      .by_host = true,
      .why = "the request reached the sidecar's listener but no route matched its host, port or "
             "path (route_not_found)"},

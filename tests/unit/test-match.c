@@ -105,7 +105,8 @@ int main(void)
 	   "a 404 NR line is an access log line");
 	is_str(h.flow, "404", "404 NR route_not_found leads to the 404 flow");
 	is_str(h.host, "shop.example.com", "its host is the authority without the port");
-	ok(!h.answer && !h.service, "no flag answer, no service");
+	ok(!h.service, "no service: the authority is an external host");
+	is_str(h.answer, "NR", "the flag stays NR (the 404 flow has no flag question to take it)");
 	al_handover_free(&h);
 	ok(al_handover_of(&p,
 	                  "[2026-11-20T09:00:01.000Z] \"GET /x HTTP/1.1\" 503 NR - - \"-\" 0 0 0 - "
