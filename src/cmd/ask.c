@@ -833,6 +833,15 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	walk_derive_replay(&a.w, &a.p.answers);
+	/* the pod the line's caller address belongs to, when the flow asks for one */
+	const char *caller = a.from_log && flow_input(f, "pod") && !kv_get(&a.w.inputs, "pod")
+	                         ? from_log_caller(&a.fl, a.cluster, walk_input(&a.w, "namespace"))
+	                         : NULL;
+	if (caller && walk_set_input(&a.w, "pod", caller, &err))
+		printf("  the caller, by its address %s in the line: pod %s\n", a.fl.h.caller_ip,
+		       caller);
+	free(err);
+	err = NULL;
 	printf("%s%s%s: ", out_bold(&a.out), f->id, out_reset(&a.out));
 	say(f->title);
 	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", out_dim(&a.out),

@@ -90,6 +90,14 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		cluster = open_cluster_opt(c, &failed);
 	if (failed)
 		goto out;
+	/* the pod the line's caller address belongs to, when the flow asks for one */
+	const char *caller = c->o.from_log && flow_input(p.flow, "pod") && !kv_get(&w.inputs, "pod")
+	                         ? from_log_caller(&fl, cluster, walk_input(&w, "namespace"))
+	                         : NULL;
+	if (caller && !walk_set_input(&w, "pod", caller, &err)) {
+		free(err);
+		err = NULL;
+	}
 	walk_auto_derive(&w, &p.answers, cluster);
 	/* a walk the cluster's refusal diagnosed (kube-permission-denied) is an answer; else exit 2 */
 	if (!walk_done(&w) && cluster_unreadable(cluster)) {

@@ -48,6 +48,7 @@ enum al_field {
 	AL_ROUTE,
 	AL_DURATION,
 	AL_MIXER, /* %DYNAMIC_METADATA(istio.mixer:status)%, Istio before 1.8 */
+	AL_DOWNSTREAM_REMOTE, /* the caller's address (ip:port) */
 	AL_NFIELDS
 };
 
@@ -257,6 +258,7 @@ struct al_handover {
 	const char *answer;  /* the answer to AL_ANSWER_NODE of flow the line gives, or NULL */
 	const char *no_flow; /* a failure no flow covers yet, in words (403 RBAC), or NULL */
 	char *service, *ns, *host, *flags, *cluster; /* new strings or NULL */
+	char *caller_ip; /* the downstream remote address without its port, or NULL */
 	struct strlist evidence;
 };
 /* Fill h from line; false (h empty) when the line is neither a log entry nor a known body. */

@@ -516,6 +516,7 @@ bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h
 		evidence_add(&h->evidence, "  code details", r.f[AL_DETAILS]);
 		evidence_add(&h->evidence, "  authority", r.f[AL_AUTHORITY]);
 		evidence_add(&h->evidence, "  upstream cluster", r.f[AL_UPSTREAM_CLUSTER]);
+		evidence_add(&h->evidence, "  caller address", r.f[AL_DOWNSTREAM_REMOTE]);
 		h->flags = dup_has(r.f[AL_FLAGS]);
 		h->cluster = dup_has(r.f[AL_UPSTREAM_CLUSTER]);
 		al_service_of(r.f[AL_UPSTREAM_CLUSTER], &h->service, &h->ns);
@@ -525,6 +526,11 @@ bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h
 		const char *colon = al_has(a) ? memchr(a.s, ':', a.n) : NULL;
 		if (colon)
 			a.n = (size_t)(colon - a.s);
+		/* the caller's address: "10.244.0.5:40000" (an IPv6 one is in brackets) */
+		struct al_span dr = r.f[AL_DOWNSTREAM_REMOTE];
+		const char *pc = al_has(dr) ? memrchr(dr.s, ':', dr.n) : NULL;
+		if (pc && dr.s[0] != '[')
+			h->caller_ip = xstrndup(dr.s, (size_t)(pc - dr.s));
 		char *host = dup_has(a);
 		if (host && is_dns_host(host))
 			h->host = host;
@@ -547,6 +553,7 @@ void al_handover_free(struct al_handover *h)
 	free(h->host);
 	free(h->flags);
 	free(h->cluster);
+	free(h->caller_ip);
 	sl_free(&h->evidence);
 	memset(h, 0, sizeof *h);
 }

@@ -1,7 +1,10 @@
 #include "session/fromlog.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cluster/cluster.h"
 
 bool from_log_read(const struct opts *o, const struct mm_kb *kb, const char *line,
                    struct from_log *fl, char **err)
@@ -49,6 +52,43 @@ void from_log_prepare(const struct from_log *fl, const struct mm_flow *f, struct
 		answers_add_evidence(answers, key, &h->evidence);
 	}
 	free(key);
+}
+
+/* Whether pod p has the address ip (status.podIP or one of status.podIPs). */
+static bool pod_has_ip(const struct kobj *p, const char *ip)
+{
+	json_t *st = json_object_get(p->j, "status");
+	const char *one = json_string_value(json_object_get(st, "podIP"));
+	if (one && strcmp(one, ip) == 0)
+		return true;
+	json_t *all = json_object_get(st, "podIPs");
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		const char *v = json_string_value(json_object_get(json_array_get(all, i), "ip"));
+		if (v && strcmp(v, ip) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *from_log_caller(const struct from_log *fl, struct cluster *c, const char *ns)
+{
+	if (!c || !fl->h.caller_ip)
+		return NULL;
+	const struct kobj_list *pods = cluster_list(c, "Pod", ns);
+	const struct kobj *found = NULL;
+	for (size_t i = 0; pods && i < pods->n; i++) {
+		const struct kobj *p = pods->v[i];
+		json_t *spec = json_object_get(p->j, "spec");
+		const char *phase = json_string_value(json_object_get(json_object_get(p->j, "status"), "phase"));
+		/* a host-network pod shares its node's address; a finished one may have lent its IP */
+		if (json_is_true(json_object_get(spec, "hostNetwork")) ||
+		    (phase && strcmp(phase, "Running") != 0) || !pod_has_ip(p, fl->h.caller_ip))
+			continue;
+		if (found)
+			return NULL; /* two pods with the address: the line names neither */
+		found = p;
+	}
+	return found ? found->name : NULL;
 }
 
 char *from_log_summary(const struct from_log *fl)

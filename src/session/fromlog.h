@@ -36,6 +36,15 @@ bool from_log_read(const struct opts *o, const struct mm_kb *kb, const char *lin
 void from_log_prepare(const struct from_log *fl, const struct mm_flow *f, struct kvlist *inputs,
                       struct answers *answers);
 
+struct cluster;
+/*
+ * The caller the line names by its address (the downstream remote address):
+ * the one pod of the cluster with that IP, not on the host network, in
+ * namespace ns (the walk's, or any when NULL). Its name (borrowed from the
+ * cluster), or NULL.
+ */
+const char *from_log_caller(const struct from_log *fl, struct cluster *c, const char *ns);
+
 /* One line for the person: "access log line: 503 UO, service reviews, namespace default". New string. */
 char *from_log_summary(const struct from_log *fl);
 

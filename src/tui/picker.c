@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster/cluster.h"
 #include "session/fromlog.h"
 #include "tui/tui.h"
 
@@ -150,6 +151,16 @@ static struct act key_start(struct tui *t)
 	struct from_log fl;
 	if (n && pasted(t, &fl)) {
 		from_log_prepare(&fl, t->flow, &t->s->file_inputs, &t->s->answers);
+		/* the pod the line's caller address belongs to, when the flow asks for one */
+		const char *ns = kv_get(&t->s->file_inputs, "namespace");
+		/* from a snapshot only: a live read here would hold the screen */
+		bool offline = t->s->cluster && !cluster_source(t->s->cluster);
+		const char *caller = offline && flow_input(t->flow, "pod") &&
+		                             !kv_get(&t->s->file_inputs, "pod")
+		                         ? from_log_caller(&fl, t->s->cluster, ns ? ns : t->s->c->o.ns)
+		                         : NULL;
+		if (caller)
+			kv_set(&t->s->file_inputs, "pod", caller);
 		from_log_free(&fl);
 	}
 	return n ? K_OPEN(SCR_INPUTS, SCR_PICKER) : K_DONE;
