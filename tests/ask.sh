@@ -133,6 +133,10 @@ ask_pipe "--from-log: the same without the symptom prompt" 0 'quit\n' --from-log
 	--snapshot "$DEMO" &&
 	has "an access log line: 503 UO -> flow 503, service reviews, namespace bookinfo, flag UO" \
 		"DIAGNOSIS  circuit-breaker-overflow"
+ask_pipe "--from-log: the caller's address names the caller pod" 0 'quit\n' --from-log "$LINE_UO" \
+	--snapshot "$TOP_SRCDIR/tests/data/snapshots/from-log-caller" &&
+	has "  the caller, by its address 10.244.0.5 in the line: pod productpage-v1-7f9c5d8b4-abcde" \
+		"    productpage-v1-7f9c5d8b4-abcde?"
 ask_pipe "an error body picks 503 and answers its flag" 0 'no healthy upstream\nquit\n' \
 	--snapshot "$DEMO" -n bookinfo --set service=reviews &&
 	has "  an error body of Envoy: 503 UH -> flow 503, flag UH" \
