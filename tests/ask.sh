@@ -118,6 +118,43 @@ ask_pipe "no FLOW: a pasted log line picks its flow" 0 \
 	--snapshot "$DEMO" -n bookinfo &&
 	has "503: HTTP 503 Service Unavailable or rejected requests" "service> reviews"
 
+# a whole access log line: its flow, its service and namespace, its flag as the answer
+LINE_UO='[2026-11-20T09:00:01.000Z] "GET /reviews/0 HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow} - "-" 0 81 0 - "-" "curl/8.5.0" "req-1" "reviews:9080" "-" outbound|9080|v1|reviews.bookinfo.svc.cluster.local - 10.96.0.20:9080 10.244.0.5:40000 - default'
+ask_pipe "no FLOW: a whole access log line fills the service and answers the flag" 0 \
+	"$LINE_UO\npath\nquit\n" --snapshot "$DEMO" &&
+	has "  an access log line: 503 UO -> flow 503, service reviews, namespace bookinfo, flag UO" \
+		"    -> UO  UO - upstream overflow (circuit breaker)  [answers]" \
+		"       | the access log line given:" "       |   response flags UO" \
+		"DIAGNOSIS  circuit-breaker-overflow"
+if grep -q "Several flows match\|^service> " "$SCRATCH/out"; then
+	not_ok "the line's flow and service are not asked again" "$SCRATCH/out"
+else ok "the line's flow and service are not asked again"; fi
+ask_pipe "--from-log: the same without the symptom prompt" 0 'quit\n' --from-log "$LINE_UO" \
+	--snapshot "$DEMO" &&
+	has "an access log line: 503 UO -> flow 503, service reviews, namespace bookinfo, flag UO" \
+		"DIAGNOSIS  circuit-breaker-overflow"
+ask_pipe "--from-log: the caller's address names the caller pod" 0 'quit\n' --from-log "$LINE_UO" \
+	--snapshot "$TOP_SRCDIR/tests/data/snapshots/from-log-caller" &&
+	has "  the caller, by its address 10.244.0.5 in the line: pod productpage-v1-7f9c5d8b4-abcde" \
+		"    productpage-v1-7f9c5d8b4-abcde?"
+ask_pipe "an error body picks 503 and answers its flag" 0 'no healthy upstream\nquit\n' \
+	--snapshot "$DEMO" -n bookinfo --set service=reviews &&
+	has "  an error body of Envoy: 503 UH -> flow 503, flag UH" \
+		"    -> UH  UH - no healthy upstream  [answers]"
+ask_pipe "RBAC: access denied names 403 and asks for a flow" 0 'RBAC: access denied\nquit\n' &&
+	has "  an error body of Envoy: 403; 403 from the sidecar's authorization (AuthorizationPolicy): no flow covers 403 yet"
+# words, not letters: flags are tokens, synonyms count
+ask_pipe "UT and DC match no flow (no letters inside route_not_found or FailedCreate)" 0 \
+	'UT\nDC\nquit\n' && has "symptom> UT" "symptom> DC"
+if grep -q "^  404 \|^  injection " "$SCRATCH/out"; then not_ok "UT and DC list no flow" "$SCRATCH/out"
+else ok "UT and DC list no flow"; fi
+for words in "no sidecar" "pods have no sidecar" "missing sidecar" "istio-proxy missing"; do
+	ask_pipe "'$words' picks injection" 0 "$words\nquit\n" &&
+		has "injection: Sidecar not injected (pod runs without istio-proxy)"
+done
+ask_pipe "NR matches two flows: both listed, the best first" 0 'NR\nquit\n' &&
+	has "Several flows match, the best first: give the id of one."
+
 ask_pipe "no FLOW: a number picks it; a required input is asked, a bad value again" 0 \
 	'4\nReviews!\nreviews\n' -n bookinfo &&
 	has "symptom> 4" "service> Reviews!" "input service='Reviews!' must be a DNS-1123 label" \

@@ -63,6 +63,20 @@ golden picker-nomatch "No flow matches"
 keys Escape Escape
 ended "Esc on an empty filter quits" 0
 
+# ---- the picker on the real flows: words, synonyms, a pasted access log line ----
+start -- tui --snapshot "$DEMO"
+settle "flows"
+keys -l 'no sidecar'
+shows "the picker: 'no sidecar' finds injection by its synonym" "matches: no sidecar"
+keys Escape
+keys -l 'UT'
+shows "the picker: UT matches no flow (no letters inside route_not_found)" "No flow matches 'UT'"
+keys Escape
+keys -l '[2026-11-20T09:00:01.000Z] "GET /reviews/0 HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow} - "-" 0 81 0 - "-" "curl/8.5.0" "req-1" "reviews:9080" "-" outbound|9080|v1|reviews.bookinfo.svc.cluster.local - 10.96.0.20:9080 10.244.0.5:40000 - default'
+shows "the picker: a whole access log line names its flow and flag" "an access log line: 503 UO -> flow 503"
+keys Enter
+golden picker-line-inputs "What is the walk about?"
+
 # ---- a walk of the 503 flow on the demo snapshot ----
 start -- tui --snapshot "$DEMO"
 settle "flows"

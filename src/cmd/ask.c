@@ -17,6 +17,7 @@
 #include "session/sources.h"
 #include "line/line.h"
 #include "onboard/onboard.h"
+#include "session/fromlog.h"
 #include "session/session.h"
 #include "walk/derive.h"
 #include "cluster/live.h"
@@ -45,6 +46,9 @@ struct ask {
 	const char *reask_default;
 	struct onboard *ob; /* AT_ITEM */
 	size_t item;
+	/* the access log line or error body the flow was chosen by (--from-log or pasted) */
+	struct from_log fl;
+	bool from_log;
 };
 
 /* What a command did. */
@@ -544,6 +548,35 @@ static int walk_loop(struct ask *a)
 
 /* ---- before the walk: the flow and its inputs ---- */
 
+/*
+ * Whether line is an access log line or an Envoy error body: then say what
+ * it shows, keep it for the walk, and set *f to its flow (NULL when no flow
+ * covers it).
+ */
+static bool from_line(struct ask *a, const char *line, const struct mm_flow **f)
+{
+	struct from_log fl;
+	char *err = NULL;
+	if (!from_log_read(&a->c->o, a->c->kb, line, &fl, &err)) {
+		free(err);
+		return false;
+	}
+	char *sum = from_log_summary(&fl);
+	printf("  %s\n", sum);
+	free(sum);
+	*f = fl.flow;
+	if (!fl.flow) {
+		printf("Give a flow's number or id to walk one anyway "
+		       "(meshmedic logs --explain LINE reads the line).\n");
+		from_log_free(&fl);
+		return true;
+	}
+	from_log_free(&a->fl);
+	a->fl = fl;
+	a->from_log = true;
+	return true;
+}
+
 /* Which flow: a number, an id, or words from the symptom (an error line). NULL: ended. */
 static const struct mm_flow *choose_flow(struct ask *a)
 {
@@ -570,21 +603,27 @@ static const struct mm_flow *choose_flow(struct ask *a)
 			return NULL;
 		} else if (strncmp(line, "help", 4) == 0 && (!line[4] || line[4] == ' ')) {
 			run_command(a, line, &known);
+		} else if (*line && from_line(a, line, &f)) {
+			/* f is the line's flow, or NULL when none covers it (said) */
 		} else if (*line) {
-			size_t n = 0;
-			for (size_t k = 0; k < kb->nflows; k++)
-				if (kb_flow_matches(kb->flows[k], line, NULL)) {
-					f = n++ ? NULL : kb->flows[k];
-					printf("  %s%-12s%s ", out_bold(&a->out), kb->flows[k]->id,
-					       out_reset(&a->out));
-					say(kb->flows[k]->title);
-					printf("\n");
-				}
+			const struct mm_flow **v = xcalloc(kb->nflows + 1, sizeof(*v));
+			int *score = xcalloc(kb->nflows + 1, sizeof(*score));
+			size_t n = kb_flows_ranked(kb, line, v, score);
+			/* the best is taken when it matches at least twice as well as the next */
+			if (n == 1 || (n > 1 && score[0] >= 2 * score[1] && score[0] > 0))
+				f = v[0];
+			for (size_t k = 0; k < n; k++) {
+				printf("  %s%-12s%s ", out_bold(&a->out), v[k]->id, out_reset(&a->out));
+				say(v[k]->title);
+				printf("\n");
+			}
 			if (!n)
 				printf("No flow matches that: give a number from 1 to %zu.\n",
 				       kb->nflows);
-			else if (n > 1)
-				printf("Several flows match: give the id of one.\n");
+			else if (!f)
+				printf("Several flows match, the best first: give the id of one.\n");
+			free(v);
+			free(score);
 		}
 		free(line);
 		if (f)
@@ -763,9 +802,29 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		onboard_loop(&a, &ob);
 		goto out;
 	}
-	const struct mm_flow *f = a.p.flow ? a.p.flow : choose_flow(&a);
+	const struct mm_flow *f = a.p.flow;
+	/* --from-log: the line names the flow when FLOW does not */
+	if (c->o.from_log) {
+		if (!from_log_read(&c->o, c->kb, c->o.from_log, &a.fl, &err)) {
+			rc = usage_error("--from-log: %s", err ? err
+			                 : "neither an access log line (Istio's formats or "
+			                   "--log-format) nor an error body Envoy sends");
+			free(err);
+			goto out;
+		}
+		a.from_log = true;
+		char *sum = from_log_summary(&a.fl);
+		printf("%s\n", sum);
+		free(sum);
+		if (!f)
+			f = a.fl.flow;
+	}
+	if (!f)
+		f = choose_flow(&a);
 	if (!f)
 		goto out;
+	if (a.from_log)
+		from_log_prepare(&a.fl, f, &a.p.file_inputs, &a.p.answers);
 	walk_init(&a.w, c->kb, f);
 	a.walking = true;
 	if (!walk_preset(&c->o, &a.p.file_inputs, c->o.answers_file, &a.w, &err)) {
@@ -774,6 +833,15 @@ int cmd_ask(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	walk_derive_replay(&a.w, &a.p.answers);
+	/* the pod the line's caller address belongs to, when the flow asks for one */
+	const char *caller = a.from_log && flow_input(f, "pod") && !kv_get(&a.w.inputs, "pod")
+	                         ? from_log_caller(&a.fl, a.cluster, walk_input(&a.w, "namespace"))
+	                         : NULL;
+	if (caller && walk_set_input(&a.w, "pod", caller, &err))
+		printf("  the caller, by its address %s in the line: pod %s\n", a.fl.h.caller_ip,
+		       caller);
+	free(err);
+	err = NULL;
 	printf("%s%s%s: ", out_bold(&a.out), f->id, out_reset(&a.out));
 	say(f->title);
 	printf("\n%s(help lists the commands; Ctrl-D ends)%s\n", out_dim(&a.out),
@@ -789,5 +857,6 @@ out:
 	sl_free(&a.names);
 	cluster_free(a.cluster);
 	prepared_free(&a.p);
+	from_log_free(&a.fl);
 	return rc;
 }

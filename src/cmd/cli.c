@@ -17,7 +17,9 @@ static const struct command commands[] = {
 	{"run", "[FLOW] [--batch]", "walk a flow without a person; answers from --answer, --answers",
 	 "Walks FLOW from its first question. Each question is answered by --answer NODE=CHOICE,\n"
 	 "then by the --answers file, until a diagnosis or a question nobody answered.\n"
-	 "FLOW may be left out when the --answers file names it. run never asks: --batch is\n"
+	 "FLOW may be left out when the --answers file names it, or when --from-log LINE (an\n"
+	 "access log line or Envoy error body) leads to it; the line also fills the service,\n"
+	 "namespace and host it shows and answers the flag. run never asks: --batch is\n"
 	 "accepted for scripts that spell it out. On a cluster, a diagnosis shows its fix for\n"
 	 "it: the object found, corrected, with the kubectl line and the diff (JSON fix_rendered).\n"
 	 "Exit status: 0 diagnosed, 1 undetermined (the question is reported as pending), 2 error.\n",

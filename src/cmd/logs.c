@@ -40,9 +40,13 @@ static void add_option(struct sbuf *b, const char *opt, const char *fmt, const c
 	free(v);
 }
 
-/* The rule's flow, diagnosis and the command that continues there. */
+/*
+ * The rule's flow, diagnosis and the command that continues there: the
+ * source options this command was given, the inputs the log names (host
+ * for a flow that names its target by host), and the flag answer.
+ */
 static void next_for(const struct ctx *c, struct cluster *cl, int rule, const char *svc,
-                     const char *ns, bool mixer_seen, struct next *nx)
+                     const char *ns, const char *host, bool mixer_seen, struct next *nx)
 {
 	memset(nx, 0, sizeof *nx);
 	if (rule < 0)
@@ -56,6 +60,8 @@ static void next_for(const struct ctx *c, struct cluster *cl, int rule, const ch
 	struct sbuf b;
 	sb_init(&b);
 	sb_printf(&b, "meshmedic run %s", x->flow);
+	for (size_t i = 0; i < c->o.flows_dirs.n; i++)
+		add_option(&b, "--flows", "%s", c->o.flows_dirs.v[i]);
 	if (c->o.snapshot)
 		add_option(&b, "--snapshot", "%s", c->o.snapshot);
 	if (c->o.live)
@@ -64,13 +70,26 @@ static void next_for(const struct ctx *c, struct cluster *cl, int rule, const ch
 		add_option(&b, "--context", "%s", c->o.context);
 	if (c->o.live && c->o.kubeconfig)
 		add_option(&b, "--kubeconfig", "%s", c->o.kubeconfig);
+	if (c->o.envoy_admin)
+		add_option(&b, "--envoy-admin", "%s", c->o.envoy_admin);
+	if (c->o.prometheus)
+		add_option(&b, "--prometheus", "%s", c->o.prometheus);
+	if (!ns)
+		ns = c->o.ns;
 	if (ns)
 		add_option(&b, "--set", "namespace=%s", ns);
-	add_option(&b, "--set", "service=%s", svc ? svc : "SERVICE");
-	if (c->o.pod)
+	if (x->by_host)
+		add_option(&b, "--set", "host=%s", host ? host : svc ? svc : "HOST");
+	if (x->by_host && svc)
+		add_option(&b, "--set", "service=%s", svc);
+	if (!x->by_host)
+		add_option(&b, "--set", "service=%s", svc ? svc : "SERVICE");
+	/* the pod whose log this is made the calls: the caller (the 404 flow asks for none) */
+	if (c->o.pod && !x->by_host)
 		add_option(&b, "--set", "pod=%s", c->o.pod);
-	if (x->answer)
-		add_option(&b, "--answer", "flag=%s", x->answer);
+	/* the answer is the 503 flow's: a flow named by host has no such question */
+	if (x->answer && !x->by_host)
+		add_option(&b, "--answer", AL_ANSWER_NODE "=%s", x->answer);
 	nx->command = sb_steal(&b);
 }
 
@@ -363,7 +382,7 @@ static int tally(struct ctx *c, struct cluster *cl, struct al_parser *p, const c
 	char *svc, *ns;
 	int rule = al_dominant(&t, c->o.ns, &svc, &ns);
 	struct next nx;
-	next_for(c, cl, rule, svc, ns, t.mixer_status_seen, &nx);
+	next_for(c, cl, rule, svc, ns, NULL, t.mixer_status_seen, &nx);
 	if (rule >= 0)
 		nx.count = t.rules[rule];
 	if (rule >= 0 && nx.rule->why_inbound && t.rules_inbound[rule] == t.rules[rule])
@@ -405,7 +424,6 @@ static const struct {
     {"upstream_per_try_timeout", "the last retry attempt timed out", false},
     {"ext_authz_denied", "the external authorization service denied the request", false},
     {"ext_authz_error", "the external authorization service failed or could not be reached", false},
-    {"rbac_access_denied_matched_policy", "an AuthorizationPolicy denied the request", false},
     {"filter_chain_not_found", "no listener filter chain matched the connection", false},
     {"downstream_remote_disconnect", "the client went away before the answer", false},
     {"direct_response", "the route answered directly, with no upstream", false},
@@ -447,6 +465,13 @@ static const struct {
                                       "Istio 1.22 and older)"},
 };
 
+/* Whether the sidecar's own authorization refused the line's request (RBAC code details). */
+static bool details_denied(const struct al_record *r)
+{
+	struct al_span d = r->f[AL_DETAILS];
+	return d.s && d.n >= 5 && memcmp(d.s, "rbac_", 5) == 0;
+}
+
 /* Who logged the line and where it went, in words (new string). */
 static char *side_text(const struct al_record *r, char **svc, char **ns)
 {
@@ -462,6 +487,10 @@ static char *side_text(const struct al_record *r, char **svc, char **ns)
 		    "port %s%s%s",
 		    *svc ? *svc : "?", *ns ? *ns : "?", *port ? port : "?", *subset ? ", subset " : "",
 		    subset);
+	else if (cn.side == AL_SIDE_INBOUND && details_denied(r))
+		out = xasprintf("the receiving side's sidecar (inbound), in front of its own "
+		                "application on port %s, which it did not pass the request to",
+		                *port ? port : "?");
 	else if (cn.side == AL_SIDE_INBOUND)
 		out = xasprintf(
 		    "the receiving side's sidecar (inbound): it passed the request to its "
@@ -501,6 +530,9 @@ static const struct {
 static char *field_note(const struct al_record *r, enum al_field f, char **svc, char **ns)
 {
 	struct al_span v = r->f[f];
+	char *rbac = f == AL_DETAILS ? al_details_meaning(v) : NULL;
+	if (rbac)
+		return rbac;
 	const char *k = f == AL_DETAILS || f == AL_TRANSPORT ? known_meaning(v) : NULL;
 	if (k)
 		return xstrdup(k);
@@ -541,8 +573,10 @@ static int explain(struct ctx *c, struct cluster *cl, struct al_parser *p, const
 	}
 	if (!svc)
 		al_service_of(r.f[AL_AUTHORITY], &svc, &ns);
+	struct al_handover h;
+	al_handover_of(p, line, &h);
 	struct next nx;
-	next_for(c, cl, al_next_rule_of(&r), svc, ns ? ns : c->o.ns, al_has(r.f[AL_MIXER]), &nx);
+	next_for(c, cl, h.rule, svc, ns, h.host, al_has(r.f[AL_MIXER]), &nx);
 	nx.count = 1;
 	bool inbound = al_cluster_parse(r.f[AL_UPSTREAM_CLUSTER]).side == AL_SIDE_INBOUND;
 	if (nx.rule && nx.rule->why_inbound && inbound)
@@ -567,6 +601,8 @@ static int explain(struct ctx *c, struct cluster *cl, struct al_parser *p, const
 		json_t *j =
 		    json_pack("{s:s, s:o, s:o, s:b, s:o}", "format", r.format, "fields", fields,
 		              "notes", jn, "failure", al_failure(&r), "next", next_json(&nx));
+		if (h.no_flow)
+			json_object_set_new(j, "no_flow", json_string(h.no_flow));
 		json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', fp);
 		json_decref(j);
@@ -600,12 +636,16 @@ static int explain(struct ctx *c, struct cluster *cl, struct al_parser *p, const
 			if (!md)
 				fprintf(fp, "\nthis failure points to:\n");
 			next_print(fp, &nx, md, cl != NULL);
+		} else if (h.no_flow) {
+			fprintf(fp, "\n%s%s (meshmedic help response-flags)\n", md ? "" : "this failure: ",
+			        h.no_flow);
 		} else
 			fprintf(fp, "\n%s\n",
 			        al_failure(&r) ? "a failure that no flow covers yet "
 			                         "(meshmedic help response-flags)"
 			                       : "no failure");
 	}
+	al_handover_free(&h);
 	for (size_t i = 0; i < MM_ARRAY_LEN(shown); i++) {
 		free(values[i]);
 		free(notes[i]);

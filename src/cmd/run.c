@@ -6,6 +6,7 @@
 #include "session/sources.h"
 #include "base/datadir.h"
 #include "cluster/cluster.h"
+#include "session/fromlog.h"
 #include "session/session.h"
 #include "walk/derive.h"
 
@@ -29,10 +30,30 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 	char *err = NULL;
 	const struct mm_input *missing;
 	bool walking = false;
-	int rc = prepare(c, flow_id, answers_file, &p);
+	struct from_log fl = {0};
+	int rc = -1;
+	/* a line in hand names the flow when none is given, and fills what it shows */
+	if (c->o.from_log) {
+		if (!from_log_read(&c->o, c->kb, c->o.from_log, &fl, &err)) {
+			rc = usage_error("--from-log: %s", err ? err
+			                 : "neither an access log line (Istio's formats or "
+			                   "--log-format) nor an error body Envoy sends");
+			goto out;
+		}
+		if (!flow_id && !fl.flow) {
+			rc = usage_error("--from-log: %s (meshmedic logs --explain LINE reads it)",
+			                 fl.h.no_flow ? fl.h.no_flow : "no flow covers this line yet");
+			goto out;
+		}
+		if (!flow_id)
+			flow_id = fl.flow->id;
+	}
+	rc = prepare(c, flow_id, answers_file, &p);
 	if (rc >= 0)
 		goto out;
 	rc = 2;
+	if (p.flow && c->o.from_log)
+		from_log_prepare(&fl, p.flow, &p.file_inputs, &p.answers);
 	if (!p.flow) {
 		rc = usage_error("run needs a FLOW (see meshmedic list)");
 		goto out;
@@ -69,6 +90,14 @@ static int batch_walk(struct ctx *c, const char *flow_id, const char *answers_fi
 		cluster = open_cluster_opt(c, &failed);
 	if (failed)
 		goto out;
+	/* the pod the line's caller address belongs to, when the flow asks for one */
+	const char *caller = c->o.from_log && flow_input(p.flow, "pod") && !kv_get(&w.inputs, "pod")
+	                         ? from_log_caller(&fl, cluster, walk_input(&w, "namespace"))
+	                         : NULL;
+	if (caller && !walk_set_input(&w, "pod", caller, &err)) {
+		free(err);
+		err = NULL;
+	}
 	walk_auto_derive(&w, &p.answers, cluster);
 	/* a walk the cluster's refusal diagnosed (kube-permission-denied) is an answer; else exit 2 */
 	if (!walk_done(&w) && cluster_unreadable(cluster)) {
@@ -85,6 +114,7 @@ out:
 	cluster_free(cluster);
 	free(err);
 	prepared_free(&p);
+	from_log_free(&fl);
 	return rc;
 }
 

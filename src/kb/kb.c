@@ -337,6 +337,7 @@ static void flow_free(struct mm_flow *f)
 	}
 	free(f->inputs);
 	sl_free(&f->symptoms);
+	sl_free(&f->synonyms);
 	free(f->id);
 	free(f->title);
 	free(f->description);
@@ -408,8 +409,30 @@ static const char *kb_item_file(const struct mm_src *src)
 static const struct fspec flow_spec[] = {
 	{"id", F_STR, true},       {"title", F_STR, true},   {"description", F_STR, false},
 	{"symptoms", F_STRS, true}, {"inputs", F_ARR, false}, {"start", F_STR, true},
-	{"nodes", F_ARR, true},
+	{"nodes", F_ARR, true},     {"synonyms", F_STRS, false},
 };
+
+/* Whether a symptom or synonym can ever match: it has a word, and says what no other one says. */
+static void check_phrases(struct lctx *c, const struct mm_flow *f)
+{
+	const struct strlist *lists[] = {&f->symptoms, &f->synonyms};
+	static const char *const names[] = {"symptoms", "synonyms"};
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *s = lists[l]->v[i];
+			char *p = xasprintf("/%s/%zu", names[l], i);
+			bool word = false;
+			for (const char *q = s; *q && !word; q++)
+				word = isalnum((unsigned char)*q) || (unsigned char)*q >= 0x80;
+			if (!word)
+				lerr(c, p, false, "%s entry '%s' has no word to match", names[l], s);
+			for (size_t k = 0; k <= l; k++)
+				for (size_t e = 0; e < (k == l ? i : lists[k]->n); e++)
+					if (strcasecmp(lists[k]->v[e], s) == 0)
+						lerr(c, p, false, "'%s' is already in %s", s, names[k]);
+			free(p);
+		}
+}
 
 static void load_flow(struct lctx *c, json_t *j)
 {
@@ -424,6 +447,8 @@ static void load_flow(struct lctx *c, json_t *j)
 	f->description = dup_or_null(j, "description");
 	f->start = dup_or_null(j, "start");
 	get_strs(j, "symptoms", &f->symptoms);
+	get_strs(j, "synonyms", &f->synonyms);
+	check_phrases(c, f);
 	json_t *inputs = json_object_get(j, "inputs");
 	f->inputs = xcalloc(json_array_size(inputs) + 1, sizeof(struct mm_input));
 	for (size_t i = 0; i < json_array_size(inputs); i++) {
@@ -793,37 +818,193 @@ char *help_body(const struct mm_help *h)
 	return body;
 }
 
-/* Case-insensitive substring. */
-static bool has(const char *hay, const char *needle)
+/*
+ * Matching a filter against a flow. Both are cut into tokens: runs of
+ * letters and digits (and bytes of UTF-8 words), lower-cased, where '.', '/'
+ * and ':' between two of them join ("http/1.1", "sidecar.istio.io/inject",
+ * "reviews:9080") and anything else separates ("route_not_found" is three
+ * tokens, "istio-proxy" two). A trailing "s" of a longer word is dropped, so
+ * "pods" meets "pod". Codes and flags are tokens like any other: "UT" is no
+ * part of "route_not_found".
+ */
+#define TOK_MAX 48
+
+struct toks {
+	char (*v)[TOK_MAX];
+	size_t n;
+	bool open_end; /* the text ends inside its last token: it may still be typed on */
+};
+
+static bool tok_char(unsigned char c)
 {
-	size_t n = strlen(needle);
-	for (const char *p = hay; *p; p++)
-		if (strncasecmp(p, needle, n) == 0)
-			return true;
-	return !*needle;
+	return isalnum(c) || c >= 0x80;
 }
 
-/* Whether word stands in text as a word of its own (case-insensitive). */
-static bool has_word(const char *text, const char *word)
+static bool tok_joiner(char c)
 {
-	size_t n = strlen(word);
-	for (const char *p = text; n && *p; p++)
-		if (strncasecmp(p, word, n) == 0 && (p == text || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[n]))
+	return c == '.' || c == '/' || c == ':';
+}
+
+static void tokenize(const char *text, struct toks *t)
+{
+	size_t len = strlen(text), cap = len / 2 + 1;
+	t->v = xcalloc(cap, sizeof(*t->v));
+	t->n = 0;
+	t->open_end = false;
+	for (size_t i = 0; i < len;) {
+		if (!tok_char((unsigned char)text[i])) {
+			i++;
+			continue;
+		}
+		size_t k = 0, start = i;
+		char *out = t->v[t->n];
+		while (i < len && (tok_char((unsigned char)text[i]) ||
+		                   (tok_joiner(text[i]) && i + 1 < len &&
+		                    tok_char((unsigned char)text[i + 1])))) {
+			if (k + 1 < TOK_MAX)
+				out[k++] = (char)tolower((unsigned char)text[i]);
+			i++;
+		}
+		out[k] = '\0';
+		bool upper = true;
+		for (size_t j = start; j < i && upper; j++)
+			upper = !islower((unsigned char)text[j]);
+		/* "pods" and "pod", "headers" and "header"; not "DNS", not "status" twice */
+		if (k >= 4 && out[k - 1] == 's' && out[k - 2] != 's' && !upper)
+			out[k - 1] = '\0';
+		t->n++;
+		t->open_end = i == len;
+	}
+}
+
+/* Whether a filter token f meets a symptom token s; prefix: f may be the start of a word. */
+static bool tok_meets(const char *s, const char *f, bool prefix)
+{
+	size_t fl = strlen(f);
+	if (strcmp(s, f) == 0 || (prefix && fl >= 3 && strncmp(s, f, fl) == 0))
+		return true;
+	/* a plain word meets one part of a joined token: "inject" and "sidecar.istio.io/inject" */
+	if (fl < 3 || strpbrk(f, "./:") || !strpbrk(s, "./:"))
+		return false;
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "./:");
+		if ((n == fl || (prefix && n > fl)) && strncmp(p, f, fl) == 0)
 			return true;
+		p += n + (p[n] != '\0');
+	}
 	return false;
+}
+
+/*
+ * How well a phrase (a symptom, synonym, title or id) matches the filter, 0
+ * for not at all: the whole phrase stands in the filter, word after word (a
+ * pasted error message holds it), 3 per word; the filter stands in the
+ * phrase, word after word (the start of a symptom being typed), 2 per word;
+ * every word of the filter is somewhere in the phrase, 1 per word.
+ */
+static int phrase_score(const struct toks *phrase, const struct toks *filter)
+{
+	size_t m = phrase->n, n = filter->n;
+	if (!m || !n)
+		return 0;
+	for (size_t i = 0; m <= n && i + m <= n; i++) {
+		size_t k = 0;
+		while (k < m && strcmp(phrase->v[k], filter->v[i + k]) == 0)
+			k++;
+		if (k == m)
+			return 3 * (int)m;
+	}
+	for (size_t i = 0; n <= m && i + n <= m; i++) {
+		size_t k = 0;
+		while (k < n && tok_meets(phrase->v[i + k], filter->v[k],
+		                          k == n - 1 && filter->open_end))
+			k++;
+		if (k == n)
+			return 2 * (int)n;
+	}
+	for (size_t k = 0; k < n; k++) {
+		size_t i = 0;
+		while (i < m && !tok_meets(phrase->v[i], filter->v[k], k == n - 1 && filter->open_end))
+			i++;
+		if (i == m)
+			return 0;
+	}
+	return (int)n;
+}
+
+static int text_score(const char *text, const struct toks *filter)
+{
+	struct toks t;
+	tokenize(text, &t);
+	int s = phrase_score(&t, filter);
+	free(t.v);
+	return s;
+}
+
+int kb_flow_score(const struct mm_flow *f, const char *filter, struct strlist *hits)
+{
+	struct toks ft;
+	tokenize(filter, &ft);
+	if (!ft.n) {
+		free(ft.v);
+		return 0;
+	}
+	int score = 0;
+	/* the id typed in full counts as a symptom would; the title as a weaker hint */
+	int id = text_score(f->id, &ft), title = text_score(f->title, &ft);
+	score += id + (title + 1) / 2;
+	const struct strlist *lists[] = {&f->symptoms, &f->synonyms};
+	for (size_t l = 0; l < MM_ARRAY_LEN(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			int s = text_score(lists[l]->v[i], &ft);
+			if (!s)
+				continue;
+			score += s;
+			if (hits)
+				sl_add(hits, lists[l]->v[i]);
+		}
+	free(ft.v);
+	return score ? score : -1;
 }
 
 bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits)
 {
-	bool any = !*filter || has(f->id, filter) || has(f->title, filter);
-	for (size_t i = 0; *filter && i < f->symptoms.n; i++)
-		if (has(f->symptoms.v[i], filter) || has_word(filter, f->symptoms.v[i])) {
-			any = true;
-			if (hits)
-				sl_add(hits, f->symptoms.v[i]);
-		}
-	return any;
+	return kb_flow_score(f, filter, hits) >= 0;
+}
+
+/* Flows by score, best first; equal scores keep the kb's order. */
+struct ranked {
+	const struct mm_flow *f;
+	int score;
+	size_t at;
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->score != y->score)
+		return y->score - x->score;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+size_t kb_flows_ranked(const struct mm_kb *kb, const char *filter, const struct mm_flow **out,
+                       int *scores)
+{
+	struct ranked *r = xcalloc(kb->nflows + 1, sizeof(*r));
+	size_t n = 0;
+	for (size_t i = 0; i < kb->nflows; i++) {
+		int s = kb_flow_score(kb->flows[i], filter, NULL);
+		if (s >= 0)
+			r[n++] = (struct ranked){kb->flows[i], s, i};
+	}
+	qsort(r, n, sizeof(*r), ranked_cmp);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = r[i].f;
+		if (scores)
+			scores[i] = r[i].score;
+	}
+	free(r);
+	return n;
 }
 
 const char *const kb_v1_groups[3] = {"networking.istio.io", "security.istio.io",

@@ -67,6 +67,7 @@ struct mm_node {
 struct mm_flow {
 	char *id, *title, *description, *start;
 	struct strlist symptoms;
+	struct strlist synonyms; /* other words for the symptom, for search only */
 	struct mm_input *inputs;
 	size_t ninputs;
 	struct mm_node *nodes;
@@ -157,11 +158,23 @@ const struct mm_input *flow_input(const struct mm_flow *f, const char *name);
 const char *input_type_name(enum mm_input_type t);
 
 /*
- * Whether flow f matches the filter: the filter is part of its id, title or a
- * symptom, or a symptom stands in the filter as a word (a pasted error
- * message or access-log line). The symptoms that match go into hits.
+ * How well flow f matches the filter: -1 not at all, else a score (higher is
+ * better; 0 for an empty filter, which every flow matches). Filter, id,
+ * title, symptoms and synonyms are compared as words (case-insensitive):
+ * a symptom standing whole in the filter (a pasted error message) counts
+ * most, then the filter standing in a symptom (typing one), then the
+ * filter's words found in it in any order. Codes and flags are whole words.
+ * The symptoms and synonyms that match go into hits.
  */
+int kb_flow_score(const struct mm_flow *f, const char *filter, struct strlist *hits);
 bool kb_flow_matches(const struct mm_flow *f, const char *filter, struct strlist *hits);
+
+/*
+ * The flows that match filter, best first (equal scores in the kb's order),
+ * into out (room for kb->nflows), their scores into scores (or NULL).
+ */
+size_t kb_flows_ranked(const struct mm_kb *kb, const char *filter, const struct mm_flow **out,
+                       int *scores);
 
 /* The Istio API groups that are served as v1 from Istio 1.22 on. */
 extern const char *const kb_v1_groups[3];

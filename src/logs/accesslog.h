@@ -48,6 +48,7 @@ enum al_field {
 	AL_ROUTE,
 	AL_DURATION,
 	AL_MIXER, /* %DYNAMIC_METADATA(istio.mixer:status)%, Istio before 1.8 */
+	AL_DOWNSTREAM_REMOTE, /* the caller's address (ip:port) */
 	AL_NFIELDS
 };
 
@@ -218,12 +219,16 @@ struct al_next_rule {
 	const char *label;    /* "503 UO" */
 	uint32_t flags;       /* any of these flags; 0: see code */
 	int code;             /* the code, or 0 for any */
+	const char *details;  /* with code: that code, or code details starting so */
 	bool no_flag;         /* only lines without a flag */
 	const char *protocol; /* only this protocol, or NULL */
 	const char *flow, *diagnosis, *answer;
+	bool by_host;            /* the flow names its target by host (404), not by service */
 	const char *why;         /* one line: what the failure means */
 	const char *why_inbound; /* the same, logged by the receiving side, when it differs */
 };
+/* The node of a rule's flow that its answer answers (the 503 flow's flag question). */
+#define AL_ANSWER_NODE "flag"
 extern const struct al_next_rule al_next_rules[];
 extern const size_t al_nnext_rules;
 /* The rule of a line, or -1 if it is no failure or none matches. */
@@ -235,6 +240,33 @@ int al_next_rule_of(const struct al_record *r);
  * and when nothing says Mixer. version may be NULL.
  */
 const char *al_uaex_diagnosis(const char *version, bool mixer_status_seen);
+
+/*
+ * What one line in hand tells a walk: an access log line (parsed with p) or
+ * an error body Envoy answers with ("upstream connect error or
+ * disconnect/reset before headers. reset reason: overflow", "no healthy
+ * upstream", "RBAC: access denied"). The rule is found as for a tally line;
+ * service and namespace come from the upstream cluster or the authority,
+ * host from the authority. evidence holds what the line shows, one fact a
+ * line (sanitised), for the step the line answers.
+ */
+struct al_handover {
+	bool log_line;  /* an access log entry, not an error body */
+	int code;       /* the response code, or -1 */
+	int rule;       /* the al_next_rules entry, or -1 */
+	const char *flow;    /* the flow the line leads to (the rule's), or NULL */
+	const char *answer;  /* the answer to AL_ANSWER_NODE of flow the line gives, or NULL */
+	const char *no_flow; /* a failure no flow covers yet, in words (403 RBAC), or NULL */
+	char *service, *ns, *host, *flags, *cluster; /* new strings or NULL */
+	char *caller_ip; /* the downstream remote address without its port, or NULL */
+	struct strlist evidence;
+};
+/* Fill h from line; false (h empty) when the line is neither a log entry nor a known body. */
+bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h);
+void al_handover_free(struct al_handover *h);
+
+/* What a code detail value says (403 RBAC details read in full), new string, or NULL. */
+char *al_details_meaning(struct al_span v);
 
 /* A string -> count table with a bounded number of keys. */
 struct al_count {

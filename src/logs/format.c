@@ -65,6 +65,7 @@ static const struct op {
     {"ROUTE_NAME", AL_ROUTE, K_ANY},
     {"DURATION", AL_DURATION, K_NUM},
     {"DYNAMIC_METADATA(istio.mixer:status)", AL_MIXER, K_ANY},
+    {"DOWNSTREAM_REMOTE_ADDRESS", AL_DOWNSTREAM_REMOTE, K_TOKEN},
     {"BYTES_RECEIVED", -1, K_NUM},
     {"BYTES_SENT", -1, K_NUM},
     {"RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)", -1, K_NUM},
@@ -88,6 +89,7 @@ static const char *const field_names[AL_NFIELDS] = {
     [AL_ROUTE] = "route_name",
     [AL_DURATION] = "duration",
     [AL_MIXER] = "istio_policy_status",
+    [AL_DOWNSTREAM_REMOTE] = "downstream_remote_address",
 };
 
 const char *al_field_name(enum al_field f)
@@ -296,6 +298,7 @@ static const struct {
     {"route_name", "ROUTE_NAME"},
     {"duration", "DURATION"},
     {"istio_policy_status", "DYNAMIC_METADATA(istio.mixer:status)"},
+    {"downstream_remote_address", "DOWNSTREAM_REMOTE_ADDRESS"},
 };
 
 /* Map a key to the operator in value ("%OP%" alone); false if it is no operator we keep. */

@@ -30,6 +30,17 @@ bool al_failure(const struct al_record *r)
 const struct al_next_rule al_next_rules[] = {
     RULE("UO", AL_BIT(UO), 0, "503", "circuit-breaker-overflow", "UO",
          "a circuit breaker (DestinationRule connectionPool or outlierDetection) turned them away"),
+    /* a listener took the request and no route matched: the 404 flow (route_not_found) */
+    {.label = "404 NR",
+     .flags = AL_BIT(NR),
+     .code = 404,
+     .details = "route_not_found",
+     .flow = "404",
+     .diagnosis = "no-route",
+     .answer = "NR", /* still NR to the 503 flow's flag question */
+     .by_host = true,
+     .why = "the request reached the sidecar's listener but no route matched its host, port or "
+            "path (route_not_found)"},
     RULE("NR", AL_BIT(NR), 0, "503", "no-route", "NR",
          "the sidecar had no route for the host, port or path"),
     RULE("NC", AL_BIT(NC), 0, "503", "no-route", "NC",
@@ -70,7 +81,11 @@ int al_next_rule_of(const struct al_record *r)
 		return -1;
 	for (size_t i = 0; i < al_nnext_rules; i++) {
 		const struct al_next_rule *x = &al_next_rules[i];
-		if ((x->flags && !(r->flags & x->flags)) || (x->code && r->code != x->code) ||
+		struct al_span d = r->f[AL_DETAILS];
+		bool code_ok = !x->code || r->code == x->code ||
+		               (x->details && d.s && d.n >= strlen(x->details) &&
+		                memcmp(d.s, x->details, strlen(x->details)) == 0);
+		if ((x->flags && !(r->flags & x->flags)) || !code_ok ||
 		    (x->no_flag && (r->flags || r->odd_flag)) ||
 		    (x->protocol && !al_span_is(r->f[AL_PROTOCOL], x->protocol)))
 			continue;
@@ -384,4 +399,161 @@ void al_each(struct al_parser *p, const char *text, size_t last_n,
 			fn(ctx, &r);
 		start += n + 1;
 	}
+}
+
+/* What one line in hand tells a walk */
+
+_Static_assert(MM_ARRAY_LEN(al_next_rules) <= 16, "struct al_tally counts at most 16 rules");
+
+/* The bodies Envoy answers with by itself, and the code and flag each stands for. */
+static const struct {
+	const char *text; /* found anywhere in the line, any case */
+	int code;
+	const char *flags; /* as a log line would carry them, or "" */
+	const char *flow;  /* where a body that names no flag leads, or NULL */
+} bodies[] = {
+    {"reset reason: overflow", 503, "UO", NULL},
+    {"reset reason: connection failure", 503, "UF", NULL},
+    {"reset reason: connection termination", 503, "UC", NULL},
+    {"reset reason: remote reset", 503, "UR", NULL},
+    {"reset reason: local reset", 503, "LR", NULL},
+    {"no healthy upstream", 503, "UH", NULL},
+    {"upstream connect error or disconnect/reset before headers", 503, "", "503"},
+    {"RBAC: access denied", 403, "", NULL},
+    {"upstream request timeout", 504, "UT", NULL},
+};
+
+static const char rbac_prefix[] = "rbac_access_denied_matched_policy";
+
+char *al_details_meaning(struct al_span v)
+{
+	size_t k = sizeof rbac_prefix - 1;
+	if (!v.s || v.n < k || memcmp(v.s, rbac_prefix, k) != 0)
+		return NULL;
+	struct al_span in = {v.s + k, v.n - k};
+	if (in.n >= 2 && in.s[0] == '[' && in.s[in.n - 1] == ']')
+		in = (struct al_span){in.s + 1, in.n - 2};
+	else
+		in.n = 0;
+	/* [none]: ALLOW policies exist and none of their rules matched */
+	if (in.n == 0 || al_span_is(in, "none"))
+		return xstrdup("an AuthorizationPolicy denied the request: the workload has ALLOW "
+		               "policies and no rule of any of them matched the request ([none])");
+	/* Istio names each rule ns[NAMESPACE]-policy[NAME]-rule[INDEX] */
+	char *name = xstrndup(in.s, in.n);
+	char ns[254], pol[254];
+	int rule = -1, end = 0;
+	char *out;
+	if (sscanf(name, "ns[%253[^]]]-policy[%253[^]]]-rule[%d]%n", ns, pol, &rule, &end) == 3 &&
+	    name[end] == '\0')
+		out = xasprintf("the DENY AuthorizationPolicy %s/%s denied the request (its rule %d "
+		                "matched)",
+		                ns, pol, rule);
+	else
+		out = xasprintf("an AuthorizationPolicy denied the request: its rule %s matched", name);
+	free(name);
+	return out;
+}
+
+/* "name value" as one evidence line, sanitised. */
+static void evidence_add(struct strlist *ev, const char *name, struct al_span v)
+{
+	if (!al_has(v))
+		return;
+	char *raw = xasprintf("%s %.*s", name, (int)v.n, v.s);
+	char *clean = sanitize(raw, false);
+	sl_add(ev, clean);
+	free(clean);
+	free(raw);
+}
+
+static char *dup_has(struct al_span v)
+{
+	return al_has(v) ? xstrndup(v.s, v.n) : NULL;
+}
+
+bool al_handover_of(struct al_parser *p, const char *line, struct al_handover *h)
+{
+	memset(h, 0, sizeof *h);
+	h->code = -1;
+	h->rule = -1;
+	struct al_record r;
+	size_t n = strlen(line);
+	if (n && al_parse_line(p, line, n, &r) == AL_OK) {
+		h->log_line = true;
+	} else {
+		size_t i;
+		for (i = 0; i < MM_ARRAY_LEN(bodies) && !strcasestr(line, bodies[i].text); i++)
+			;
+		if (i == MM_ARRAY_LEN(bodies))
+			return false;
+		al_record_of(&r, bodies[i].code, bodies[i].flags);
+		/* a body without its flag says nothing of the flag: it leads to a flow, not an answer */
+		if (!*bodies[i].flags)
+			h->flow = bodies[i].flow;
+		char *clean = sanitize(line, false);
+		sl_add(&h->evidence, "the error body given (Envoy answered by itself):");
+		char *l = xasprintf("  %s", clean);
+		sl_add(&h->evidence, l);
+		free(l);
+		free(clean);
+		char *means = xasprintf("which Envoy sends with %d%s%s", bodies[i].code,
+		                        *bodies[i].flags ? " and flag " : "", bodies[i].flags);
+		sl_add(&h->evidence, means);
+		free(means);
+	}
+	h->code = r.code;
+	if (!h->flow)
+		h->rule = al_next_rule_of(&r);
+	if (h->rule >= 0) {
+		h->flow = al_next_rules[h->rule].flow;
+		h->answer = al_next_rules[h->rule].answer;
+	}
+	if (h->log_line) {
+		sl_add(&h->evidence, "the access log line given:");
+		evidence_add(&h->evidence, "  response code", r.f[AL_CODE]);
+		evidence_add(&h->evidence, "  response flags", r.f[AL_FLAGS]);
+		evidence_add(&h->evidence, "  code details", r.f[AL_DETAILS]);
+		evidence_add(&h->evidence, "  authority", r.f[AL_AUTHORITY]);
+		evidence_add(&h->evidence, "  upstream cluster", r.f[AL_UPSTREAM_CLUSTER]);
+		evidence_add(&h->evidence, "  caller address", r.f[AL_DOWNSTREAM_REMOTE]);
+		h->flags = dup_has(r.f[AL_FLAGS]);
+		h->cluster = dup_has(r.f[AL_UPSTREAM_CLUSTER]);
+		al_service_of(r.f[AL_UPSTREAM_CLUSTER], &h->service, &h->ns);
+		if (!h->service)
+			al_service_of(r.f[AL_AUTHORITY], &h->service, &h->ns);
+		struct al_span a = r.f[AL_AUTHORITY];
+		const char *colon = al_has(a) ? memchr(a.s, ':', a.n) : NULL;
+		if (colon)
+			a.n = (size_t)(colon - a.s);
+		/* the caller's address: "10.244.0.5:40000" (an IPv6 one is in brackets) */
+		struct al_span dr = r.f[AL_DOWNSTREAM_REMOTE];
+		const char *pc = al_has(dr) ? memrchr(dr.s, ':', dr.n) : NULL;
+		if (pc && dr.s[0] != '[')
+			h->caller_ip = xstrndup(dr.s, (size_t)(pc - dr.s));
+		char *host = dup_has(a);
+		if (host && is_dns_host(host))
+			h->host = host;
+		else
+			free(host);
+	} else if (*r.f[AL_FLAGS].s) {
+		h->flags = xstrdup(r.f[AL_FLAGS].s);
+	}
+	struct al_span d = r.f[AL_DETAILS];
+	if (!h->flow && (r.code == 403 || (d.s && d.n >= 5 && memcmp(d.s, "rbac_", 5) == 0)))
+		h->no_flow = "403 from the sidecar's authorization (AuthorizationPolicy): no flow "
+		             "covers 403 yet";
+	return true;
+}
+
+void al_handover_free(struct al_handover *h)
+{
+	free(h->service);
+	free(h->ns);
+	free(h->host);
+	free(h->flags);
+	free(h->cluster);
+	free(h->caller_ip);
+	sl_free(&h->evidence);
+	memset(h, 0, sizeof *h);
 }

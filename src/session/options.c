@@ -103,6 +103,10 @@ const struct opt_def opt_defs[] = {
 	 "logs", OV_NONE, OS_STRING, AT(log_format), NULL, NULL},
 	{"explain", 0, "LINE", "logs: explain one access log line field by field", "logs", OV_NONE,
 	 OS_STRING, AT(explain), NULL, NULL},
+	{"from-log", 0, "LINE",
+	 "run, ask: start from an access log line or Envoy error body:\n"
+	 "its flow, service, namespace, host and flag answer",
+	 "run ask", OV_NONE, OS_STRING, AT(from_log), NULL, NULL},
 	{"envoy-admin", 0, "URL", "an Envoy admin port already open (e.g. http://127.0.0.1:15000)",
 	 READS, OV_NONE, OS_STRING, AT(envoy_admin), is_base_url,
 	 "--envoy-admin takes an http:// or https:// URL, not '%s'"},

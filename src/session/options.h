@@ -23,6 +23,7 @@ struct opts {
 	const char *answers_file;
 	const char *snapshot, *ns, *context, *kubeconfig, *output;
 	const char *log_format, *pod, *explain; /* logs */
+	const char *from_log; /* run, ask: an access log line or error body to start from */
 	const char *envoy_admin, *prometheus;   /* base URLs of an open admin port, of Prometheus */
 	const char *service;                    /* onboard: one workload's Service */
 	const char *fail_on;                    /* check: the least severity that fails */

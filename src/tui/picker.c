@@ -1,7 +1,8 @@
 /*
  * The symptom picker: every flow with its title; typing filters on the
- * flows' ids, titles and symptom strings ("UO", "426", "upstream connect
- * error", "CrashLoopBackOff"), and shows which symptoms matched.
+ * flows' ids, titles, symptoms and synonyms as words ("UO", "426", "upstream
+ * connect error", "no sidecar"), best match first, and shows which symptoms
+ * matched.
  */
 #include <ctype.h>
 #include <curses.h>
@@ -9,16 +10,33 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster/cluster.h"
+#include "session/fromlog.h"
 #include "tui/tui.h"
 
-/* The flows that match, in the kb's order. Caller frees the array. */
+/* Whether the filter is an access log line or Envoy error body (a pasted one): fl then holds it. */
+static bool pasted(const struct tui *t, struct from_log *fl)
+{
+	char *err = NULL;
+	bool ok = *t->filter && from_log_read(&t->s->c->o, t->kb, t->filter, fl, &err);
+	free(err);
+	return ok;
+}
+
+/* The flows that match, best first (the kb's order for an empty filter). Caller frees the array. */
 static const struct mm_flow **matches(const struct tui *t, size_t *n)
 {
 	const struct mm_flow **v = xcalloc(t->kb->nflows + 1, sizeof(*v));
-	*n = 0;
-	for (size_t i = 0; i < t->kb->nflows; i++)
-		if (kb_flow_matches(t->kb->flows[i], t->filter, NULL))
-			v[(*n)++] = t->kb->flows[i];
+	struct from_log fl;
+	/* a pasted line leads to its flow (or to none), as `logs` says */
+	if (pasted(t, &fl)) {
+		*n = 0;
+		if (fl.flow)
+			v[(*n)++] = fl.flow;
+		from_log_free(&fl);
+		return v;
+	}
+	*n = kb_flows_ranked(t->kb, t->filter, v, NULL);
 	return v;
 }
 
@@ -40,6 +58,14 @@ static void flow_line(const struct tui *t, const struct mm_flow *f, int y, bool 
 	tui_put(y, 1, t->cols - 2, sel ? R_SEL : R_BOLD, line);
 	free(line);
 	struct strlist hits = {0};
+	struct from_log fl;
+	if (pasted(t, &fl)) {
+		char *sum = from_log_summary(&fl);
+		tui_put(y + 1, 16, t->cols - 17, R_DIM, sum);
+		free(sum);
+		from_log_free(&fl);
+		return;
+	}
 	kb_flow_matches(f, t->filter, &hits);
 	const struct strlist *shown = *t->filter ? &hits : &f->symptoms;
 	struct sbuf b;
@@ -70,6 +96,17 @@ static void picker_draw(struct tui *t)
 	free(count);
 	tui_rule(2, NULL);
 	int top = 3, bottom = t->rows - 3;
+	struct from_log fl;
+	if (!n && pasted(t, &fl)) {
+		char *sum = from_log_summary(&fl);
+		tui_put(top + 1, 2, t->cols - 4, R_WARN, sum);
+		tui_put(top + 2, 2, t->cols - 4, R_PLAIN,
+			"meshmedic logs --explain LINE reads it field by field; Esc clears the filter.");
+		free(sum);
+		from_log_free(&fl);
+		free(v);
+		return;
+	}
 	if (!n) {
 		tui_putf(top + 1, 2, t->cols - 4, R_WARN, "No flow matches '%s'.", t->filter);
 		tui_put(top + 2, 2, t->cols - 4, R_PLAIN,
@@ -110,6 +147,22 @@ static struct act key_start(struct tui *t)
 	if (n)
 		t->flow = v[t->pick < n ? t->pick : 0];
 	free(v);
+	/* what a pasted line shows fills the form and answers its flag question */
+	struct from_log fl;
+	if (n && pasted(t, &fl)) {
+		from_log_prepare(&fl, t->flow, &t->s->file_inputs, &t->s->answers);
+		/* the pod the line's caller address belongs to, when the flow asks for one */
+		const char *ns = kv_get(&t->s->file_inputs, "namespace");
+		/* from a snapshot only: a live read here would hold the screen */
+		bool offline = t->s->cluster && !cluster_source(t->s->cluster);
+		const char *caller = offline && flow_input(t->flow, "pod") &&
+		                             !kv_get(&t->s->file_inputs, "pod")
+		                         ? from_log_caller(&fl, t->s->cluster, ns ? ns : t->s->c->o.ns)
+		                         : NULL;
+		if (caller)
+			kv_set(&t->s->file_inputs, "pod", caller);
+		from_log_free(&fl);
+	}
 	return n ? K_OPEN(SCR_INPUTS, SCR_PICKER) : K_DONE;
 }
 

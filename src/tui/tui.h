@@ -209,7 +209,7 @@ struct tui {
 	int depth;
 	const struct screen *const *screens; /* the dispatcher's table, for the key list */
 	/* the picker */
-	char filter[256];
+	char filter[1024]; /* room for a pasted access log line */
 	size_t pick;
 	/* the screens' states */
 	struct form form;
