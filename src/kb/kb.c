@@ -37,8 +37,8 @@ static const struct {
                       "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 "
                       "characters"},
     [IN_SERVICE] = {"service", is_dns1123_label,
-                    "must be a Service name (a DNS-1123 label: lower-case letters, digits and "
-                    "'-', at most 63 characters) or its DNS name NAME.NAMESPACE[.svc[." MM_CLUSTER_DOMAIN
+                    "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 "
+                    "characters) or a Service's DNS name NAME.NAMESPACE[.svc[." MM_CLUSTER_DOMAIN
                     "]]"},
     [IN_POD] = {"pod", is_dns1123_subdomain,
                 "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting "
