@@ -293,6 +293,22 @@ keys Enter n o Enter
 shows "ask onboard: the report at the end" "12 pass, 1 warn, 0 fail"
 ended "ask onboard ends after the report" 0
 
+# the 404 flow: the host completes to the hosts of the routes, the gateway to the Gateways
+start -- ask 404 --snapshot "$TOP_SRCDIR/tests/data/snapshots/gateway-healthy" -n shop
+shows "the 404 flow asks the host first" "host>"
+keys s h Tab
+shows "Tab completes a host from the VirtualServices and Gateways" "host> shop.example.com"
+keys C-u c a r t . Tab
+shows "Tab completes a Service's DNS name as a host" "host> cart.shop.svc.cluster.local"
+# a host no Gateway serves: no candidate is derived, every Gateway is offered
+keys C-u c a r t Enter
+settle "service>"
+keys Enter
+settle "gateway>"
+keys i Tab
+shows "Tab completes a Gateway as namespace/name, not a Service" "gateway> istio-system/shop-gateway"
+keys C-u C-d
+
 start -- ask 503 --snapshot "$DEMO" -n bookinfo --set service=reviews
 settle "503 flag>"
 signal TERM

@@ -194,6 +194,22 @@ fi
 keys q
 ended "q quits" 0
 
+# ---- the 404 flow's inputs: a host completes to routes' hosts, a gateway to Gateways ----
+start -- tui 404 --snapshot "$TOP_SRCDIR/tests/data/snapshots/gateway-healthy" -n shop
+settle "What is the walk about?"
+keys s h Tab
+shows "tui: Tab completes a host from the VirtualServices and Gateways" " >  host        shop.example.com"
+shows "tui: the host list says where the hosts come from" "hosts of VirtualServices, Gateways and Services"
+keys C-u c a r t . Tab
+shows "tui: Tab completes a Service's DNS name as a host" " >  host        cart.shop.svc.cluster.local"
+keys C-u c a r t Down Down
+settle " >  gateway"
+keys i Tab
+shows "tui: Tab completes a Gateway as namespace/name" " >  gateway     istio-system/shop-gateway"
+shows "tui: the gateway list names Gateways, not Services" "Gateways (namespace/name)"
+keys Escape Escape
+settle
+
 # ---- SIGHUP leaves the autosave; --resume continues where it stopped ----
 rm -rf "$STATE"
 start -- tui "${Q503[@]}"

@@ -460,7 +460,11 @@ bool is_dns1123_label(const char *s)
 	return label_ok(s, strlen(s), 63);
 }
 
-bool is_dns1123_subdomain(const char *s)
+/*
+ * Labels of [a-z0-9-] joined by single dots, each starting and ending
+ * alphanumeric, at most 253 characters in all and label_max in each.
+ */
+static bool dotted_ok(const char *s, size_t label_max)
 {
 	size_t len = strlen(s);
 	if (len == 0 || len > 253)
@@ -469,12 +473,23 @@ bool is_dns1123_subdomain(const char *s)
 	for (;;) {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		if (!label_ok(p, n, 63))
+		if (!label_ok(p, n, label_max))
 			return false;
 		if (!dot)
 			return true;
 		p = dot + 1;
 	}
+}
+
+/* Kubernetes' subdomain rule bounds only the whole name: one label may be 253 long. */
+bool is_dns1123_subdomain(const char *s)
+{
+	return dotted_ok(s, 253);
+}
+
+bool is_dns_name(const char *s)
+{
+	return dotted_ok(s, 63);
 }
 
 bool is_dns_host(const char *s)
@@ -486,9 +501,47 @@ bool is_dns_host(const char *s)
 	char *lower = xstrdup(s);
 	for (char *p = lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	bool ok = is_dns1123_subdomain(lower);
+	bool ok = is_dns_name(lower);
 	free(lower);
 	return ok;
+}
+
+bool is_object_ref(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	if (!slash)
+		return is_dns1123_subdomain(s);
+	char *ns = xstrndup(s, (size_t)(slash - s));
+	bool ok = is_dns1123_label(ns) && is_dns1123_subdomain(slash + 1);
+	free(ns);
+	return ok;
+}
+
+/* The forms a Service's DNS name takes, after NAME.NAMESPACE. */
+static const char *const service_suffixes[] = {"", ".svc", ".svc." MM_CLUSTER_DOMAIN};
+
+bool service_fqdn_split(const char *s, char **name, char **ns)
+{
+	*name = *ns = NULL;
+	const char *dot = strchr(s, '.');
+	if (!dot)
+		return false;
+	const char *dot2 = strchr(dot + 1, '.');
+	const char *rest = dot2 ? dot2 : dot + strlen(dot);
+	size_t k;
+	for (k = 0; k < MM_ARRAY_LEN(service_suffixes) && strcmp(rest, service_suffixes[k]) != 0; k++)
+		;
+	if (k == MM_ARRAY_LEN(service_suffixes))
+		return false;
+	char *n = xstrndup(s, (size_t)(dot - s)), *m = xstrndup(dot + 1, (size_t)(rest - dot - 1));
+	if (!is_dns1123_label(n) || !is_dns1123_label(m)) {
+		free(n);
+		free(m);
+		return false;
+	}
+	*name = n;
+	*ns = m;
+	return true;
 }
 
 bool is_mm_id(const char *s)

@@ -110,9 +110,21 @@ char *sanitize(const char *s, bool keep_nl);
 void fput_clean(FILE *fp, const char *s, bool keep_nl);
 
 /* Names as Kubernetes accepts them. */
-bool is_dns1123_label(const char *s);     /* namespace, service: [a-z0-9-], max 63 */
-bool is_dns1123_subdomain(const char *s); /* pod and most object names, max 253 */
-bool is_dns_host(const char *s);          /* host names, "*." prefix allowed */
+bool is_dns1123_label(const char *s);     /* namespace, service, container: [a-z0-9-], max 63 */
+bool is_dns1123_subdomain(const char *s); /* pod and most object names: [a-z0-9.-], max 253 */
+bool is_dns_name(const char *s);          /* a DNS name: labels of at most 63, max 253 */
+bool is_dns_host(const char *s);          /* host names, any case, "*" or a "*." prefix allowed */
+bool is_object_ref(const char *s);        /* "NAMESPACE/NAME" or "NAME" of an object */
+
+/* The cluster domain a Service's FQDN ends with (the model records no other). */
+#define MM_CLUSTER_DOMAIN "cluster.local"
+
+/*
+ * A Service's DNS name taken apart: "NAME.NS", "NAME.NS.svc" and
+ * "NAME.NS.svc.cluster.local" give new strings *name and *ns; false (both
+ * NULL) for a plain name or any other form.
+ */
+bool service_fqdn_split(const char *s, char **name, char **ns);
 bool is_mm_id(const char *s);             /* flow/node/choice/diagnosis ids */
 bool is_help_topic(const char *s);        /* lower-case kebab-case */
 

@@ -36,27 +36,9 @@ static void check_input_default(const struct mm_flow *f, size_t i, struct mm_err
 	const struct mm_input *in = &f->inputs[i];
 	if (!in->def)
 		return;
-	bool ok = true;
-	switch (in->type) {
-	case IN_NAMESPACE:
-	case IN_SERVICE:
-		ok = is_dns1123_label(in->def);
-		break;
-	case IN_POD:
-		ok = is_dns1123_subdomain(in->def);
-		break;
-	case IN_HOST:
-		ok = is_dns_host(in->def);
-		break;
-	case IN_PORT: {
-		char *end;
-		long v = strtol(in->def, &end, 10);
-		ok = *end == '\0' && v >= 1 && v <= 65535;
-		break;
-	}
-	case IN_STRING:
-		break;
-	}
+	char *why = input_value_error(in->type, in->def);
+	bool ok = !why;
+	free(why);
 	if (!ok) {
 		char *p = xasprintf("/inputs/%zu/default", i);
 		kb_err_at(errs, f->src, p, false, "default '%s' is not a valid %s", in->def,

@@ -12,14 +12,70 @@
 #include "base/jsonpos.h"
 #include "base/limits.h"
 
-static const char *const input_types[] = {
-	[IN_NAMESPACE] = "namespace", [IN_SERVICE] = "service", [IN_POD] = "pod",
-	[IN_HOST] = "host",           [IN_PORT] = "port",       [IN_STRING] = "string",
+static bool is_port(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v >= 1 && v <= 65535;
+}
+
+static bool no_controls(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+/* Each input type: its name in the flows, the rule a value follows, and that rule in words. */
+static const struct {
+	const char *name;
+	bool (*ok)(const char *value);
+	const char *rule;
+} input_types[] = {
+    [IN_NAMESPACE] = {"namespace", is_dns1123_label,
+                      "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 "
+                      "characters"},
+    [IN_SERVICE] = {"service", is_dns1123_label,
+                    "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 "
+                    "characters) or a Service's DNS name NAME.NAMESPACE[.svc[." MM_CLUSTER_DOMAIN
+                    "]]"},
+    [IN_POD] = {"pod", is_dns1123_subdomain,
+                "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting "
+                "and ending alphanumeric, at most 253 characters"},
+    [IN_HOST] = {"host", is_dns_host,
+                 "must be a DNS host name (labels of at most 63 characters, 253 in all; '*' or a "
+                 "leading '*.' is allowed)"},
+    [IN_PORT] = {"port", is_port, "must be a port number from 1 to 65535"},
+    [IN_STRING] = {"string", no_controls, "must not contain control characters"},
+    [IN_OBJECT] = {"object", is_object_ref,
+                   "must be NAMESPACE/NAME or NAME: a DNS-1123 label, '/', and a DNS-1123 "
+                   "subdomain of at most 253 characters"},
+};
+
+/* Each completion kind: its name in the flows and the input type whose values it offers. */
+static const struct {
+	const char *name;
+	enum mm_input_type type;
+} completes[] = {
+    [CO_NONE] = {"none", IN_STRING},         [CO_NAMESPACE] = {"namespace", IN_NAMESPACE},
+    [CO_SERVICE] = {"service", IN_SERVICE},  [CO_POD] = {"pod", IN_POD},
+    [CO_GATEWAY] = {"gateway", IN_OBJECT},   [CO_HOST] = {"host", IN_HOST},
 };
 
 const char *input_type_name(enum mm_input_type t)
 {
-	return input_types[t];
+	return input_types[t].name;
+}
+
+const char *input_complete_name(enum mm_complete k)
+{
+	return completes[k].name;
+}
+
+char *input_value_error(enum mm_input_type type, const char *value)
+{
+	return input_types[type].ok(value) ? NULL : xstrdup(input_types[type].rule);
 }
 
 struct mm_kb *kb_new(void)
@@ -287,7 +343,36 @@ static void load_node(struct lctx *c, json_t *j, const char *ptr, struct mm_flow
 static const struct fspec input_spec[] = {
 	{"name", F_STR, true},    {"type", F_STR, true},      {"prompt", F_STR, true},
 	{"default", F_STR, false}, {"required", F_BOOL, false}, {"derive", F_STR, false},
+	{"complete", F_STR, false},
 };
+
+/* The completion an input names, else the one its type implies; false if unknown or unfit. */
+static bool input_complete(struct lctx *c, json_t *j, const char *ptr, enum mm_input_type type,
+			   enum mm_complete *out)
+{
+	const char *name = json_string_value(json_object_get(j, "complete"));
+	const char *input = json_string_value(json_object_get(j, "name"));
+	size_t k;
+	if (!name) {
+		for (k = MM_ARRAY_LEN(completes) - 1; k > CO_NONE && completes[k].type != type; k--)
+			;
+		*out = (enum mm_complete)k;
+		return true;
+	}
+	char *p = xasprintf("%s/complete", ptr);
+	for (k = 0; k < MM_ARRAY_LEN(completes) && strcmp(completes[k].name, name) != 0; k++)
+		;
+	if (k == MM_ARRAY_LEN(completes))
+		lerr(c, p, false,
+		     "unknown completion '%s' (expected none, namespace, service, pod, gateway or host)",
+		     name);
+	else if (k != CO_NONE && completes[k].type != type)
+		lerr(c, p, false, "completion '%s' offers %s values, but input '%s' is of type %s",
+		     name, input_types[completes[k].type].name, input, input_types[type].name);
+	free(p);
+	*out = (enum mm_complete)k;
+	return k < MM_ARRAY_LEN(completes) && (k == CO_NONE || completes[k].type == type);
+}
 
 static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flow *f)
 {
@@ -297,11 +382,12 @@ static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flo
 	const char *type = json_string_value(json_object_get(j, "type"));
 	char *p = xasprintf("%s/type", ptr);
 	size_t t;
-	for (t = 0; t < MM_ARRAY_LEN(input_types) && strcmp(input_types[t], type) != 0; t++)
+	for (t = 0; t < MM_ARRAY_LEN(input_types) && strcmp(input_types[t].name, type) != 0; t++)
 		;
 	if (t == MM_ARRAY_LEN(input_types))
 		lerr(c, p, false,
-		     "unknown input type '%s' (expected namespace, service, pod, host, port or string)",
+		     "unknown input type '%s' (expected namespace, service, pod, host, port, string or "
+		     "object)",
 		     type);
 	free(p);
 	p = xasprintf("%s/name", ptr);
@@ -311,11 +397,14 @@ static void load_input(struct lctx *c, json_t *j, const char *ptr, struct mm_flo
 		if (strcmp(f->inputs[i].name, name) == 0)
 			lerr(c, p, false, "duplicate input '%s'", name);
 	free(p);
-	if (t == MM_ARRAY_LEN(input_types))
+	enum mm_complete complete = CO_NONE;
+	if (t == MM_ARRAY_LEN(input_types) ||
+	    !input_complete(c, j, ptr, (enum mm_input_type)t, &complete))
 		return;
 	struct mm_input *in = &f->inputs[f->ninputs++];
 	in->name = xstrdup(name);
 	in->type = (enum mm_input_type)t;
+	in->complete = complete;
 	in->prompt = dup_or_null(j, "prompt");
 	in->def = dup_or_null(j, "default");
 	in->required = json_is_true(json_object_get(j, "required"));

@@ -28,13 +28,17 @@ struct mm_pos {
 	int line, col;
 };
 
-enum mm_input_type { IN_NAMESPACE, IN_SERVICE, IN_POD, IN_HOST, IN_PORT, IN_STRING };
+enum mm_input_type { IN_NAMESPACE, IN_SERVICE, IN_POD, IN_HOST, IN_PORT, IN_STRING, IN_OBJECT };
+
+/* What Tab offers for an input ("complete" of an input; by default from its type). */
+enum mm_complete { CO_NONE, CO_NAMESPACE, CO_SERVICE, CO_POD, CO_GATEWAY, CO_HOST };
 
 struct mm_input {
 	char *name, *prompt, *def;
 	/* "derive": the rule (probes/derive.h) that names the value from the cluster, or NULL */
 	char *derive;
 	enum mm_input_type type;
+	enum mm_complete complete;
 	bool required;
 };
 
@@ -156,6 +160,10 @@ const struct mm_choice *node_choice(const struct mm_node *n, const char *id);
 const struct mm_input *flow_input(const struct mm_flow *f, const char *name);
 
 const char *input_type_name(enum mm_input_type t);
+const char *input_complete_name(enum mm_complete k);
+
+/* Check an input value against its type as Kubernetes names it; NULL if fine, else why not. */
+char *input_value_error(enum mm_input_type type, const char *value);
 
 /*
  * How well flow f matches the filter: -1 not at all, else a score (higher is

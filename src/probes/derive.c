@@ -389,7 +389,7 @@ static const struct derive_rule rules[] = {
      "the pods of the namespace that restart, back off or are not Ready",
      failing_rule},
     {"host-gateway",
-     IN_STRING,
+     IN_OBJECT,
      {"namespace", "host", NULL},
      "the Gateway (namespace/name) with a server for the host",
      host_gateway_rule},

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,11 +133,24 @@ bool walk_inputs_complete(const struct walk *w, const struct mm_input **missing)
 	return true;
 }
 
+/* What each completion kind reads: a Kubernetes kind, or HOSTS_KIND; in every namespace or one. */
+static const struct {
+	const char *kind;
+	bool cluster_wide;
+} complete_kinds[] = {
+    [CO_NONE] = {NULL, false},          [CO_NAMESPACE] = {"Namespace", true},
+    [CO_SERVICE] = {"Service", false},  [CO_POD] = {"Pod", false},
+    [CO_GATEWAY] = {"Gateway", true},   [CO_HOST] = {HOSTS_KIND, true},
+};
+
 const char *input_kind(const struct mm_input *in)
 {
-	static const char *const kinds[] = {[IN_NAMESPACE] = "Namespace", [IN_SERVICE] = "Service",
-					    [IN_POD] = "Pod"};
-	return in->type < MM_ARRAY_LEN(kinds) ? kinds[in->type] : NULL;
+	return complete_kinds[in->complete].kind;
+}
+
+bool input_cluster_wide(const struct mm_input *in)
+{
+	return complete_kinds[in->complete].cluster_wide;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -144,10 +158,57 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Add h (a Gateway's "NS/HOST" loses its "NS/") when it is a valid host not yet in out. */
+static void add_host(struct strlist *out, const char *h)
+{
+	const char *slash = h ? strchr(h, '/') : NULL;
+	if (slash)
+		h = slash + 1;
+	if (h && is_dns_host(h) && !sl_has(out, h))
+		sl_add(out, h);
+}
+
+/* The hosts of VirtualServices and Gateway servers, then every Service's DNS name. */
+static void hosts_read(struct cluster *c, struct strlist *out)
+{
+	const struct kobj_list *l = cluster_list(c, "VirtualService", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k;
+		json_t *h;
+		json_array_foreach(jpath(l->v[i]->j, "spec.hosts"), k, h)
+			add_host(out, json_string_value(h));
+	}
+	l = cluster_list(c, "Gateway", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k, m;
+		json_t *srv, *h;
+		json_array_foreach(jpath(l->v[i]->j, "spec.servers"), k, srv)
+			json_array_foreach(json_object_get(srv, "hosts"), m, h)
+				add_host(out, json_string_value(h));
+	}
+	l = cluster_list(c, "Service", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		char *fqdn = xasprintf("%s.%s.svc." MM_CLUSTER_DOMAIN, l->v[i]->name, l->v[i]->ns);
+		add_host(out, fqdn);
+		free(fqdn);
+	}
+}
+
 void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out)
 {
 	if (strcmp(kind, "Namespace") == 0) {
 		sl_copy(out, cluster_namespaces(c));
+	} else if (strcmp(kind, HOSTS_KIND) == 0) {
+		hosts_read(c, out);
+	} else if (strcmp(kind, "Gateway") == 0) {
+		/* a Gateway is named across namespaces, as a VirtualService's gateways list does */
+		const struct kobj_list *l = cluster_list(c, kind, NULL);
+		for (size_t i = 0; i < l->n; i++) {
+			char *ref = xasprintf("%s/%s", l->v[i]->ns, l->v[i]->name);
+			if (is_object_ref(ref) && !sl_has(out, ref))
+				sl_add(out, ref);
+			free(ref);
+		}
 	} else {
 		const struct kobj_list *l = cluster_list(c, kind, ns);
 		for (size_t i = 0; i < l->n; i++)

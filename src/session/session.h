@@ -45,10 +45,21 @@ int preset_check(const struct ctx *c, const struct prepared *p, const struct mm_
 /* Whether every required input of the walk's flow is set; else *missing names the first. */
 bool walk_inputs_complete(const struct walk *w, const struct mm_input **missing);
 
-/* The kind of object an input names ("Namespace", "Service", "Pod"), or NULL. */
-const char *input_kind(const struct mm_input *in);
+/* What names_read reads for hosts: those of VirtualServices, Gateways and Services. */
+#define HOSTS_KIND "host"
 
-/* The names of a kind in ns (all namespaces for "Namespace"), sorted, each once. */
+/*
+ * What an input completes to ("complete" of the input): a kind of object
+ * ("Namespace", "Service", "Pod", "Gateway"), HOSTS_KIND, or NULL.
+ */
+const char *input_kind(const struct mm_input *in);
+/* Whether its names come from every namespace (namespaces, Gateways, hosts), not the input's one. */
+bool input_cluster_wide(const struct mm_input *in);
+
+/*
+ * The names of a kind in ns (all namespaces for "Namespace"; Gateways as
+ * NAMESPACE/NAME from all of them; HOSTS_KIND: hosts), sorted, each once.
+ */
 void names_read(struct cluster *c, const char *kind, const char *ns, struct strlist *out);
 
 /*

@@ -48,7 +48,7 @@ static void names_request(struct tui *t)
 	struct form *f = &t->form;
 	const struct mm_input *in = &t->flow->inputs[f->field];
 	const char *kind = input_kind(in);
-	const char *ns = strcmp(kind ? kind : "", "Namespace") == 0 ? "" : form_namespace(t);
+	const char *ns = input_cluster_wide(in) ? "" : form_namespace(t);
 	if (!kind || !t->s->cluster || t->job.running)
 		return;
 	if (f->names_ok && f->names_for == f->field && strcmp(t->job.ns, ns) == 0)
@@ -159,8 +159,12 @@ static void names_draw(struct tui *t, int y, int bottom)
 	bool all = !m.n;
 	if (all)
 		names_matching(f, "", &m);
-	bool ns_kind = strcmp(kind, "Namespace") == 0;
-	char *what = ns_kind ? xstrdup("namespaces")
+	/* namespaces, Gateways and hosts are read from every namespace */
+	static const char *const wide[] = {[CO_NAMESPACE] = "namespaces",
+					   [CO_GATEWAY] = "Gateways (namespace/name)",
+					   [CO_HOST] = "hosts of VirtualServices, Gateways and Services"};
+	bool ns_kind = input_cluster_wide(in);
+	char *what = ns_kind ? xstrdup(wide[in->complete])
 			     : xasprintf("%ss in %s", kind, form_namespace(t));
 	char *title = all && *prefix ? xasprintf("No name starts with '%s'; the %zu %s:", prefix,
 						  f->names.n, what)

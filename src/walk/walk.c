@@ -84,41 +84,8 @@ void walk_free(struct walk *w)
 	free(w->derived);
 	sl_free(&w->derive_tried);
 	sl_free(&w->derive_why);
+	free(w->fqdn_ns);
 	memset(w, 0, sizeof(*w));
-}
-
-char *input_value_error(enum mm_input_type type, const char *value)
-{
-	switch (type) {
-	case IN_NAMESPACE:
-	case IN_SERVICE:
-		if (!is_dns1123_label(value))
-			return xstrdup("must be a DNS-1123 label: lower-case letters, digits and '-', "
-				       "at most 63 characters");
-		break;
-	case IN_POD:
-		if (!is_dns1123_subdomain(value))
-			return xstrdup("must be a DNS-1123 name: lower-case letters, digits, '-' and "
-				       "'.', at most 253 characters");
-		break;
-	case IN_HOST:
-		if (!is_dns_host(value))
-			return xstrdup("must be a DNS host name (a leading '*.' is allowed)");
-		break;
-	case IN_PORT: {
-		char *end;
-		long v = strtol(value, &end, 10);
-		if (!*value || *end || v < 1 || v > 65535)
-			return xstrdup("must be a port number from 1 to 65535");
-		break;
-	}
-	case IN_STRING:
-		for (const char *p = value; *p; p++)
-			if ((unsigned char)*p < 0x20)
-				return xstrdup("must not contain control characters");
-		break;
-	}
-	return NULL;
 }
 
 /* The input declared by f or by a flow it hands over to. */
@@ -133,6 +100,30 @@ static const struct mm_input *flow_input_reachable(const struct mm_flow *f, cons
 	return in;
 }
 
+/* service=NAME.NS...: the service NAME in namespace NS, unless another namespace was given. */
+static bool set_service_fqdn(struct walk *w, const char *name, const char *value, const char *svc,
+                             const char *ns, char **err)
+{
+	const char *had = kv_get(&w->inputs, "namespace");
+	char *clash = NULL;
+	if (!flow_input_reachable(w->start_flow, "namespace", 0))
+		clash = xasprintf("flow '%s' has no namespace input", w->start_flow->id);
+	else if (had && strcmp(had, ns) != 0)
+		clash = xasprintf("namespace '%s' was given", had);
+	if (clash) {
+		char *shown = sanitize(value, false);
+		*err = xasprintf("input %s='%s' names namespace '%s', but %s", name, shown, ns, clash);
+		free(shown);
+		free(clash);
+		return false;
+	}
+	kv_set(&w->inputs, "namespace", ns);
+	kv_set(&w->inputs, name, svc);
+	free(w->fqdn_ns);
+	w->fqdn_ns = xstrdup(ns);
+	return true;
+}
+
 bool walk_set_input(struct walk *w, const char *name, const char *value, char **err)
 {
 	const struct mm_input *in = flow_input_reachable(w->start_flow, name, 0);
@@ -144,6 +135,21 @@ bool walk_set_input(struct walk *w, const char *name, const char *value, char **
 		*err = xasprintf("flow '%s' has no input '%s' (inputs: %s)", w->start_flow->id, name,
 				 b.len ? b.s : "none");
 		sb_free(&b);
+		return false;
+	}
+	char *svc, *ns;
+	if (in->type == IN_SERVICE && service_fqdn_split(value, &svc, &ns)) {
+		bool ok = set_service_fqdn(w, name, value, svc, ns, err);
+		free(svc);
+		free(ns);
+		return ok;
+	}
+	if (in->type == IN_NAMESPACE && w->fqdn_ns && strcmp(value, w->fqdn_ns) != 0) {
+		char *shown = sanitize(value, false);
+		*err = xasprintf("input %s='%s' conflicts with the Service's DNS name, which names "
+		                 "namespace '%s'",
+		                 name, shown, w->fqdn_ns);
+		free(shown);
 		return false;
 	}
 	char *why = input_value_error(in->type, value);

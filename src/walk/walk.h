@@ -77,12 +77,19 @@ struct walk {
 	/* the inputs derived from the cluster, in the order they were */
 	struct derived *derived;
 	size_t nderived;
+	/* the namespace a Service's DNS name (service=NAME.NS...) set: a later namespace must agree */
+	char *fqdn_ns;
 };
 
 void walk_init(struct walk *w, const struct mm_kb *kb, const struct mm_flow *flow);
 void walk_free(struct walk *w);
 
-/* Set an input after checking the value against its declared type. */
+/*
+ * Set an input after checking the value against its declared type. A
+ * Service given by its DNS name (NAME.NS, NAME.NS.svc, NAME.NS.svc.cluster.local)
+ * sets the service to NAME and the namespace to NS, refused when another
+ * namespace was given.
+ */
 bool walk_set_input(struct walk *w, const char *name, const char *value, char **err);
 
 /* The input's value, its default, or NULL. */
@@ -100,8 +107,6 @@ bool walk_done(const struct walk *w);
 /* text with every {input} replaced by its value, or <input> when unset. */
 char *walk_text(const struct walk *w, const char *text);
 
-/* Check an input value against a type; NULL if fine, else why not. */
-char *input_value_error(enum mm_input_type type, const char *value);
 
 /*
  * Answers given ahead of time: by the person on the command line (--answer)

@@ -27,6 +27,54 @@ int main(void)
 	long_label[63] = '\0';
 	ok(is_dns1123_label(long_label), "a 63-character label is fine");
 
+	/* Kubernetes bounds a subdomain (a pod name) by its length only: 253 in all */
+	char name[300];
+	memset(name, 'p', 254);
+	name[254] = '\0';
+	ok(!is_dns1123_subdomain(name), "a 254-character pod name is too long");
+	name[253] = '\0';
+	ok(is_dns1123_subdomain(name), "a 253-character pod name is fine");
+	name[100] = '\0';
+	ok(is_dns1123_subdomain(name), "a 100-character pod name without dots is fine");
+	ok(!is_dns_host(name) && !is_dns_name(name), "a host keeps DNS's 63 characters per label");
+	ok(is_dns_name("a.b-c.d") && !is_dns_name("A.b") && !is_dns_name("a."), "DNS names");
+	ok(is_dns_host("*") && is_dns_host("*.Example.com") && !is_dns_host("a.*.com") &&
+	       !is_dns_host("-a.com") && !is_dns_host("a b"),
+	   "hosts: '*', a leading '*.', any case");
+	ok(is_object_ref("istio-system/main-gw") && is_object_ref("main.gw") &&
+	       !is_object_ref("Istio/gw") && !is_object_ref("a/b/c") && !is_object_ref("/gw") &&
+	       !is_object_ref("ns/") && !is_object_ref("-gw") && !is_object_ref("ns/--x"),
+	   "object references NAMESPACE/NAME or NAME");
+
+	struct {
+		const char *s, *name, *ns;
+	} fqdns[] = {
+	    {"reviews.default.svc.cluster.local", "reviews", "default"},
+	    {"reviews.default.svc", "reviews", "default"},
+	    {"reviews.default", "reviews", "default"},
+	    {"reviews", NULL, NULL},
+	    {"reviews.default.svc.corp.example", NULL, NULL},
+	    {"reviews.default.cluster.local", NULL, NULL},
+	    {"reviews.default.svc.cluster.local.", NULL, NULL},
+	    {"Reviews.default", NULL, NULL},
+	    {"reviews.-x", NULL, NULL},
+	    {"reviews..svc", NULL, NULL},
+	    {".default", NULL, NULL},
+	};
+	for (size_t i = 0; i < MM_ARRAY_LEN(fqdns); i++) {
+		char *n = (char *)"x", *m = (char *)"x";
+		bool got = service_fqdn_split(fqdns[i].s, &n, &m);
+		ok(got == (fqdns[i].name != NULL), "service DNS name '%s' %s", fqdns[i].s,
+		   fqdns[i].name ? "taken apart" : "refused");
+		if (fqdns[i].name) {
+			is_str(n, fqdns[i].name, "  its Service");
+			is_str(m, fqdns[i].ns, "  its namespace");
+		} else
+			ok(!n && !m, "  nothing returned");
+		free(n);
+		free(m);
+	}
+
 	ok(is_mm_id("503") && is_mm_id("dr-tls-conflict") && is_mm_id("UF_URX.v2"), "ids");
 	ok(!is_mm_id("a:b") && !is_mm_id("-a") && !is_mm_id("") && !is_mm_id("a b"), "bad ids");
 

@@ -39,6 +39,32 @@ int main(void)
 	ok(!walk_set_input(&w, "colour", "red", &err) && strstr(err, "inputs: namespace, service"),
 	   "an undeclared input is refused with the list");
 	free(err), err = NULL;
+	/* a Service's DNS name sets the service and its namespace; another namespace is refused */
+	struct walk f;
+	walk_init(&f, kb, door);
+	ok(walk_set_input(&f, "service", "web.shop.svc.cluster.local", &err) &&
+	       strcmp(walk_input(&f, "service"), "web") == 0 &&
+	       strcmp(walk_input(&f, "namespace"), "shop") == 0,
+	   "service=web.shop.svc.cluster.local is service web in namespace shop");
+	q = walk_text(&f, w.node->question);
+	is_str(q, "Is the door of web in shop locked?", "the placeholders show what it resolved to");
+	free(q);
+	ok(!walk_set_input(&f, "namespace", "prod", &err) && strstr(err, "names namespace 'shop'"),
+	   "a later namespace that disagrees is refused: %s", err);
+	free(err), err = NULL;
+	ok(walk_set_input(&f, "namespace", "shop", &err), "the same namespace again is fine");
+	walk_free(&f);
+	walk_init(&f, kb, door);
+	ok(walk_set_input(&f, "namespace", "prod", &err) &&
+	       !walk_set_input(&f, "service", "web.shop", &err) &&
+	       strstr(err, "names namespace 'shop', but namespace 'prod' was given") &&
+	       strcmp(walk_input(&f, "namespace"), "prod") == 0 && !walk_input(&f, "service"),
+	   "service=web.shop after namespace prod is refused and sets nothing: %s", err);
+	free(err), err = NULL;
+	ok(!walk_set_input(&f, "service", "web.shop.svc.corp", &err), "another cluster domain is refused");
+	free(err), err = NULL;
+	walk_free(&f);
+
 	ok(walk_set_input(&w, "service", "web", &err), "a valid input is set");
 	q = walk_text(&w, "{service}.{namespace} {not an input}");
 	is_str(q, "web.default {not an input}", "text substitution");
