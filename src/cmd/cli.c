@@ -104,6 +104,19 @@ static const struct command commands[] = {
 	 "On a terminal (stdin and stdout) it opens the full-screen session on it instead;\n"
 	 "--batch prints the walk there too.\n",
 	 true, cmd_demo_tty},
+	{"authz", "--from POD|NS/SA --to SERVICE[.NS][:PORT] [--method M --path P --header K=V...]",
+	 "evaluate the AuthorizationPolicies for one request: allowed or denied, and why",
+	 "Evaluates the AuthorizationPolicies that apply to the pods of SERVICE (in -n NAMESPACE,\n"
+	 "default 'default', or NS) for one request from POD (in -n NAMESPACE) or from the\n"
+	 "service account SA of NS, as the server's proxy does: CUSTOM, then DENY, then ALLOW.\n"
+	 "The caller's identity comes from its sidecar and the mTLS it sends; the port's\n"
+	 "protocol (its name or appProtocol) says whether HTTP fields can be read. HTTP\n"
+	 "requests default to GET /, with the host the caller would send (SERVICE or\n"
+	 "SERVICE.NS, with :PORT unless 80); --header host=H sets it. --claim NAME=VALUE gives\n"
+	 "a validated JWT's claims (iss and sub make the request principal). Prints the\n"
+	 "verdict, the deciding policy and rule, and for each policy why it matched or not.\n"
+	 "Exit status: 0 allowed, 1 denied, 2 error.\n",
+	 false, cmd_authz},
 };
 
 static const char options_help[] =
@@ -130,6 +143,11 @@ static const char options_help[] =
 	"  --envoy-admin URL    an Envoy admin port already open (e.g. http://127.0.0.1:15000)\n"
 	"  --prometheus URL     Prometheus, for request counts when logs are not at hand\n"
 	"  --service NAME       onboard: one workload's Service instead of the namespace\n"
+	"  --from POD|NS/SA     authz: the caller (a pod in -n NAMESPACE, or a service account)\n"
+	"  --to SERVICE[:PORT]  authz: the Service called (SERVICE.NS for another namespace)\n"
+	"  --method M, --path P authz: the HTTP request (default GET /)\n"
+	"  --header NAME=VALUE  authz: a request header (repeatable)\n"
+	"  --claim NAME=VALUE   authz: a claim of the request's valid JWT (repeatable)\n"
 	"  --fail-on LEVEL      check: exit 1 on a finding of LEVEL or worse: error, warning\n"
 	"                       (default) or info\n"
 	"  --format FORMAT      text (default), json or markdown\n"
@@ -168,6 +186,7 @@ enum { OPT_SET = 256, OPT_ANSWER, OPT_ANSWERS, OPT_FORMAT, OPT_FLOWS, OPT_NO_COL
 	OPT_LOG_FORMAT, OPT_POD, OPT_EXPLAIN };
 enum { OPT_RESUME = 300, OPT_ENVOY_ADMIN, OPT_PROMETHEUS, OPT_SERVICE, OPT_FAIL_ON };
 enum { OPT_ENVOY = 320 };
+enum { OPT_FROM = 340, OPT_TO, OPT_METHOD, OPT_PATH, OPT_HEADER, OPT_CLAIM };
 
 static const struct option long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
@@ -195,6 +214,12 @@ static const struct option long_opts[] = {
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"envoy", no_argument, NULL, OPT_ENVOY},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"to", required_argument, NULL, OPT_TO},
+	{"method", required_argument, NULL, OPT_METHOD},
+	{"path", required_argument, NULL, OPT_PATH},
+	{"header", required_argument, NULL, OPT_HEADER},
+	{"claim", required_argument, NULL, OPT_CLAIM},
 	{NULL, 0, NULL, 0},
 };
 
@@ -324,6 +349,19 @@ static int parse_opts(struct opts *o, int argc, char **argv, bool permute)
 		case OPT_FAIL_ON:
 			o->fail_on = optarg;
 			break;
+		case OPT_FROM:
+		case OPT_TO:
+		case OPT_METHOD:
+		case OPT_PATH:
+			*(ch == OPT_FROM ? &o->from : ch == OPT_TO ? &o->to : ch == OPT_METHOD ? &o->method : &o->path) = optarg;
+			break;
+		case OPT_HEADER:
+		case OPT_CLAIM:
+			if (!is_assignment(optarg))
+				return usage_error("--%s takes NAME=VALUE, not '%s'",
+						   ch == OPT_HEADER ? "header" : "claim", optarg);
+			sl_add(ch == OPT_HEADER ? &o->headers : &o->claims, optarg);
+			break;
 		case OPT_SERVICE:
 			if (!is_dns1123_label(optarg))
 				return usage_error("--service: '%s' is not a Service name (DNS-1123 label)",
@@ -367,6 +405,8 @@ static void opts_free(struct opts *o)
 	sl_free(&o->sets);
 	sl_free(&o->answer);
 	sl_free(&o->flows_dirs);
+	sl_free(&o->headers);
+	sl_free(&o->claims);
 }
 
 int cli_main(int argc, char **argv)

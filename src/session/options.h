@@ -22,6 +22,8 @@ struct opts {
 	const char *envoy_admin, *prometheus;   /* base URLs of an open admin port, of Prometheus */
 	const char *service;                    /* onboard: one workload's Service */
 	const char *fail_on;                    /* check: the least severity that fails */
+	const char *from, *to, *method, *path;  /* authz: the request */
+	struct strlist headers, claims;         /* authz: NAME=VALUE each */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */
