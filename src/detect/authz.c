@@ -737,6 +737,7 @@ static char *policy_ref(const struct authz_verdict *v)
 static void decide(struct cluster *c, const struct authz_request *rq, struct authz_result *out)
 {
 	const char *tcp = rq->http ? "" : " (on TCP the proxy closes the connection)";
+	const char *what = rq->http ? "request" : "connection";
 	struct strlist providers = {0};
 	for (size_t i = 0; i < out->n; i++)
 		if (out->v[i].action == AUTHZ_CUSTOM && !sl_has(&providers, out->v[i].provider ? out->v[i].provider : ""))
@@ -763,8 +764,8 @@ static void decide(struct cluster *c, const struct authz_request *rq, struct aut
 			out->allowed = false;
 			out->decided = v;
 			out->rule = v->rule;
-			out->reason = xasprintf("%s rule %d matches the request and %s%s", ref, v->rule,
-			                        bad, tcp);
+			out->reason = xasprintf("%s rule %d matches the %s and %s%s", ref, v->rule,
+			                        what, bad, tcp);
 			free(bad);
 			free(ref);
 			sl_free(&providers);
@@ -787,8 +788,8 @@ static void decide(struct cluster *c, const struct authz_request *rq, struct aut
 		out->decided = v;
 		out->rule = v->rule;
 		bool root = strcmp(v->policy->ns, mesh_root_namespace(c)) == 0;
-		out->reason = xasprintf("%s rule %d matches the request, so it is denied%s%s", ref,
-		                        v->rule, tcp,
+		out->reason = xasprintf("%s rule %d matches the %s, so it is denied%s%s", ref,
+		                        v->rule, what, tcp,
 		                        root ? "; a policy of the root namespace applies to every "
 		                               "workload of the mesh"
 		                             : "");
@@ -807,8 +808,8 @@ static void decide(struct cluster *c, const struct authz_request *rq, struct aut
 			out->allowed = true;
 			out->decided = v;
 			out->rule = v->rule;
-			out->reason = xasprintf("%s rule %d matches the request, so it is allowed", ref,
-			                        v->rule);
+			out->reason = xasprintf("%s rule %d matches the %s, so it is allowed", ref,
+			                        v->rule, what);
 			free(ref);
 			return;
 		}
