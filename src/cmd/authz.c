@@ -104,6 +104,11 @@ static bool parse_caller(struct ctx *c, struct cluster *cl, struct caller *out)
 	}
 	const char *ns = c->o.ns ? c->o.ns : "default";
 	out->pod = cluster_get(cl, "Pod", ns, from);
+	const char *why;
+	if (!out->pod && !cluster_has_kind_in(cl, "Pod", ns, &why)) {
+		usage_error("--from: the pods of namespace '%s' cannot be read: %s", ns, why);
+		return false;
+	}
 	if (!out->pod) {
 		usage_error("--from: no pod '%s' in namespace '%s'", from, ns);
 		return false;
@@ -137,6 +142,12 @@ static bool parse_target(struct ctx *c, struct cluster *cl, const struct kobj **
 		return false;
 	}
 	*svc = cluster_get(cl, "Service", ns, t);
+	const char *why;
+	if (!*svc && !cluster_has_kind_in(cl, "Service", ns, &why)) {
+		usage_error("--to: the Services of namespace '%s' cannot be read: %s", ns, why);
+		free(t);
+		return false;
+	}
 	if (!*svc) {
 		usage_error("--to: no Service '%s' in namespace '%s'", t, ns);
 		free(t);
