@@ -19,7 +19,7 @@ struct caller {
 	const char *ns;
 	char *sa;
 	const struct kobj *pod; /* NULL for NS/SA */
-	bool sidecar;
+	bool sidecar, ambient;
 };
 
 /* One group of server pods evaluated alike. */
@@ -33,7 +33,7 @@ struct group {
 	long svc_port, target_port;
 	struct authz_request rq;
 	struct authz_result res;
-	bool sidecar;
+	bool sidecar, ambient; /* a proxy enforces the policies: its sidecar, or ztunnel */
 	const char *blocked; /* the connection fails before any policy: why (static) */
 };
 
@@ -68,6 +68,23 @@ static json_t *claims_json(const struct strlist *claims)
 		free(name);
 	}
 	return j;
+}
+
+/*
+ * Whether a pod without sidecar is in ambient mode (istio.io/dataplane-mode
+ * on the pod, else on its namespace): ztunnel then gives it an identity and
+ * enforces the policies' L4 fields.
+ */
+static bool ambient(struct cluster *cl, const struct kobj *pod)
+{
+	static const char key[] = "istio.io/dataplane-mode";
+	if (pod_has_sidecar(pod))
+		return false;
+	const char *m = json_string_value(json_object_get(jpath(pod->j, "metadata.labels"), key));
+	const struct kobj *ns = cluster_get(cl, "Namespace", "", pod->ns);
+	if (!m && ns)
+		m = json_string_value(json_object_get(jpath(ns->j, "metadata.labels"), key));
+	return m && strcmp(m, "ambient") == 0;
 }
 
 /* --from POD (in -n) or NS/SA; false after printing why. */
@@ -119,6 +136,7 @@ static bool parse_caller(struct ctx *c, struct cluster *cl, struct caller *out)
 		sa = jstr(out->pod->j, "spec.serviceAccount");
 	out->sa = xstrdup(sa && *sa ? sa : "default");
 	out->sidecar = pod_has_sidecar(out->pod);
+	out->ambient = ambient(cl, out->pod);
 	return true;
 }
 
@@ -185,7 +203,8 @@ static void build_request(struct ctx *c, struct cluster *cl, const struct caller
 	if (g->target_port < 0)
 		g->target_port = svc_port;
 	g->sidecar = pod_has_sidecar(g->pod);
-	g->mtls = mesh_server_mtls(cl, g->pod, g->target_port, NULL);
+	g->ambient = ambient(cl, g->pod);
+	g->mtls = g->ambient ? "ztunnel" : mesh_server_mtls(cl, g->pod, g->target_port, NULL);
 	char *fqdn = host_fqdn(svc->name, svc->ns);
 	struct client_tls tls = {0};
 	if (who->sidecar) {
@@ -194,12 +213,19 @@ static void build_request(struct ctx *c, struct cluster *cl, const struct caller
 		mesh_client_tls(cl, &set, NULL, svc_port, g->pod, g->target_port, &tls);
 	}
 	/* without the caller's sidecar, or where it sends plain text, there is no peer identity */
-	if (who->sidecar && tls.istio_certs) {
+	/* ztunnel's HBONE is mutual TLS with the workload's identity */
+	if ((who->sidecar && tls.istio_certs) || (who->ambient && (g->sidecar || g->ambient)) ||
+	    (who->sidecar && g->ambient)) {
 		g->principal = xasprintf("%s/ns/%s/sa/%s", authz_trust_domain(cl), who->ns, who->sa);
 		g->sni = xasprintf("outbound_.%ld_._.%s", svc_port, fqdn);
 	}
-	if (!g->sidecar)
-		g->blocked = NULL;
+	if (g->ambient && !g->principal &&
+	    strcmp(peer_auth_mode(cl, g->pod, g->target_port, NULL), "STRICT") == 0)
+		g->blocked = "the server is in ambient mode, its PeerAuthentication is STRICT and the "
+		             "caller sends plain text: ztunnel refuses the connection before any "
+		             "AuthorizationPolicy is read";
+	else if (!g->sidecar)
+		;
 	else if (strcmp(g->mtls, "STRICT") == 0 && !g->principal)
 		g->blocked = "the server's sidecar requires mutual TLS (PeerAuthentication STRICT) and "
 		             "the caller sends plain text: the connection is refused before any "
@@ -221,7 +247,8 @@ static void build_request(struct ctx *c, struct cluster *cl, const struct caller
 			free(base);
 	}
 	struct authz_request *rq = &g->rq;
-	rq->http = strcmp(proto, "tcp") != 0;
+	/* ztunnel reads no HTTP: it enforces a policy as a sidecar does on a TCP port */
+	rq->http = strcmp(proto, "tcp") != 0 && !g->ambient;
 	rq->principal = g->principal;
 	rq->source_ip = who->pod ? jstr(who->pod->j, "status.podIP") : NULL;
 	rq->dest_ip = jstr(g->pod->j, "status.podIP");
@@ -239,13 +266,13 @@ static const char *decision(const struct group *g)
 {
 	if (g->blocked)
 		return "deny";
-	return !g->sidecar || g->res.allowed ? "allow" : "deny";
+	return !(g->sidecar || g->ambient) || g->res.allowed ? "allow" : "deny";
 }
 
 static json_t *policy_json(const struct group *g)
 {
 	const struct authz_verdict *v = g->res.decided;
-	if (g->blocked || !g->sidecar || !v)
+	if (g->blocked || !(g->sidecar || g->ambient) || !v)
 		return json_null();
 	return json_pack("{s:s, s:s, s:s, s:i}", "namespace", v->policy->ns, "name", v->policy->name,
 	                 "action", authz_action_name(v->action), "rule", g->res.rule);
@@ -255,7 +282,7 @@ static const char *reason(const struct group *g)
 {
 	if (g->blocked)
 		return g->blocked;
-	if (!g->sidecar)
+	if (!g->sidecar && !g->ambient)
 		return "the server pod has no sidecar, so no AuthorizationPolicy is enforced on it";
 	return g->res.reason;
 }
@@ -359,7 +386,10 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 		fprintf(fp, md ? "\n## %s: " : "\n%s: ", deny ? "DENIED" : "ALLOWED");
 		for (size_t k = 0; k < g->pods.n; k++)
 			fprintf(fp, "%s%s", k ? ", " : "", g->pods.v[k]);
-		fprintf(fp, " (%s, mTLS %s)\n", g->sidecar ? "sidecar" : "no sidecar", g->mtls);
+		if (g->ambient)
+			fputs(" (ambient: ztunnel)\n", fp);
+		else
+			fprintf(fp, " (%s, mTLS %s)\n", g->sidecar ? "sidecar" : "no sidecar", g->mtls);
 		fputs(md ? "\n" : "  ", fp);
 		put(fp, reason(g));
 		fputc('\n', fp);
@@ -470,7 +500,12 @@ int cmd_authz(struct ctx *c, int argc, char **argv)
 		sl_add(&g->pods, pods.v[i]->name);
 		build_request(c, cl, &who, svc, port, proto, claims, g);
 		authz_evaluate(cl, g->policies.v, g->policies.n, &g->rq, &g->res);
-		if (strcmp(proto, "sniffed") == 0)
+		if (g->ambient)
+			sl_add(&g->notes, "the pod is in ambient mode: ztunnel enforces the policies that "
+			                  "select it, without HTTP, as a sidecar does on a TCP port (Istio "
+			                  "ambient L4 policy); policies bound to a waypoint by targetRefs "
+			                  "are not evaluated");
+		else if (strcmp(proto, "sniffed") == 0)
 			sl_add(&g->notes, "the port declares no protocol (name or appProtocol): the proxy "
 			                  "sniffs it, and this request is taken as HTTP");
 		if (!who.pod)

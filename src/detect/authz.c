@@ -324,7 +324,7 @@ static bool value_match(const struct eval *e, const struct field *f, const char 
 	const struct authz_request *rq = e->rq;
 	*err = NULL;
 	if (f->http_only && !rq->http) {
-		*err = "is HTTP-only and the port speaks TCP";
+		*err = "is HTTP-only and the proxy sees this traffic as TCP";
 		return false;
 	}
 	bool bad = false;
@@ -894,6 +894,9 @@ struct kobj_list authz_policies_for(struct cluster *c, const struct kobj *pod, s
 	json_t *labels = jpath(pod->j, "metadata.labels");
 	/* the label is read whole: jpath would split its dots */
 	const char *gw = json_string_value(json_object_get(labels, "gateway.networking.k8s.io/gateway-name"));
+	const char *managed = json_string_value(json_object_get(labels, "gateway.istio.io/managed"));
+	/* a waypoint takes policies by targetRefs only, never by selector (policyattachment.go) */
+	bool waypoint = managed && strcmp(managed, "istio.io-mesh-controller") == 0;
 	for (size_t k = 0; k < 2 && nss[k]; k++) {
 		const struct kobj_list *l = cluster_list(c, "AuthorizationPolicy", nss[k]);
 		const struct kobj **v = xcalloc(l->n + 1, sizeof *v);
@@ -913,14 +916,21 @@ struct kobj_list authz_policies_for(struct cluster *c, const struct kobj *pod, s
 					applies = ref_names_gateway(one, gw, pod->ns, p);
 				json_array_foreach(refs, r, ref)
 					applies = applies || (gw && ref_names_gateway(ref, gw, pod->ns, p));
-				if (!gw && notes)
+				if (waypoint && notes)
+					sl_take(notes, xasprintf(
+					    "AuthorizationPolicy %s/%s has targetRefs: for a waypoint they name a "
+					    "Service or the waypoint (Istio 1.22 and later), which meshmedic does "
+					    "not resolve yet",
+					    p->ns, p->name));
+				else if (!gw && notes)
 					sl_take(notes, xasprintf(
 					    "AuthorizationPolicy %s/%s has targetRefs, which a sidecar ignores: "
 					    "they bind it to a Kubernetes Gateway (Istio 1.20 and later) or, in "
 					    "ambient mode, to the waypoint of a Service (Istio 1.22 and later)",
 					    p->ns, p->name));
 			} else
-				applies = !sel || labels_match(sel, labels);
+				/* Gateway API gateways too, while ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is on (the default) */
+				applies = !waypoint && (!sel || labels_match(sel, labels));
 			if (applies) {
 				if (out.n == out.cap) {
 					out.cap = out.cap ? out.cap * 2 : 8;

@@ -56,7 +56,7 @@ const char *authz_action_name(enum authz_action a);
  * namespace's, then the pod's namespace's, each oldest first): those without
  * selector or targetRefs in the root namespace or the pod's namespace, those
  * whose selector the pod's labels satisfy, and for a Kubernetes Gateway's pod
- * those whose targetRefs name its Gateway. *notes gets one line per policy
+ * those whose targetRefs name its Gateway; a waypoint gets no selector policy. *notes gets one line per policy
  * left out for a reason worth telling (targetRefs on a sidecar). Caller frees .v.
  */
 struct kobj_list authz_policies_for(struct cluster *c, const struct kobj *pod, struct strlist *notes);

@@ -521,6 +521,14 @@ static void test_attachment(void)
 	ok(!applies(c, gw, "edge", "other-gw"), "attach: targetRefs naming another Gateway");
 	ok(!applies(c, gw, "shop", "to-gateway"),
 	   "attach: targetRefs from another namespace than the Gateway's");
+	/* [attach] a Gateway API gateway takes selector policies too (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, on by default) */
+	policy(c, "edge", "edge-wide", "{}");
+	ok(applies(c, gw, "edge", "edge-wide"), "attach: a namespace policy applies to a Gateway API gateway");
+	/* [attach] "waypoints never use selector" */
+	pod(c, "edge", "wp", "{'gateway.networking.k8s.io/gateway-name': 'waypoint', "
+	                     "'gateway.istio.io/managed': 'istio.io-mesh-controller'}");
+	ok(!applies(c, cluster_get(c, "Pod", "edge", "wp"), "edge", "edge-wide"),
+	   "attach: a waypoint takes no policy by namespace or selector");
 	cluster_free(c);
 	/* [ref] the root namespace is meshConfig rootNamespace */
 	c = fresh("rootNamespace: mesh-root");
