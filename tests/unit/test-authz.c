@@ -365,60 +365,68 @@ struct row {
 	bool allowed;
 	const char *decided; /* "NS/NAME" or NULL */
 	int rule;
+	const char *custom; /* the provider of a matching CUSTOM policy asked first, or NULL */
 };
 
 static const struct row table[] = {
     /* [ref] 3. no ALLOW policies for the workload: allow */
-    {"no policy", {NULL}, false, false, true, NULL, -1},
-    {"allow-nothing alone", {"shop allow-nothing {}"}, false, false, false, NULL, -1},
-    {"DENY without rules never matches", {"shop d {'action': 'DENY'}"}, false, false, true, NULL, -1},
+    {"no policy", {NULL}, false, false, true, NULL, -1, NULL},
+    {"allow-nothing alone", {"shop allow-nothing {}"}, false, false, false, NULL, -1, NULL},
+    {"DENY without rules never matches", {"shop d {'action': 'DENY'}"}, false, false, true, NULL, -1, NULL},
     /* [ref] 2. DENY before 4. ALLOW */
     {"DENY wins over ALLOW",
      {"shop a {'rules': [{}]}", "shop d {'action': 'DENY', 'rules': [{'to': [{'operation': {'paths': ['/head*']}}]}]}"},
-     false, false, false, "shop/d", 0},
+     false, false, false, "shop/d", 0, NULL},
     {"any ALLOW that matches allows",
      {"shop a1 {'rules': [{'to': [{'operation': {'methods': ['POST']}}]}]}",
       "shop a2 {'rules': [{'to': [{'operation': {'methods': ['PUT']}}]}, {'from': [{'source': {'namespaces': ['shop']}}]}]}"},
-     false, false, true, "shop/a2", 1},
+     false, false, true, "shop/a2", 1, NULL},
     {"ALLOW policies none matching: implicit deny",
-     {"shop a1 {'rules': [{'to': [{'operation': {'methods': ['POST']}}]}]}"}, false, false, false, NULL, -1},
+     {"shop a1 {'rules': [{'to': [{'operation': {'methods': ['POST']}}]}]}"}, false, false, false, NULL, -1, NULL},
     /* [ref] AUDIT does not decide */
-    {"AUDIT alone allows", {"shop au {'action': 'AUDIT', 'rules': [{}]}"}, false, false, true, NULL, -1},
+    {"AUDIT alone allows", {"shop au {'action': 'AUDIT', 'rules': [{}]}"}, false, false, true, NULL, -1, NULL},
     /* [builder] istio.io/dry-run: shadow rules, not enforced */
     {"dry-run DENY does not deny",
-     {"shop d {'action': 'DENY', 'rules': [{}]} dry"}, false, false, true, NULL, -1},
+     {"shop d {'action': 'DENY', 'rules': [{}]} dry"}, false, false, true, NULL, -1, NULL},
     /* [builder] a CUSTOM provider missing from meshConfig: deny what the policy matches */
     {"CUSTOM with an unknown provider denies",
      {"shop c {'action': 'CUSTOM', 'provider': {'name': 'nowhere'}, 'rules': [{}]}"},
-     false, false, false, "shop/c", 0},
+     false, false, false, "shop/c", 0, NULL},
     {"CUSTOM with a known provider leaves the rest to decide",
      {"shop c {'action': 'CUSTOM', 'provider': {'name': 'opa'}, 'rules': [{}]}"},
-     false, false, true, NULL, -1},
+     false, false, true, NULL, -1, "opa"},
+    /* [builder] an HTTP ext_authz provider is not set up on a TCP filter chain */
+    {"TCP: CUSTOM of an HTTP provider is not applied",
+     {"shop c {'action': 'CUSTOM', 'provider': {'name': 'web'}, 'rules': [{}]}"},
+     true, false, true, NULL, -1, NULL},
+    {"dry-run ALLOW does not deny",
+     {"shop a {'rules': [{'to': [{'operation': {'methods': ['POST']}}]}]} dry"}, false, false, true, NULL, -1, NULL},
     /* [ref] TCP: HTTP-only ALLOW rule ignored, DENY widened */
     {"TCP: ALLOW by method denies the connection",
-     {"shop a {'rules': [{'to': [{'operation': {'methods': ['GET']}}]}]}"}, true, false, false, NULL, -1},
+     {"shop a {'rules': [{'to': [{'operation': {'methods': ['GET']}}]}]}"}, true, false, false, NULL, -1, NULL},
     {"TCP: DENY by method denies every connection",
      {"shop d {'action': 'DENY', 'rules': [{'to': [{'operation': {'methods': ['DELETE']}}]}]}"},
-     true, false, false, "shop/d", 0},
+     true, false, false, "shop/d", 0, NULL},
     {"TCP: ALLOW by principal and port allows",
      {"shop a {'rules': [{'from': [{'source': {'principals': ['cluster.local/ns/shop/sa/sleep']}}], 'to': [{'operation': {'ports': ['80']}}]}]}"},
-     true, false, true, "shop/a", 0},
+     true, false, true, "shop/a", 0, NULL},
     /* [ref] principals need mTLS; the documented deny of plain text */
     {"plain text: ALLOW by principal denies",
      {"shop a {'rules': [{'from': [{'source': {'principals': ['cluster.local/ns/shop/sa/sleep']}}]}]}"},
-     false, true, false, NULL, -1},
+     false, true, false, NULL, -1, NULL},
     {"plain text: DENY notPrincipals * denies",
      {"istio-system strict {'action': 'DENY', 'rules': [{'from': [{'source': {'notPrincipals': ['*']}}]}]}",
       "shop a {'rules': [{}]}"},
-     false, true, false, "istio-system/strict", 0},
-    {"unknown action is ignored", {"shop x {'action': 'LOG', 'rules': [{}]}"}, false, false, true, NULL, -1},
+     false, true, false, "istio-system/strict", 0, NULL},
+    {"unknown action is ignored", {"shop x {'action': 'LOG', 'rules': [{}]}"}, false, false, true, NULL, -1, NULL},
 };
 
 static void test_table(void)
 {
 	for (size_t i = 0; i < MM_ARRAY_LEN(table); i++) {
 		const struct row *t = &table[i];
-		struct cluster *c = fresh("extensionProviders:\n- name: opa\n  envoyExtAuthzGrpc: {service: opa.opa.svc.cluster.local, port: 9191}");
+		struct cluster *c = fresh("extensionProviders:\n- name: opa\n  envoyExtAuthzGrpc: {service: opa.opa.svc.cluster.local, port: 9191}\n"
+		                          "- name: web\n  envoyExtAuthzHttp: {service: web.auth.svc.cluster.local, port: 8000}");
 		const struct kobj *ps[4];
 		size_t n = 0;
 		for (; n < 4 && t->specs[n]; n++) {
@@ -452,9 +460,8 @@ static void test_table(void)
 		if (r.allowed != t->allowed || r.rule != t->rule)
 			printf("#   got %s by %s rule %d: %s\n", r.allowed ? "allow" : "deny",
 			       got ? got : "no policy", r.rule, r.reason);
-		if (strcmp(t->name, "CUSTOM with a known provider leaves the rest to decide") == 0)
-			ok(r.custom && strcmp(r.custom->provider, "opa") == 0,
-			   "table: the matching CUSTOM policy is reported, its provider asked first");
+		ok(t->custom ? r.custom && strcmp(r.custom->provider, t->custom) == 0 : !r.custom,
+		   "table: %s: the provider asked first is %s", t->name, t->custom ? t->custom : "none");
 		free(got);
 		authz_result_free(&r);
 		cluster_free(c);
