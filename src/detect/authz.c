@@ -496,6 +496,7 @@ static enum fres field_eval(const struct eval *e, const struct field *f, const c
 			char *what = xasprintf("%s \"%s\" %s", label, v ? v : "?", err);
 			free(v);
 			if (e->action == AUTHZ_ALLOW) {
+				free(*why);
 				*why = what;
 				sb_free(&list);
 				return F_SKIP_RULE;
@@ -704,6 +705,11 @@ static void policy_eval(struct eval *e, const struct kobj *p, struct authz_verdi
 	json_array_foreach(rules, i, r) {
 		char *w;
 		bool ignored;
+		/* istiod skips a rule that is null (rules: [~]); an empty rule {} is another thing */
+		if (!json_is_object(r)) {
+			sb_printf(&why, "%srule %zu is empty (null) and istiod skips it", why.len ? "; " : "", i);
+			continue;
+		}
 		bool m = rule_eval(e, r, (int)i, &w, &ignored);
 		sb_printf(&why, "%s%s", why.len ? "; " : "", w);
 		free(w);

@@ -354,6 +354,10 @@ static void test_rules(void)
 	ok(match("{}", &rq) == -1, "spec {} (no rules) matches nothing");
 	ok(match("{'rules': [{'to': [{'operation': {'paths': ['/x']}}]}, {}]}", &rq) == 1,
 	   "rules are ORed: the second rule matches");
+	/* [builder] "skipped nil rule": a null rule is not the empty rule */
+	ok(match("{'rules': [null]}", &rq) == -1, "a null rule is skipped, it matches nothing");
+	/* [model] a From without source is any source */
+	ok(match("{'rules': [{'from': [{}]}]}", &rq) == 0, "a from entry without source matches");
 }
 
 /* ---- the decision over a policy set ---- */
