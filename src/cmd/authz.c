@@ -5,6 +5,7 @@
  * Exit status 0 allowed (every workload), 1 denied (some workload), 2 error.
  */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,8 @@ struct caller {
 	const struct kobj *pod; /* NULL for NS/SA */
 	bool sidecar, ambient;
 };
+
+static bool request_valid(struct ctx *c);
 
 /* One group of server pods evaluated alike. */
 struct group {
@@ -351,6 +354,17 @@ static void put(FILE *fp, const char *s)
 	fput_clean(fp, s, false);
 }
 
+/* printf, sanitised: names and values from the cluster state reach the terminal clean. */
+__attribute__((format(printf, 2, 3))) static void putf(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *t = xvasprintf(fmt, ap);
+	va_end(ap);
+	fput_clean(fp, t, false);
+	free(t);
+}
+
 static void print_text(struct ctx *c, const struct caller *who, const struct kobj *svc,
                        const char *proto, struct group *gs, size_t n, size_t lead, bool md)
 {
@@ -376,16 +390,18 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 		put(fp, g0->rq.host);
 	}
 	fputc('\n', fp);
-	fprintf(fp, "%scaller identity: %s\n", md ? "\n" : "",
+	fputs(md ? "\ncaller identity: " : "caller identity: ", fp);
+	putf(fp, "%s",
 	        g0->principal ? g0->principal
 	                      : who->sidecar ? "none (its sidecar sends plain text)"
 	                                     : "none (no sidecar: plain text)");
+	fputc('\n', fp);
 	for (size_t i = 0; i < n; i++) {
 		struct group *g = &gs[i];
 		bool deny = strcmp(decision(g), "deny") == 0;
 		fprintf(fp, md ? "\n## %s: " : "\n%s: ", deny ? "DENIED" : "ALLOWED");
 		for (size_t k = 0; k < g->pods.n; k++)
-			fprintf(fp, "%s%s", k ? ", " : "", g->pods.v[k]);
+			putf(fp, "%s%s", k ? ", " : "", g->pods.v[k]);
 		if (g->ambient)
 			fputs(" (ambient: ztunnel)\n", fp);
 		else
@@ -394,10 +410,11 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 		put(fp, reason(g));
 		fputc('\n', fp);
 		if (g->res.custom) {
-			fprintf(fp, "%sfirst the CUSTOM policy %s/%s sends the request to provider '",
-			        md ? "\n" : "  ", g->res.custom->policy->ns, g->res.custom->policy->name);
-			put(fp, g->res.custom->provider ? g->res.custom->provider : "");
-			fputs("', which may deny it\n", fp);
+			fputs(md ? "\n" : "  ", fp);
+			putf(fp, "first the CUSTOM policy %s/%s sends the request to provider '%s', which may deny it",
+			     g->res.custom->policy->ns, g->res.custom->policy->name,
+			     g->res.custom->provider ? g->res.custom->provider : "");
+			fputc('\n', fp);
 		}
 		if (g->res.n)
 			fputs(md ? "\n| policy | action | result | why |\n|---|---|---|---|\n"
@@ -407,10 +424,10 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 			const char *res = v->rule >= 0 ? (v->dry_run ? "matches (dry-run)" : "matches")
 			                               : (v->dry_run ? "no match (dry-run)" : "no match");
 			if (md)
-				fprintf(fp, "| %s/%s | %s | %s | ", v->policy->ns, v->policy->name,
+				putf(fp, "| %s/%s | %s | %s | ", v->policy->ns, v->policy->name,
 				        authz_action_name(v->action), res);
 			else
-				fprintf(fp, "    %-6s %s/%s: %s: ", authz_action_name(v->action),
+				putf(fp, "    %-6s %s/%s: %s: ", authz_action_name(v->action),
 				        v->policy->ns, v->policy->name, res);
 			put(fp, v->why);
 			fputs(md ? " |\n" : "\n", fp);
@@ -423,6 +440,50 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 			fputc('\n', fp);
 		}
 	}
+}
+
+/* Whether s is an HTTP token (RFC 9110: a method, a header name). */
+static bool is_token(const char *s, size_t n)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch && strchr(extra, ch))))
+			return false;
+	}
+	return true;
+}
+
+/* No control characters (a tab is allowed), as in a header value or a request path. */
+static bool is_printable(const char *s, bool tab)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < ' ' && !(tab && *p == '\t')) || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* The request's parts from the command line, checked before anything is read. */
+static bool request_valid(struct ctx *c)
+{
+	const char *m = c->o.method, *p = c->o.path;
+	if (m && !is_token(m, strlen(m)))
+		return usage_error("--method: '%s' is no HTTP method", m), false;
+	if (p && (p[0] != '/' || !is_printable(p, false) || strchr(p, ' ')))
+		return usage_error("--path: '%s' is no request path (it starts with / and has no "
+		                   "spaces or control characters)", p), false;
+	for (size_t i = 0; i < c->o.headers.n; i++) {
+		const char *h = c->o.headers.v[i], *eq = strchr(h, '=');
+		if (!is_token(h, (size_t)(eq - h)) || !is_printable(eq + 1, true))
+			return usage_error("--header: '%s' is no NAME=VALUE of an HTTP header", h), false;
+	}
+	for (size_t i = 0; i < c->o.claims.n; i++)
+		if (!is_printable(c->o.claims.v[i], false))
+			return usage_error("--claim: '%s' has control characters", c->o.claims.v[i]), false;
+	return true;
 }
 
 static void group_free(struct group *g)
@@ -442,6 +503,8 @@ int cmd_authz(struct ctx *c, int argc, char **argv)
 		return usage_error("authz takes no arguments, not '%s' (use --from and --to)", argv[1]);
 	if (!c->o.from || !c->o.to)
 		return usage_error("authz needs --from POD|NAMESPACE/SERVICEACCOUNT and --to SERVICE[:PORT]");
+	if (!request_valid(c))
+		return 2;
 	struct cluster *cl = open_cluster(c);
 	if (!cl)
 		return 2;

@@ -399,6 +399,11 @@ static const struct row table[] = {
     {"CUSTOM with a known provider leaves the rest to decide",
      {"shop c {'action': 'CUSTOM', 'provider': {'name': 'opa'}, 'rules': [{}]}"},
      false, false, true, NULL, -1, "opa"},
+    /* [builder] one provider per workload (without PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS) */
+    {"two CUSTOM providers on one workload deny",
+     {"shop c1 {'action': 'CUSTOM', 'provider': {'name': 'opa'}, 'rules': [{}]}",
+      "shop c2 {'action': 'CUSTOM', 'provider': {'name': 'web'}, 'rules': [{'to': [{'operation': {'paths': ['/x']}}]}]}"},
+     false, false, false, "shop/c1", 0, NULL},
     /* [builder] an HTTP ext_authz provider is not set up on a TCP filter chain */
     {"TCP: CUSTOM of an HTTP provider is not applied",
      {"shop c {'action': 'CUSTOM', 'provider': {'name': 'web'}, 'rules': [{}]}"},
