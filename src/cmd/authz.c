@@ -396,6 +396,15 @@ static void print_text(struct ctx *c, const struct caller *who, const struct kob
 	                      : who->sidecar ? "none (its sidecar sends plain text)"
 	                                     : "none (no sidecar: plain text)");
 	fputc('\n', fp);
+	size_t pods = 0, denied = 0;
+	for (size_t i = 0; i < n; i++) {
+		pods += gs[i].pods.n;
+		denied += strcmp(decision(&gs[i]), "deny") == 0 ? gs[i].pods.n : 0;
+	}
+	/* pods that answer differently: the request fails only when it reaches some of them */
+	if (denied && denied < pods)
+		fprintf(fp, "%sdenied by %zu of %zu pods: requests fail or pass depending on the pod "
+		            "the Service sends them to\n", md ? "\n" : "", denied, pods);
 	for (size_t i = 0; i < n; i++) {
 		struct group *g = &gs[i];
 		bool deny = strcmp(decision(g), "deny") == 0;
