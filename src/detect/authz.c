@@ -906,8 +906,11 @@ struct kobj_list authz_policies_for(struct cluster *c, const struct kobj *pod, s
 	for (size_t k = 0; k < 2 && nss[k]; k++) {
 		const struct kobj_list *l = cluster_list(c, "AuthorizationPolicy", nss[k]);
 		const struct kobj **v = xcalloc(l->n + 1, sizeof *v);
-		memcpy(v, l->v, l->n * sizeof *v);
-		qsort(v, l->n, sizeof *v, by_creation);
+		/* an empty list has no array: memcpy and qsort of NULL are undefined */
+		if (l->n) {
+			memcpy(v, l->v, l->n * sizeof *v);
+			qsort(v, l->n, sizeof *v, by_creation);
+		}
 		for (size_t i = 0; i < l->n; i++) {
 			const struct kobj *p = v[i];
 			json_t *refs, *one;
