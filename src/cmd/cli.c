@@ -116,7 +116,7 @@ static const struct command commands[] = {
 	 "a validated JWT's claims (iss and sub make the request principal). Prints the\n"
 	 "verdict, the deciding policy and rule, and for each policy why it matched or not.\n"
 	 "A pod in ambient mode is evaluated as ztunnel enforces policies, without HTTP.\n"
-	 "Exit status: 0 allowed, 1 denied, 2 error.\n",
+	 "Exit status: 0 allowed, 1 denied (by any pod of SERVICE), 2 error.\n",
 	 false, cmd_authz},
 };
 
