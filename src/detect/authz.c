@@ -229,7 +229,7 @@ static bool request_principal_match(const char *pat, json_t *claims)
 
 /* ---- the fields of a rule ---- */
 
-enum fkind { K_PRINCIPAL, K_REQ_PRINCIPAL, K_NAMESPACE, K_SOURCE_IP, K_REMOTE_IP, K_HOST,
+enum fkind { K_PRINCIPAL, K_REQ_PRINCIPAL, K_SA, K_NAMESPACE, K_SOURCE_IP, K_REMOTE_IP, K_HOST,
 	     K_PORT, K_METHOD, K_PATH, K_HEADER, K_CLAIM, K_AUDIENCE, K_PRESENTER, K_DEST_IP,
 	     K_SNI, K_ENVOY };
 
@@ -243,6 +243,8 @@ struct field {
 static const struct field source_fields[] = {
 	{"principals", "notPrincipals", K_PRINCIPAL, false, false},
 	{"requestPrincipals", "notRequestPrincipals", K_REQ_PRINCIPAL, true, false},
+	/* Istio 1.25 and later */
+	{"serviceAccounts", "notServiceAccounts", K_SA, false, false},
 	{"namespaces", "notNamespaces", K_NAMESPACE, false, false},
 	{"remoteIpBlocks", "notRemoteIpBlocks", K_REMOTE_IP, false, false},
 	{"ipBlocks", "notIpBlocks", K_SOURCE_IP, false, false},
@@ -274,7 +276,8 @@ struct eval {
 	struct cluster *c;
 	const struct authz_request *rq;
 	enum authz_action action;
-	struct strlist tds; /* the trust domain, then its aliases */
+	struct strlist tds;     /* the trust domain, then its aliases */
+	const char *policy_ns;  /* the namespace a serviceAccounts value without one means */
 };
 
 /* The principal a policy names, with each trust domain it stands for (trustdomain/bundle.go). */
@@ -315,6 +318,24 @@ static bool namespace_match(const char *pat, const char *who)
 }
 
 /*
+ * serviceAccounts: "NS/SA", or "SA" in the policy's namespace, against the
+ * identity's namespace and account, literally (model/generator.go; Istio
+ * 1.25.0 to 1.27.8, 1.28.0 to 1.28.5, 1.29.0 and 1.29.1 let a dot match any
+ * character, CVE-2026-39350).
+ */
+static bool service_account_match(const char *pat, const char *policy_ns, const char *who)
+{
+	const char *ns = who ? strstr(who, "/ns/") : NULL, *sa = ns ? strstr(ns + 4, "/sa/") : NULL;
+	if (!sa)
+		return false;
+	const char *slash = strchr(pat, '/');
+	size_t pnl = slash ? (size_t)(slash - pat) : strlen(policy_ns ? policy_ns : "");
+	const char *pns = slash ? pat : policy_ns ? policy_ns : "", *psa = slash ? slash + 1 : pat;
+	size_t nl = (size_t)(sa - (ns + 4));
+	return nl == pnl && strncmp(ns + 4, pns, nl) == 0 && strcmp(sa + 4, psa) == 0;
+}
+
+/*
  * Whether one value of a field matches the request. *err (static) says why
  * istiod cannot translate the value, and then the result means nothing.
  */
@@ -335,6 +356,12 @@ static bool value_match(const struct eval *e, const struct field *f, const char 
 		return request_principal_match(v, rq->claims);
 	case K_NAMESPACE:
 		return namespace_match(v, rq->principal);
+	case K_SA:
+		if (strchr(v, '*') || strchr(v, '/') != strrchr(v, '/')) {
+			*err = "is no SERVICEACCOUNT or NAMESPACE/SERVICEACCOUNT";
+			return false;
+		}
+		return service_account_match(v, e->policy_ns, rq->principal);
 	case K_SOURCE_IP:
 	case K_REMOTE_IP:
 	case K_DEST_IP: {
@@ -412,6 +439,10 @@ static char *attr_text(const struct eval *e, const struct field *f, const char *
 	case K_PRINCIPAL:
 		return rq->principal ? xasprintf("the caller's identity %s", rq->principal)
 		                     : xstrdup("a caller without mTLS identity (plain text)");
+	case K_SA:
+		if (!rq->principal)
+			return xstrdup("a caller without mTLS identity (plain text)");
+		return xasprintf("the caller's identity %s", rq->principal);
 	case K_NAMESPACE:
 		if (!rq->principal)
 			return xstrdup("a caller without mTLS identity (plain text)");
@@ -691,6 +722,7 @@ static void policy_eval(struct eval *e, const struct kobj *p, struct authz_verdi
 	out->rule = -1;
 	out->provider = jstr(p->j, "spec.provider.name");
 	e->action = out->action;
+	e->policy_ns = p->ns;
 	json_t *rules = jpath(p->j, "spec.rules");
 	if (!json_array_size(rules)) {
 		out->why = xstrdup(out->action == AUTHZ_ALLOW
@@ -836,7 +868,7 @@ void authz_evaluate(struct cluster *c, const struct kobj *const *policies, size_
 {
 	memset(out, 0, sizeof *out);
 	out->rule = -1;
-	struct eval e = {c, rq, AUTHZ_ALLOW, {0}};
+	struct eval e = {c, rq, AUTHZ_ALLOW, {0}, NULL};
 	sl_add(&e.tds, authz_trust_domain(c));
 	size_t i;
 	json_t *a;

@@ -9,6 +9,7 @@
  *   [builder] istio/istio pilot/pkg/security/authz/builder/builder.go
  *   [bundle] istio/istio pilot/pkg/security/trustdomain/bundle.go
  *   [attach] istio/istio pilot/pkg/model/policyattachment.go and authorization.go
+ *   [2021-004] istio.io/latest/news/security/istio-security-2021-004/ (mTLS-only fields)
  */
 #include <jansson.h>
 
@@ -168,7 +169,7 @@ static void test_sources(void)
 	   "principals: prefix match");
 	ok(from("{'principals': ['*/sa/sleep']}", &rq) == 0, "principals: suffix match");
 	ok(from("{'principals': ['*']}", &rq) == 0, "principals: '*' matches any mTLS caller");
-	/* [ref] principals and namespaces require mTLS: a plain-text caller has neither */
+	/* [2021-004] principals and namespaces require mTLS: a plain-text caller has neither */
 	ok(from("{'principals': ['*']}", &plain) == -1,
 	   "principals: '*' does not match a plain-text caller");
 	ok(from("{'notPrincipals': ['*']}", &plain) == 0,
@@ -186,6 +187,16 @@ static void test_sources(void)
 	            "{'rules': [{'from': [{'source': {'principals': ['old.example/ns/shop/sa/sleep']}}]}]}",
 	            &(struct authz_request){.http = true, .principal = "new.example/ns/shop/sa/sleep"}) == 0,
 	   "principals: an alias of the trust domain matches the current one");
+	/* [model] Source.serviceAccounts (Istio 1.25+): NS/SA, or SA in the policy's namespace */
+	ok(from("{'serviceAccounts': ['shop/sleep']}", &rq) == 0, "serviceAccounts: NS/SA");
+	ok(from("{'serviceAccounts': ['sleep']}", &rq) == 0,
+	   "serviceAccounts: SA alone is in the policy's namespace");
+	ok(from("{'serviceAccounts': ['other/sleep']}", &rq) == -1,
+	   "serviceAccounts: the same account in another namespace");
+	ok(from("{'serviceAccounts': ['shop/slee']}", &rq) == -1,
+	   "serviceAccounts: no prefix match");
+	ok(from("{'notServiceAccounts': ['shop/sleep']}", &plain) == 0,
+	   "notServiceAccounts: matches a plain-text caller");
 	/* [ref] Source.namespaces: the namespace of the peer's identity */
 	ok(from("{'namespaces': ['shop']}", &rq) == 0, "namespaces: the caller's namespace");
 	ok(from("{'namespaces': ['sh*']}", &rq) == 0, "namespaces: prefix match");
