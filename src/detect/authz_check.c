@@ -92,21 +92,21 @@ static bool trust_domain_known(struct cluster *c, const char *td, size_t n)
 	return false;
 }
 
-/* Whether some pod of ns runs as service account sa, or a ServiceAccount object of that name exists. */
-static bool service_account_exists(struct cluster *c, const char *ns, const char *sa, bool *known)
+/*
+ * Whether some pod of ns runs as service account sa: meshmedic reads no
+ * ServiceAccounts, and an identity is only ever carried by a running pod's
+ * certificate. *known is false when the namespace's pods cannot be read.
+ */
+static bool service_account_used(struct cluster *c, const char *ns, const char *sa, bool *known)
 {
 	const char *why;
-	*known = true;
-	if (cluster_has_kind_in(c, "ServiceAccount", ns, &why))
-		return cluster_get(c, "ServiceAccount", ns, sa) != NULL || strcmp(sa, "default") == 0;
+	*known = cluster_has_kind_in(c, "Pod", ns, &why);
 	const struct kobj_list *pods = cluster_list(c, "Pod", ns);
 	for (size_t i = 0; i < pods->n; i++) {
 		const char *p = jstr(pods->v[i]->j, "spec.serviceAccountName");
 		if (strcmp(p && *p ? p : "default", sa) == 0)
 			return true;
 	}
-	/* without ServiceAccounts, a name no pod uses may still exist */
-	*known = false;
 	return false;
 }
 
@@ -126,8 +126,8 @@ static char *principal_problem(struct cluster *c, const char *p)
 	bool known;
 	if (!namespace_exists(c, nsname))
 		r = xasprintf("'%s' names namespace '%s', which does not exist", p, nsname);
-	else if (!service_account_exists(c, nsname, sa + 4, &known) && known)
-		r = xasprintf("'%s' names service account '%s', which does not exist in namespace %s",
+	else if (!service_account_used(c, nsname, sa + 4, &known) && known)
+		r = xasprintf("'%s' names service account '%s', which no pod of namespace %s runs as",
 		              p, sa + 4, nsname);
 	free(nsname);
 	return r;
@@ -396,6 +396,8 @@ static void det_no_identity_run(struct cluster *c, const struct scope *s, struct
 		             "AuthorizationPolicy %s/%s allows by identity, but callers without a sidecar "
 		             "have none",
 		             l->v[i]->ns, l->v[i]->name);
+		/* the configuration shows a likely caller, not that it calls: one step below the diagnosis */
+		findings_rate(out, SEV_WARNING, NULL);
 	}
 }
 
