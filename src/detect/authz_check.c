@@ -26,7 +26,11 @@ static bool applies_to(struct cluster *c, const struct kobj *policy, const struc
 	return found;
 }
 
-/* The pods a policy applies to, within the scope's namespace, service or pod. */
+/*
+ * The pods a policy applies to, within the scope's namespace, service or
+ * pod. With a service, its pods are the servers that enforce the policy
+ * and the scope's pod is taken as a caller (the denied flow's {pod}).
+ */
 static struct kobj_list policy_pods(struct cluster *c, const struct scope *s, const struct kobj *policy)
 {
 	struct kobj_list out = {0}, cand = {0};
@@ -41,7 +45,8 @@ static struct kobj_list policy_pods(struct cluster *c, const struct scope *s, co
 	}
 	out.v = xcalloc(cand.n + 1, sizeof *out.v);
 	for (size_t i = 0; i < cand.n; i++)
-		if ((!s->pod || strcmp(cand.v[i]->name, s->pod) == 0) && applies_to(c, policy, cand.v[i]))
+		if ((svc || !s->pod || strcmp(cand.v[i]->name, s->pod) == 0) &&
+		    applies_to(c, policy, cand.v[i]))
 			out.v[out.n++] = cand.v[i];
 	free(cand.v);
 	return out;

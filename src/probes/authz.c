@@ -45,13 +45,16 @@ static char *caller_principal(struct cluster *c, const struct kobj *caller, cons
 static void answer(const struct probe_ctx *x, struct probe_result *r, const struct authz_result *res,
                    const struct kobj *server, const char *who)
 {
+	/* a CUSTOM policy that decides (an undeclared provider), or whose authorizer is asked first */
 	const char *choice = "allowed";
-	if (res->custom && (!res->decided || res->decided == res->custom))
+	if (res->decided && res->decided->action == AUTHZ_CUSTOM)
 		choice = "custom";
 	else if (!res->allowed && res->decided && res->decided->action == AUTHZ_DENY)
 		choice = "deny";
 	else if (!res->allowed)
 		choice = "no-allow";
+	else if (res->custom)
+		choice = "custom";
 	if (!probe_has_choice(x, choice)) {
 		probe_unknown(r, "the evaluator says %s, which this question does not offer", choice);
 		return;
