@@ -723,7 +723,7 @@ static void log_431_who(const struct probe_ctx *x, struct probe_result *r)
 
 /* ---- denied requests: the response details of 403 and 401 ---- */
 
-enum { R_DENY, R_NONE, R_TCP, R_EXT, R_JWT };
+enum { R_DENY, R_NONE, R_EXT, R_JWT };
 
 static bool span_has(struct al_span s, const char *needle)
 {
@@ -733,17 +733,16 @@ static bool span_has(struct al_span s, const char *needle)
 /*
  * A refused request by who refused it, from its response details: a named
  * DENY policy (rbac_access_denied_matched_policy[ns.NS.NAME]), no ALLOW
- * rule ([none]), either on a TCP connection (no response code), the
- * external authorizer (ext_authz_*, flag UAEX), or the JWT filter (401).
+ * rule ([none]), the external authorizer (ext_authz_*, flag UAEX), or the
+ * JWT filter (401). A refused TCP connection has its details in the
+ * connection termination field, which the parser does not read: the person
+ * answers that choice.
  */
 static int class_denied(const struct al_record *r)
 {
 	struct al_span d = r->f[AL_DETAILS];
-	if (span_has(d, "rbac_access_denied")) {
-		if (r->code <= 0)
-			return R_TCP;
+	if (span_has(d, "rbac_access_denied"))
 		return span_has(d, "[none]") ? R_NONE : R_DENY;
-	}
 	if (span_has(d, "ext_authz") || (r->flags & (1u << AL_F_UAEX)))
 		return R_EXT;
 	if (span_has(d, "jwt_authn") || r->code == 401)
@@ -756,11 +755,10 @@ static const struct counting count_denied = {
     .tag = "refused by a policy or a token check",
     .classify = class_denied,
     .ranked = true,
-    .n = 5,
-    .answer = {"deny", "no-allow", "tcp", "ext-authz", "jwt"},
+    .n = 4,
+    .answer = {"deny", "no-allow", "ext-authz", "jwt"},
     .label = {"rbac_access_denied_matched_policy[ns.NAMESPACE.POLICY] (a DENY policy matched)",
               "rbac_access_denied_matched_policy[none] (no ALLOW rule matched)",
-              "rbac_access_denied on a TCP connection",
               "ext_authz (the CUSTOM policy's authorizer)",
               "401 from the JWT filter"},
 };
