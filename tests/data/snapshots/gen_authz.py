@@ -87,12 +87,12 @@ write("authz-logs-allow-nothing", shop() + [ap("allow-nothing", B, {})],
       ["authz-allow-nothing AuthorizationPolicy/shop/allow-nothing"],
       logs=logs(inbound(403, "rbac_access_denied_matched_policy[none]", n=4)))
 # a service account written with a typo
-write("authz-logs-principal-unknown", shop() + [ap("catalog-allow", B, dict(selector=CATALOG, rules=[
+write("authz-logs-unknown-sa", shop() + [ap("catalog-allow", B, dict(selector=CATALOG, rules=[
     {"from": [{"source": {"principals": ["cluster.local/ns/shop/sa/carts"]}}]}]))],
     ["authz-principal-unknown AuthorizationPolicy/shop/catalog-allow"],
     logs=logs(inbound(403, "rbac_access_denied_matched_policy[none]", n=4)))
 # requestPrincipals, and the RequestAuthentication was applied to cart instead of catalog
-write("authz-logs-request-principals", shop() + [
+write("authz-logs-req-principals", shop() + [
     ra("jwt", B, {"app": "cart"}, "https://login.example.com/realms/shop"),
     ap("catalog-require-jwt", B, dict(selector=CATALOG, rules=[
         {"from": [{"source": {"requestPrincipals": ["https://login.example.com/realms/shop/*"]}}]}]))],
