@@ -79,13 +79,16 @@ bool exec_allowed(const char *const argv[], char **why)
 		      strcmp(argv[2], "current-context") == 0);
 	else if (istioctl && verb)
 		ok = in_list(verb, istioctl_verbs) ||
-		     (strcmp(verb, "x") == 0 && argv[2] && strcmp(argv[2], "describe") == 0);
+		     (strcmp(verb, "x") == 0 && argv[2] && strcmp(argv[2], "describe") == 0) ||
+		     /* the policies a pod's proxy enforces, read from its config_dump */
+		     (strcmp(verb, "x") == 0 && argv[2] && strcmp(argv[2], "authz") == 0 && argv[3] &&
+		      strcmp(argv[3], "check") == 0);
 	if (!ok) {
 		char *what = argv && argv[0] ? exec_describe(argv) : xstrdup("(empty command)");
 		char *clean = sanitize(what, false);
 		*why = xasprintf("refused to run '%s': only kubectl get|logs|version|port-forward|"
 				 "auth can-i|config current-context and istioctl proxy-status|proxy-config|analyze|"
-				 "version|x describe are allowed",
+				 "version|x describe|x authz check are allowed",
 				 clean);
 		free(clean);
 		free(what);

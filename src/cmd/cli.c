@@ -111,6 +111,20 @@ static const struct command commands[] = {
 	 "On a terminal (stdin and stdout) it opens the full-screen session on it instead;\n"
 	 "--batch prints the walk there too.\n",
 	 ALL_FORMATS, true, cmd_demo_tty},
+	{"authz", "--from POD|NS/SA --to SERVICE[.NS][:PORT] [--method M --path P --header K=V...]",
+	 "evaluate the AuthorizationPolicies for one request: allowed or denied, and why",
+	 "Evaluates the AuthorizationPolicies that apply to the pods of SERVICE (in -n NAMESPACE,\n"
+	 "default 'default', or NS) for one request from POD (in -n NAMESPACE) or from the\n"
+	 "service account SA of NS, as the server's proxy does: CUSTOM, then DENY, then ALLOW.\n"
+	 "The caller's identity comes from its sidecar and the mTLS it sends; the port's\n"
+	 "protocol (its name or appProtocol) says whether HTTP fields can be read. HTTP\n"
+	 "requests default to GET /, with the host the caller would send (SERVICE or\n"
+	 "SERVICE.NS, with :PORT unless 80); --header host=H sets it. --claim NAME=VALUE gives\n"
+	 "a validated JWT's claims (iss and sub make the request principal). Prints the\n"
+	 "verdict, the deciding policy and rule, and for each policy why it matched or not.\n"
+	 "A pod in ambient mode is evaluated as ztunnel enforces policies, without HTTP.\n"
+	 "Exit status: 0 allowed, 1 denied (by any pod of SERVICE), 2 error.\n",
+	 ALL_FORMATS, false, cmd_authz},
 };
 
 /* The formats a command's --format takes, as "text, json or markdown". New string. */
@@ -286,6 +300,8 @@ static void opts_free(struct opts *o)
 	sl_free(&o->sets);
 	sl_free(&o->answer);
 	sl_free(&o->flows_dirs);
+	sl_free(&o->headers);
+	sl_free(&o->claims);
 }
 
 int cli_main(int argc, char **argv)

@@ -53,6 +53,7 @@ int cmd_snapshot(struct ctx *c, int argc, char **argv);
 int cmd_tui(struct ctx *c, int argc, char **argv);
 int cmd_demo_tty(struct ctx *c, int argc, char **argv);
 int cmd_logs(struct ctx *c, int argc, char **argv);
+int cmd_authz(struct ctx *c, int argc, char **argv);
 /* The line-mode session (cmd/ask.c) and the onboarding checklist (cmd/onboard.c). */
 int cmd_ask(struct ctx *c, int argc, char **argv);
 int cmd_onboard(struct ctx *c, int argc, char **argv);

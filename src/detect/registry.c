@@ -27,12 +27,12 @@ static const struct detector *const detectors_core[] = {
 extern const struct detector *const detectors_gateway[],
     *const detectors_routing[], *const detectors_workload[], *const detectors_startup[],
                                                                  *const detectors_protocol[],
-    *const detectors_references[];
+    *const detectors_references[], *const detectors_authz[];
 
 static const struct detector *const *const families[] = {
     detectors_core,    detectors_gateway,  detectors_routing,
     detectors_startup, detectors_workload, detectors_protocol,
-    detectors_references,
+    detectors_references, detectors_authz,
 };
 
 #define MAX_DETECTORS 128

@@ -721,6 +721,102 @@ static void log_431_who(const struct probe_ctx *x, struct probe_result *r)
 	gather_free(&g);
 }
 
+/* ---- denied requests: the response details of 403 and 401 ---- */
+
+enum { R_DENY, R_NONE, R_EXT, R_JWT };
+
+static bool span_has(struct al_span s, const char *needle)
+{
+	return al_has(s) && memmem(s.s, s.n, needle, strlen(needle));
+}
+
+/*
+ * A refused request by who refused it, from its response details: a named
+ * DENY policy (rbac_access_denied_matched_policy[ns.NS.NAME]), no ALLOW
+ * rule ([none]), the external authorizer (ext_authz_*, flag UAEX), or the
+ * JWT filter (401). A refused TCP connection has its details in the
+ * connection termination field, which the parser does not read: the person
+ * answers that choice.
+ */
+static int class_denied(const struct al_record *r)
+{
+	struct al_span d = r->f[AL_DETAILS];
+	if (span_has(d, "rbac_access_denied"))
+		return span_has(d, "[none]") ? R_NONE : R_DENY;
+	if (span_has(d, "ext_authz") || (r->flags & (1u << AL_F_UAEX)))
+		return R_EXT;
+	if (span_has(d, "jwt_authn") || r->code == 401)
+		return R_JWT;
+	return -1;
+}
+
+static const struct counting count_denied = {
+    .what = "refused requests",
+    .tag = "refused by a policy or a token check",
+    .classify = class_denied,
+    .ranked = true,
+    .n = 4,
+    .answer = {"deny", "no-allow", "ext-authz", "jwt"},
+    .label = {"rbac_access_denied_matched_policy[ns.NAMESPACE.POLICY] (a DENY policy matched)",
+              "rbac_access_denied_matched_policy[none] (no ALLOW rule matched)",
+              "ext_authz (the CUSTOM policy's authorizer)",
+              "401 from the JWT filter"},
+};
+
+enum { J_FETCH, J_ISSUER, J_VERIFY, J_MISSING };
+
+/* The JWT filter's reason for a 401, from its details (Envoy writes the spaces as underscores). */
+static int class_jwt(const struct al_record *r)
+{
+	static const struct {
+		const char *needle;
+		int cls;
+	} reasons[] = {
+	    {"Jwks_remote_fetch", J_FETCH},         {"issuer_is_not_configured", J_ISSUER},
+	    {"Audiences_in_Jwt", J_ISSUER},         {"verification_fail", J_VERIFY},
+	    {"Jwt_is_missing", J_MISSING},
+	};
+	if (r->code != 401)
+		return -1;
+	for (size_t i = 0; i < MM_ARRAY_LEN(reasons); i++)
+		if (span_has(r->f[AL_DETAILS], reasons[i].needle))
+			return reasons[i].cls;
+	return -1;
+}
+
+static const struct counting count_jwt = {
+    .what = "401 responses",
+    .tag = "with a JWT reason",
+    .classify = class_jwt,
+    .ranked = true,
+    .n = 4,
+    .answer = {"jwks-fetch", "issuer", "verification", "missing"},
+    .label = {"Jwks remote fetch is failed", "Jwt issuer is not configured, or audiences not allowed",
+              "Jwt verification fails", "Jwt is missing"},
+};
+
+/* Who refused the requests to the service, from the response details on their path. */
+static void log_denied(const struct probe_ctx *x, struct probe_result *r)
+{
+	struct gather g = {.k = &count_denied, .logging = true};
+	char *whose = NULL;
+	if (gather_path(x, r, &g, true, &whose))
+		decide_silence(x, r, &g, whose, "unknown");
+	free(whose);
+	gather_free(&g);
+}
+
+/* The JWT filter's reason for the 401s to the service. */
+static void log_jwt(const struct probe_ctx *x, struct probe_result *r)
+{
+	struct gather g = {.k = &count_jwt};
+	char *whose = NULL;
+	if (gather_path(x, r, &g, true, &whose))
+		decide(x, r, &g, whose, NULL);
+	free(whose);
+	gather_free(&g);
+}
+
 PROBE_SUMMARY(
     "log-flag", log_flag,
     "the response flag of the failing requests to the service, from the callers' access logs "
@@ -740,8 +836,14 @@ PROBE_SUMMARY(
     "log-431-who", log_431_who,
     "who answered 431 (Envoy's size or count limit, or the upstream), from the access logs",
     "namespace", "service", "pod", NULL);
+PROBE_SUMMARY("log-denied", log_denied,
+              "who refused the requests (a DENY policy, no ALLOW rule, ext_authz, the JWT filter), "
+              "from the response details in the access logs on their path",
+              "namespace", "service", "pod", NULL);
+PROBE_SUMMARY("log-jwt", log_jwt, "the JWT filter's reason for the 401s, from the access logs",
+              "namespace", "service", "pod", NULL);
 
 const struct probe *const probes_logs[] = {
     &probe_log_flag, &probe_log_server_flag, &probe_log_426_version,
-    &probe_log_431,  &probe_log_431_who,     NULL,
+    &probe_log_431,  &probe_log_431_who,     &probe_log_denied, &probe_log_jwt, NULL,
 };

@@ -14,11 +14,12 @@ extern const struct probe *const probes_generic[],
                                                        *const probes_workload[],
                                                            *const probes_protocol[],
                                                                *const probes_logs[],
-                                                                   *const probes_envoy[];
+                                                                   *const probes_envoy[], *const probes_authz[];
 
 static const struct probe *const *const families[] = {
     probes_generic,  probes_mesh,     probes_gateway, probes_routing,
     probes_workload, probes_protocol, probes_logs,    probes_envoy,
+    probes_authz,
 };
 
 #define MAX_PROBES 256

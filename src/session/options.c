@@ -12,6 +12,8 @@
 /* The commands that walk a flow, read the cluster state, or load the flow set. */
 #define WALKS "run tui ask"
 #define READS WALKS " onboard check logs snapshot"
+/* the cluster sources that authz reads as well */
+#define SOURCES READS " authz"
 #define KB WALKS " onboard list explain lint graph help check demo"
 
 /* NAME=VALUE with a non-empty NAME. */
@@ -79,17 +81,17 @@ const struct opt_def opt_defs[] = {
 	 "read the cluster state from a snapshot directory, a kubectl\n"
 	 "-o json List or object, YAML manifests (file or directory),\n"
 	 "or an istioctl bug-report archive (.tar.gz or unpacked)",
-	 WALKS " onboard check logs", OV_PATH, OS_STRING, AT(snapshot), NULL, NULL},
-	{"namespace", 'n', "NS", "the namespace to look at (check, snapshot), or the flow input", READS,
+	 WALKS " onboard check logs authz", OV_PATH, OS_STRING, AT(snapshot), NULL, NULL},
+	{"namespace", 'n', "NS", "the namespace to look at (check, snapshot), or the flow input", SOURCES,
 	 OV_NAMESPACE, OS_STRING, AT(ns), is_dns1123_label,
 	 "-n: '%s' is not a namespace name (DNS-1123 label)"},
-	{"live", 0, NULL, "read the cluster through kubectl and istioctl (read-only)", READS, OV_NONE,
+	{"live", 0, NULL, "read the cluster through kubectl and istioctl (read-only)", SOURCES, OV_NONE,
 	 OS_BOOL, AT(live), NULL, NULL},
-	{"context", 0, "NAME", "kubeconfig context for --live and snapshot", READS, OV_NONE, OS_STRING,
+	{"context", 0, "NAME", "kubeconfig context for --live and snapshot", SOURCES, OV_NONE, OS_STRING,
 	 AT(context), NULL, NULL},
-	{"kubeconfig", 0, "FILE", "kubeconfig file for --live and snapshot", READS, OV_FILE, OS_STRING,
+	{"kubeconfig", 0, "FILE", "kubeconfig file for --live and snapshot", SOURCES, OV_FILE, OS_STRING,
 	 AT(kubeconfig), NULL, NULL},
-	{"timeout", 0, "SECONDS", "per kubectl/istioctl call and HTTP request (default 10)", READS,
+	{"timeout", 0, "SECONDS", "per kubectl/istioctl call and HTTP request (default 10)", SOURCES,
 	 OV_NONE, OS_SECONDS, AT(timeout_s), is_seconds,
 	 "--timeout takes whole seconds from 1 to 3600, not '%s'"},
 	{"output", 'o', "DIR", "where snapshot writes", "snapshot", OV_DIR, OS_STRING, AT(output), NULL,
@@ -120,6 +122,18 @@ const struct opt_def opt_defs[] = {
 	 "check: exit 1 on a finding of LEVEL or worse: error, warning\n"
 	 "(default) or info",
 	 "check", OV_LEVEL, OS_STRING, AT(fail_on), NULL, NULL},
+	{"from", 0, "POD|NS/SA", "authz: the caller (a pod in -n NAMESPACE, or a service account)",
+	 "authz", OV_POD, OS_STRING, AT(from), NULL, NULL},
+	{"to", 0, "SERVICE[:PORT]", "authz: the Service called (SERVICE.NS for another namespace)",
+	 "authz", OV_SERVICE, OS_STRING, AT(to), NULL, NULL},
+	{"method", 0, "M", "authz: the HTTP method (default GET)", "authz", OV_NONE, OS_STRING,
+	 AT(method), NULL, NULL},
+	{"path", 0, "P", "authz: the HTTP path (default /)", "authz", OV_NONE, OS_STRING, AT(path),
+	 NULL, NULL},
+	{"header", 0, "NAME=VALUE", "authz: a request header (repeatable)", "authz", OV_NONE, OS_LIST,
+	 AT(headers), is_assignment, "--header takes NAME=VALUE, not '%s'"},
+	{"claim", 0, "NAME=VALUE", "authz: a claim of the request's valid JWT (repeatable)", "authz",
+	 OV_NONE, OS_LIST, AT(claims), is_assignment, "--claim takes NAME=VALUE, not '%s'"},
 	{"verbose", 0, NULL, "check: list every skipped check (text folds those sharing a reason)",
 	 "check", OV_NONE, OS_BOOL, AT(verbose), NULL, NULL},
 	/* the commands' own formats (cmd/cli.c's table) decide which commands take it */

@@ -28,6 +28,8 @@ struct opts {
 	const char *service;                    /* onboard: one workload's Service */
 	const char *fail_on;                    /* check: the least severity that fails */
 	bool verbose;                           /* check: every skipped check on its own line */
+	const char *from, *to, *method, *path;  /* authz: the request */
+	struct strlist headers, claims;         /* authz: NAME=VALUE each */
 	bool live;
 	int timeout_s;
 	bool resume; /* tui: continue the autosaved session */

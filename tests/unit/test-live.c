@@ -61,6 +61,7 @@ static void test_allow_list(void)
 		{"istioctl", "analyze", "-A"},
 		{"istioctl", "version"},
 		{"istioctl", "x", "describe", "pod", "p"},
+		{"istioctl", "x", "authz", "check", "p", "-n", "default"},
 	};
 	static const char *const no[][8] = {
 		{"kubectl", "delete", "pod", "p"},
@@ -81,6 +82,8 @@ static void test_allow_list(void)
 		{"kubectl"},
 		{"istioctl", "install", "-y"},
 		{"istioctl", "x", "uninstall"},
+		{"istioctl", "x", "authz"},
+		{"istioctl", "x", "authz", "convert"},
 		{"istioctl", "experimental", "describe", "pod", "p"},
 		{"istioctl", "kube-inject", "-f", "x"},
 		{"/usr/bin/kubectl", "get", "pods"},
@@ -103,7 +106,7 @@ static void test_allow_list(void)
 	is_str(why,
 	       "refused to run 'kubectl delete pod p': only kubectl "
 	       "get|logs|version|port-forward|auth can-i|config current-context and istioctl "
-	       "proxy-status|proxy-config|analyze|version|x describe are allowed",
+	       "proxy-status|proxy-config|analyze|version|x describe|x authz check are allowed",
 	       "a refusal names the command and what is allowed");
 	free(why);
 	struct exec_result r;
