@@ -73,9 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct mm_errors errs = {0};
 	struct cluster *c = bugreport_open(p, &errs);
-	/* reading an archive never starts a program (libarchive's external decompressors) */
+	/* reading an archive never starts a program (libarchive's external decompressors); the
+	 * words after the prefix are libarchive's alone (a member's name could say them too) */
+	static const char open_failed[] = "cannot read the archive: ";
 	for (size_t i = 0; i < errs.n; i++)
-		if (strstr(errs.v[i].text, "run program"))
+		if (strncmp(errs.v[i].text, open_failed, strlen(open_failed)) == 0 &&
+		    strstr(errs.v[i].text, "unable to run program"))
 			abort();
 	if (c)
 		fuzz_read_pods(c);
