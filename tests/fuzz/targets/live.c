@@ -60,7 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p->name_len >= 4 && memcmp(p->name, "get ", 4) == 0) {
 			const char *kind = p->name + 4, *sp = memchr(kind, ' ', p->name_len - 4);
 			size_t klen = sp ? (size_t)(sp - kind) : p->name_len - 4;
-			int status = sp ? atoi(sp + 1) : 0; /* the name ends at a newline */
+			/* the status digits, within the name (the input has no NUL to stop atoi) */
+			int status = 0;
+			for (const char *d = sp ? sp + 1 : p->name + p->name_len;
+			     d < p->name + p->name_len && *d >= '0' && *d <= '9' && status < 1000; d++)
+				status = status * 10 + (*d - '0');
 			const struct fuzz_part *err = i + 1 < n && parts[i + 1].name_len == 3 &&
 							      memcmp(parts[i + 1].name, "err", 3) == 0
 							      ? &parts[++i] : NULL;
