@@ -14,7 +14,7 @@
 /* The defaults. */
 #define MM_LIMIT_FILE_SIZE (256u * 1024 * 1024) /* bytes of one file read whole */
 #define MM_LIMIT_YAML_ALIASES 10000              /* aliases in one YAML document */
-#define MM_LIMIT_YAML_EXPANSION 1000000          /* nodes the aliases of one YAML document add */
+#define MM_LIMIT_YAML_EXPANSION 1000000          /* nodes aliases add in one YAML text */
 #define MM_LIMIT_YAML_NODES 10000000             /* nodes of one YAML document, aliases expanded */
 #define MM_LIMIT_DEPTH 2048                      /* nesting of a JSON or YAML value (jansson's own) */
 #define MM_LIMIT_OBJECTS 1000000                 /* Kubernetes objects in one snapshot */

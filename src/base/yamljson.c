@@ -62,7 +62,8 @@ struct yconv {
 	yaml_parser_t parser;
 	struct anchor *anchors;
 	size_t nanchors, cap;
-	size_t aliases, expanded, nodes; /* of the current document */
+	size_t aliases, nodes; /* of the current document */
+	size_t expanded;       /* by aliases in the whole text: a bomb per document adds up */
 	bool failed;
 };
 
@@ -287,7 +288,7 @@ static bool convert(const char *path, const char *text, size_t len, yaml_doc_fn 
 			break;
 		if (t != YAML_DOCUMENT_START_EVENT)
 			continue; /* the stream's start */
-		y.aliases = y.expanded = y.nodes = 0;
+		y.aliases = y.nodes = 0;
 		yaml_event_t root;
 		if (!next_event(&y, &root))
 			break;

@@ -97,6 +97,7 @@ struct cluster {
 	bool ps_known;
 	char *ps_reason;
 	json_t *mesh;
+	char *mesh_problem; /* why ConfigMap istio's mesh key could not be read, or NULL */
 	const char *control_ns; /* found once: every detector and probe asks */
 	bool mesh_done;
 	char *version;
@@ -165,6 +166,7 @@ void cluster_free(struct cluster *c)
 	proxy_status_rows_free(c->ps, c->nps);
 	free(c->ps_reason);
 	json_decref(c->mesh);
+	free(c->mesh_problem);
 	free(c->version);
 	free(c->version_note);
 	free(c->snapshot_dir);
@@ -701,12 +703,37 @@ json_t *cluster_mesh_config(struct cluster *c)
 	c->mesh_done = true;
 	const struct kobj *cm = cluster_get(c, "ConfigMap", cluster_control_namespace(c), "istio");
 	const char *mesh = cm ? jstr(cm->j, "data.mesh") : NULL;
-	c->mesh = mesh ? yaml_first_doc(mesh) : NULL;
-	if (c->mesh && !json_is_object(c->mesh)) {
+	if (!mesh)
+		return NULL;
+	struct mm_errors errs = {0};
+	c->mesh = yaml_first_doc_err("", mesh, &errs);
+	/* unreadable is not absent: the reason names the ConfigMap, and where in the key */
+	char *why = NULL;
+	if (errs.n) {
+		char *text = sanitize(errs.v[0].text, false);
+		why = xasprintf("line %d, column %d: %s", errs.v[0].line, errs.v[0].col, text);
+		free(text);
+	} else if (c->mesh && !json_is_object(c->mesh)) {
+		why = xasprintf("a %s, not a mapping", json_is_array(c->mesh) ? "list" : "scalar");
+	} else if (!c->mesh) {
+		why = xstrdup("no YAML document");
+	}
+	if (why) {
 		json_decref(c->mesh);
 		c->mesh = NULL;
+		c->mesh_problem = xasprintf("ConfigMap %s/istio: data.mesh is unreadable (%s); "
+					    "meshConfig taken as Istio's defaults",
+					    cm->ns, why);
+		free(why);
 	}
+	errs_free(&errs);
 	return c->mesh;
+}
+
+const char *cluster_mesh_config_problem(struct cluster *c)
+{
+	cluster_mesh_config(c);
+	return c->mesh_problem;
 }
 
 void cluster_set_istio_version(struct cluster *c, const char *version)

@@ -186,6 +186,8 @@ void cluster_mark_proxy_status(struct cluster *c, const char *unavailable_reason
 
 /* meshConfig: the YAML of ConfigMap istio (data.mesh) in the control-plane namespace, as JSON. */
 json_t *cluster_mesh_config(struct cluster *c);
+/* Why that key is there but unreadable (invalid YAML, over a limit, not a mapping), else NULL. Borrowed. */
+const char *cluster_mesh_config_problem(struct cluster *c);
 
 /* The version in an image tag: "docker.io/istio/pilot:1.22.3-distroless" -> "1.22.3". New string or NULL. */
 char *image_version(const char *image);

@@ -68,6 +68,10 @@ void detect_run(struct cluster *c, const struct scope *s, const char *diagnosis,
 		if (!diagnosis || strcmp((*d)->diagnosis, diagnosis) == 0)
 			(*d)->run(c, s, out);
 	out->scope = was;
+	/* ConfigMap istio's mesh key there but unreadable: every check read the defaults instead */
+	const char *mesh_why = diagnosis ? NULL : cluster_mesh_config_problem(c);
+	if (mesh_why)
+		findings_skip(out, "meshConfig", mesh_why);
 	/* what was read in some namespaces only, one line per reason: nothing concluded from the rest */
 	size_t n = diagnosis ? 0 : cluster_partial_count(c);
 	bool *done = xcalloc(n ? n : 1, sizeof(*done));

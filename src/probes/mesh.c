@@ -115,8 +115,14 @@ static void dr_tls(const struct probe_ctx *x, struct probe_result *r)
 static void auto_mtls(const struct probe_ctx *x, struct probe_result *r)
 {
 	bool on = mesh_auto_mtls(x->cluster);
+	/* an unreadable mesh key says why the default applies */
+	const char *bad = cluster_mesh_config_problem(x->cluster);
+	char *note = cluster_mesh_config(x->cluster) ? xstrdup("")
+		     : bad ? xasprintf(" (the default: %s)", bad)
+			   : xstrdup(" (no meshConfig found: the default)");
 	answer(r, on ? "on" : "off", "meshConfig enableAutoMtls is %s%s", on ? "true" : "false",
-	       cluster_mesh_config(x->cluster) ? "" : " (no meshConfig found: the default)");
+	       note);
+	free(note);
 }
 
 static void peer_auth(const struct probe_ctx *x, struct probe_result *r)
