@@ -66,6 +66,8 @@ struct gather {
 	char *logs_on;  /* why the first pod read logs access, or */
 	char *logs_off; /* why the first quiet one may not */
 	struct strlist per_pod;
+	const struct kobj *top;  /* the pod whose log counted the most lines of the class */
+	uint64_t top_counted;
 };
 
 /* Whether a line that no upstream cluster places names another service in its authority. */
@@ -180,6 +182,10 @@ static void gather_pod(struct gather *g, struct cluster *c, struct al_parser *p,
 	free(text);
 	g->lines += g->pod_lines;
 	g->counted += g->pod_counted;
+	if (g->pod_counted > g->top_counted) {
+		g->top = pod;
+		g->top_counted = g->pod_counted;
+	}
 	if (g->logging)
 		note_logging(g, c, pod);
 	/* the pods that logged something about the service speak for themselves */
@@ -294,6 +300,9 @@ static void decide(const struct probe_ctx *x, struct probe_result *r, const stru
 	decide_counts(x, r, g, whose, none);
 	if (r->choice)
 		pods_evidence(r, g);
+	/* the pod whose log showed the answer is the one the question means */
+	if (r->choice && g->top && !probe_in(x, "pod") && strcmp(g->top->ns, g->ns) == 0)
+		sl_take(&r->named, xasprintf("pod=%s", g->top->name));
 }
 
 /*

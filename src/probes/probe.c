@@ -12,6 +12,7 @@ void probe_result_free(struct probe_result *r)
 	free(r->choice);
 	free(r->reason);
 	sl_free(&r->evidence);
+	sl_free(&r->named);
 	r->choice = r->reason = NULL;
 	r->inferred = false;
 }

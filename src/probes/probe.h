@@ -34,6 +34,8 @@ struct probe_result {
 	struct strlist evidence;  /* what the answer rests on */
 	bool inferred;            /* the walk chose from the causes below the node (walk/infer.h) */
 	bool deferred;            /* not inferred yet: an input it needs may still be derived */
+	/* inputs the evidence names though nobody gave them: NAME=VALUE (pod: whose log showed it) */
+	struct strlist named;
 };
 
 struct probe {

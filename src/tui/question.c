@@ -102,6 +102,7 @@ static struct act probe_done(struct tui *t)
 		sl_free(&r->evidence);
 		walk_probe_note(&t->w, r);
 	} else if (i >= 0) {
+		walk_probe_named(&t->w, r);
 		preselect(t, i, BY_PROBE, &r->evidence);
 		t->q.pre_inferred = r->inferred;
 	} else {

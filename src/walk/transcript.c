@@ -110,6 +110,15 @@ json_t *walk_to_json(const struct walk *w)
 	for (size_t i = 0; i < w->inputs.n; i++)
 		json_object_set_new(inputs, w->inputs.v[i].key, json_string(w->inputs.v[i].value));
 	json_object_set_new(root, "inputs", inputs);
+	/* inputs nobody gave that the evidence named (the pod whose log showed the flag) */
+	json_t *named = json_object();
+	for (size_t i = 0; i < w->named.n; i++)
+		if (!walk_input(w, w->named.v[i].key))
+			json_object_set_new(named, w->named.v[i].key, json_string(w->named.v[i].value));
+	if (json_object_size(named))
+		json_object_set_new(root, "named", named);
+	else
+		json_decref(named);
 	json_object_set_new(root, "status",
 			    json_string(walk_done(w) ? "diagnosed" : "undetermined"));
 	json_t *path = json_array();
@@ -304,6 +313,14 @@ bool answers_load(const char *path, struct answers *a, struct kvlist *inputs, ch
 	}
 	if (ok)
 		ok = load_inputs(j, path, jp, inputs, errs);
+	/* what the recorded evidence named: only shown, so values of another type are dropped */
+	const char *nk;
+	json_t *nv;
+	json_t *named = json_object_get(j, "named");
+	if (ok && json_is_object(named))
+		json_object_foreach(named, nk, nv)
+			if (json_is_string(nv))
+				kv_set(&a->named, nk, json_string_value(nv));
 	const char *fid = json_string_value(json_object_get(j, "flow"));
 	if (ok && fid && flow_id)
 		*flow_id = xstrdup(fid);

@@ -78,6 +78,7 @@ void walk_free(struct walk *w)
 		sl_free(&w->steps[i].evidence);
 	free(w->steps);
 	kv_free(&w->inputs);
+	kv_free(&w->named);
 	clear_probe_note(w);
 	for (size_t i = 0; i < w->nderived; i++)
 		derived_clear(&w->derived[i]);
@@ -263,6 +264,8 @@ char *walk_text(const struct walk *w, const char *text)
 		sb_addn(&b, p, (size_t)(open - p));
 		char *name = xstrndup(open + 1, (size_t)(close - open - 1));
 		const char *v = is_mm_id(name) ? walk_input(w, name) : NULL;
+		if (!v && is_mm_id(name))
+			v = kv_get(&w->named, name);
 		if (v)
 			sb_add(&b, v);
 		else if (is_mm_id(name))
@@ -279,6 +282,7 @@ void answers_free(struct answers *a)
 {
 	kv_free(&a->user);
 	kv_free(&a->file);
+	kv_free(&a->named);
 	for (size_t i = 0; i < a->nevidence; i++) {
 		free(a->evidence[i].key);
 		sl_free(&a->evidence[i].lines);
@@ -505,6 +509,28 @@ void walk_probe_note(struct walk *w, const struct probe_result *r)
 	sl_free(&need);
 }
 
+/* Keep NAME=VALUE as named when the flow has that input, unset, and the value is valid for it. */
+static void keep_named(struct walk *w, const char *name, const char *value)
+{
+	const struct mm_input *in = flow_input_reachable(w->start_flow, name, 0);
+	char *why = in ? input_value_error(in->type, value) : NULL;
+	if (in && !why && !walk_input(w, name))
+		kv_set(&w->named, name, value);
+	free(why);
+}
+
+void walk_probe_named(struct walk *w, const struct probe_result *r)
+{
+	for (size_t i = 0; i < r->named.n; i++) {
+		const char *eq = strchr(r->named.v[i], '=');
+		if (!eq)
+			continue;
+		char *name = xstrndup(r->named.v[i], (size_t)(eq - r->named.v[i]));
+		keep_named(w, name, eq + 1);
+		free(name);
+	}
+}
+
 bool walk_probe(struct walk *w, struct cluster *cluster)
 {
 	struct probe_result r;
@@ -513,6 +539,8 @@ bool walk_probe(struct walk *w, struct cluster *cluster)
 	char *err = NULL;
 	const struct mm_node *at = w->node;
 	bool taken = r.choice && walk_answer(w, r.choice, BY_PROBE, &r.evidence, &err);
+	if (taken)
+		walk_probe_named(w, &r);
 	w->infer_deferred = !taken && r.deferred;
 	if (taken) {
 		w->steps[w->nsteps - 1].inferred = r.inferred;
@@ -552,6 +580,8 @@ const char *walk_prepared(const struct walk *w, const struct answers *a, enum an
 
 void walk_auto(struct walk *w, const struct answers *a, struct cluster *cluster)
 {
+	for (size_t i = 0; a && i < a->named.n; i++)
+		keep_named(w, a->named.v[i].key, a->named.v[i].value);
 	while (!walk_done(w)) {
 		char *err = NULL;
 		enum answer_by by;

@@ -65,6 +65,8 @@ struct walk {
 	struct step *steps;
 	size_t nsteps, cap;
 	struct kvlist inputs;
+	/* inputs nobody gave that a probe's evidence named: shown in texts, never probed with */
+	struct kvlist named;
 	/* what the last probe said about the current node when it could not decide */
 	char *probe_note;
 	struct strlist probe_evidence;
@@ -126,6 +128,8 @@ struct answers {
 	/* the derived inputs a replayed transcript recorded (walk/derive.h) */
 	struct derived *derived;
 	size_t nderived;
+	/* the inputs a replayed transcript's evidence named ("named"), for its texts */
+	struct kvlist named;
 };
 /* Free what a derived record holds. */
 void derived_clear(struct derived *d);
@@ -172,6 +176,8 @@ const struct mm_input *walk_derivable(const struct walk *w, const char *name);
 /* The inputs the current node needs (its probe's, and its question's {placeholders}), into need. */
 void walk_node_needs(const struct walk *w, struct strlist *need);
 void walk_probe_note(struct walk *w, const struct probe_result *r);
+/* Keep the inputs r's evidence names (a pod whose log showed the answer) for the texts. */
+void walk_probe_named(struct walk *w, const struct probe_result *r);
 
 /*
  * The prepared answer for the current node, as walk_auto takes it: --answer
