@@ -96,6 +96,22 @@ void lv_cmd_finish(struct cmd *c, const struct live *l)
 	}
 }
 
+/* The end of a kubectl get: (-n NS | -A) when namespaced, -o json, then the common flags. */
+static void get_scope_json(struct cmd *c, const struct live *l, bool namespaced, const char *ns)
+{
+	if (namespaced) {
+		if (ns) {
+			lv_arg(c, "-n");
+			lv_arg(c, ns);
+		} else {
+			lv_arg(c, "-A");
+		}
+	}
+	lv_arg(c, "-o");
+	lv_arg(c, "json");
+	lv_cmd_finish(c, l);
+}
+
 /* kubectl get RESOURCE (-A | -n NS) -o json */
 void lv_cmd_get(struct cmd *c, const struct live *l, const struct kind_info *ki, const char *ns)
 {
@@ -107,17 +123,7 @@ void lv_cmd_get_as(struct cmd *c, const struct live *l, const struct kind_info *
 {
 	lv_cmd_start(c, "kubectl", "get");
 	lv_arg(c, plain && ki->fallback ? ki->fallback : ki->resource);
-	if (!ki->cluster_scoped) {
-		if (ns) {
-			lv_arg(c, "-n");
-			lv_arg(c, ns);
-		} else {
-			lv_arg(c, "-A");
-		}
-	}
-	lv_arg(c, "-o");
-	lv_arg(c, "json");
-	lv_cmd_finish(c, l);
+	get_scope_json(c, l, !ki->cluster_scoped, ns);
 }
 
 void lv_cmd_get_many(struct cmd *c, const struct live *l, const struct kind_info *const ks[],
@@ -136,17 +142,7 @@ void lv_cmd_get_many(struct cmd *c, const struct live *l, const struct kind_info
 	}
 	lv_cmd_start(c, "kubectl", "get");
 	lv_arg(c, c->list);
-	if (namespaced) {
-		if (ns) {
-			lv_arg(c, "-n");
-			lv_arg(c, ns);
-		} else {
-			lv_arg(c, "-A");
-		}
-	}
-	lv_arg(c, "-o");
-	lv_arg(c, "json");
-	lv_cmd_finish(c, l);
+	get_scope_json(c, l, namespaced, ns);
 }
 
 /* kubectl logs POD -n NS -c CONTAINER [--previous] --tail N; the names are validated. */
