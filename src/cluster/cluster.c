@@ -204,9 +204,19 @@ static const char *intern_file(struct cluster *c, const char *file)
 	return c->files.v[c->files.n - 1];
 }
 
+/* The kind an object is indexed under: its own, or KIND_K8S_GATEWAY. */
+static const char *model_kind(json_t *obj)
+{
+	const char *kind = jstr(obj, "kind"), *api = jstr(obj, "apiVersion");
+	if (kind && strcmp(kind, "Gateway") == 0 && api &&
+	    strncmp(api, "gateway.networking.k8s.io/", 26) == 0)
+		return KIND_K8S_GATEWAY;
+	return kind;
+}
+
 bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
 {
-	const char *kind = jstr(obj, "kind"), *name = jstr(obj, "metadata.name");
+	const char *kind = model_kind(obj), *name = jstr(obj, "metadata.name");
 	if (!kind || !name || !*kind || !*name) {
 		json_decref(obj);
 		return false;
@@ -237,7 +247,7 @@ bool cluster_add(struct cluster *c, json_t *obj, const char *file, int line)
 		c->objs[c->nobjs++] = o;
 	}
 	o->j = obj;
-	o->kind = jstr(obj, "kind");
+	o->kind = kind;
 	o->name = jstr(obj, "metadata.name");
 	o->ns = jstr(obj, "metadata.namespace");
 	if (!o->ns)

@@ -19,9 +19,16 @@
 
 #include "base/util.h"
 
+/*
+ * The model's kind for a Gateway of the Kubernetes Gateway API (group
+ * gateway.networking.k8s.io), the name kubectl takes for it: Istio's own
+ * Gateway keeps "Gateway", so the two never meet under one namespace/name.
+ */
+#define KIND_K8S_GATEWAY "Gateway.gateway.networking.k8s.io"
+
 /* One Kubernetes object. */
 struct kobj {
-	const char *kind; /* "Pod", "VirtualService", ... */
+	const char *kind; /* "Pod", "VirtualService", ..., KIND_K8S_GATEWAY */
 	const char *ns;   /* "" for cluster-scoped objects */
 	const char *name;
 	json_t *j;        /* the whole object */

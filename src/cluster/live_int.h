@@ -52,7 +52,9 @@
 	  "authorizationpolicies.security.istio.io", false)                                        \
 	X("RequestAuthentication", "requestauthentications.v1.security.istio.io",                  \
 	  "requestauthentications.security.istio.io", false)                                       \
-	X("Telemetry", "telemetries.v1.telemetry.istio.io", "telemetries.telemetry.istio.io", false)
+	X("Telemetry", "telemetries.v1.telemetry.istio.io", "telemetries.telemetry.istio.io", false) \
+	X(KIND_K8S_GATEWAY, "gateways.v1.gateway.networking.k8s.io",                               \
+	  "gateways.gateway.networking.k8s.io", false)
 
 struct kind_info {
 	const char *kind, *resource, *fallback;

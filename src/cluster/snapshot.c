@@ -20,7 +20,7 @@ static const char *const known_kinds[] = {
 	"MutatingWebhookConfiguration",    "Event",         "VirtualService",
 	"DestinationRule", "Gateway",      "PeerAuthentication", "ServiceEntry",
 	"Sidecar",        "EnvoyFilter",   "AuthorizationPolicy", "RequestAuthentication",
-	"Telemetry",
+	"Telemetry",      KIND_K8S_GATEWAY,
 };
 
 struct loader {

@@ -454,9 +454,9 @@ static bool k8s_gateway_at(struct cluster *c, const char *ref)
 {
 	const char *slash = strchr(ref, '/');
 	char *ns = xstrndup(ref, (size_t)(slash - ref));
-	const struct kobj *gw = cluster_get(c, "Gateway", ns, slash + 1);
+	const struct kobj *gw = cluster_get(c, KIND_K8S_GATEWAY, ns, slash + 1);
 	free(ns);
-	return gw && !istio_gateway(gw);
+	return gw != NULL;
 }
 
 /* Gateways a VirtualService names that do not exist; adds evidence, returns how many. */

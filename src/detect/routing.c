@@ -1011,13 +1011,6 @@ static void mirror_subset(struct cluster *c, const struct scope *s, struct findi
 static const struct detector det_mirror_subset = {"mirror-subset-undefined",
                                                   "mirror-subset-undefined", mirror_subset};
 
-/* Whether an object is a Kubernetes Gateway API Gateway (not Istio's kind of the same name). */
-static bool k8s_gateway(const struct kobj *o)
-{
-	const char *api = jstr(o->j, "apiVersion");
-	return api && strncmp(api, "gateway.networking.k8s.io/", 26) == 0;
-}
-
 /*
  * Whether a listener hostname and a VirtualService host have a host in
  * common. No hostname means every host; "*.example.com" takes any name
@@ -1070,7 +1063,7 @@ static char *listener_hosts(const struct kobj *gw)
 static void k8s_gateway_hosts(struct cluster *c, const struct scope *s, struct findings *f)
 {
 	const char *check = "vs-k8s-gateway-host-mismatch";
-	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, "Gateway"))
+	if (!need_kind(c, f, check, "VirtualService") || !need_kind(c, f, check, KIND_K8S_GATEWAY))
 		return;
 	const struct kobj_list *vss = cluster_list(c, "VirtualService", s->service ? NULL : s->ns);
 	for (size_t i = 0; i < vss->n; i++) {
@@ -1089,10 +1082,10 @@ static void k8s_gateway_hosts(struct cluster *c, const struct scope *s, struct f
 			const struct kobj *gw = NULL;
 			if (slash) {
 				*slash = '\0';
-				gw = cluster_get(c, "Gateway", full, slash + 1);
+				gw = cluster_get(c, KIND_K8S_GATEWAY, full, slash + 1);
 			}
 			free(full);
-			if (!gw || !k8s_gateway(gw))
+			if (!gw)
 				continue;
 			bool meets = false;
 			json_t *lns = jpath(gw->j, "spec.listeners");
